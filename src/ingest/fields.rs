@@ -1,0 +1,176 @@
+//! Typed access to one row's canonical fields: the per-field checks of SPEC §5 step 3.
+//!
+//! A row arrives as its trimmed values in canonical field order (absent columns
+//! read as empty). Each accessor either yields the typed value or the first
+//! reason that applies to that field, so a validator can run its fields in the
+//! spec's column order with `?`.
+
+use chrono::NaiveDate;
+
+use crate::rules::date::{parse_date, parse_month};
+use crate::rules::division::{Division, parse_division};
+use crate::rules::id::{PersonId, parse_id_number};
+use crate::rules::number::parse_number;
+use crate::rules::phone::{Phone, parse_phone};
+use crate::rules::reason::Reason;
+
+/// The most fields any feed has (lease has nine).
+pub const MAX_FIELDS: usize = 9;
+
+/// Why a row was rejected: the reason code and a short human detail. The detail
+/// never contains an ID number or a phone number.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejection {
+    pub reason: Reason,
+    pub detail: String,
+}
+
+impl Rejection {
+    pub fn new(reason: Reason, detail: impl Into<String>) -> Self {
+        Rejection {
+            reason,
+            detail: detail.into(),
+        }
+    }
+}
+
+pub type Check<T> = Result<T, Rejection>;
+
+/// One row's values in canonical order, with the names used in details.
+pub struct Fields<'a> {
+    pub values: &'a [&'a str],
+    pub names: &'a [crate::pipeline::Field],
+    pub as_of: NaiveDate,
+}
+
+impl<'a> Fields<'a> {
+    fn name(&self, f: usize) -> &'static str {
+        self.names[f].name
+    }
+
+    /// The trimmed value, `None` when empty.
+    pub fn text(&self, f: usize) -> Option<&'a str> {
+        let v = self.values[f];
+        (!v.is_empty()).then_some(v)
+    }
+
+    fn missing(&self, f: usize) -> Rejection {
+        Rejection::new(Reason::MissingField, format!("{} is empty", self.name(f)))
+    }
+
+    pub fn required(&self, f: usize) -> Check<&'a str> {
+        self.text(f).ok_or_else(|| self.missing(f))
+    }
+
+    /// An empty `a|d`-style pair: both fields empty.
+    pub fn missing_pair(&self, a: usize, b: usize) -> Rejection {
+        Rejection::new(
+            Reason::MissingField,
+            format!("{} and {} are both empty", self.name(a), self.name(b)),
+        )
+    }
+
+    pub fn id(&self, f: usize) -> Check<Option<PersonId>> {
+        self.text(f)
+            .map(|v| {
+                parse_id_number(v, self.as_of).map_err(|e| {
+                    Rejection::new(
+                        Reason::InvalidIdNumber,
+                        format!("{}: {}", self.name(f), e.detail()),
+                    )
+                })
+            })
+            .transpose()
+    }
+
+    pub fn required_id(&self, f: usize) -> Check<PersonId> {
+        self.id(f)?.ok_or_else(|| self.missing(f))
+    }
+
+    pub fn date(&self, f: usize) -> Check<Option<NaiveDate>> {
+        self.text(f)
+            .map(|v| {
+                parse_date(v).ok_or_else(|| {
+                    Rejection::new(
+                        Reason::InvalidDate,
+                        format!("{}: not a date: {:?}", self.name(f), v),
+                    )
+                })
+            })
+            .transpose()
+    }
+
+    pub fn required_date(&self, f: usize) -> Check<NaiveDate> {
+        self.date(f)?.ok_or_else(|| self.missing(f))
+    }
+
+    /// A month field: the first day of the month.
+    pub fn required_month(&self, f: usize) -> Check<NaiveDate> {
+        let v = self.required(f)?;
+        parse_month(v).ok_or_else(|| {
+            Rejection::new(
+                Reason::InvalidDate,
+                format!("{}: not a month: {:?}", self.name(f), v),
+            )
+        })
+    }
+
+    pub fn division(&self, f: usize) -> Check<Option<Division>> {
+        self.text(f)
+            .map(|v| {
+                parse_division(v).ok_or_else(|| {
+                    Rejection::new(
+                        Reason::InvalidDivision,
+                        format!("{}: not a division code: {:?}", self.name(f), v),
+                    )
+                })
+            })
+            .transpose()
+    }
+
+    pub fn required_division(&self, f: usize) -> Check<Division> {
+        self.division(f)?.ok_or_else(|| self.missing(f))
+    }
+
+    pub fn phone(&self, f: usize) -> Check<Option<Phone>> {
+        self.text(f)
+            .map(|v| {
+                parse_phone(v).ok_or_else(|| {
+                    Rejection::new(
+                        Reason::InvalidPhone,
+                        format!("{}: not a mobile or fixed-line number", self.name(f)),
+                    )
+                })
+            })
+            .transpose()
+    }
+
+    pub fn required_number(&self, f: usize) -> Check<f64> {
+        let v = self.required(f)?;
+        parse_number(v).ok_or_else(|| {
+            Rejection::new(
+                Reason::InvalidNumber,
+                format!("{}: not a number: {:?}", self.name(f), v),
+            )
+        })
+    }
+
+    /// An enumeration, matched ASCII case-insensitively; the index of the match.
+    pub fn choice(&self, f: usize, options: &[&str]) -> Check<usize> {
+        let v = self.required(f)?;
+        options
+            .iter()
+            .position(|o| o.eq_ignore_ascii_case(v))
+            .ok_or_else(|| {
+                Rejection::new(
+                    Reason::InvalidValue,
+                    format!(
+                        "{}: {:?} is not one of {}",
+                        self.name(f),
+                        v,
+                        options.join(", ")
+                    ),
+                )
+            })
+    }
+}

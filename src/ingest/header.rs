@@ -1,0 +1,105 @@
+//! Matching a feed's header row to the pipeline's canonical fields (SPEC §4 "Header").
+
+use crate::pipeline::{Column, SourceConfig};
+
+/// For each canonical field, the column that holds it (`None`: absent, reads as empty).
+pub type Mapping = Vec<Option<usize>>;
+
+/// Why a header cannot be read: names the column the file lacks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingColumn {
+    pub header: String,
+    pub field: &'static str,
+}
+
+/// Maps header names (already trimmed) to canonical fields. Extra columns are
+/// ignored; of a repeated name the first counts.
+pub fn map_header(names: &[String], source: &SourceConfig) -> Result<Mapping, MissingColumn> {
+    let fields = source.kind.fields();
+    let mut mapping = Vec::with_capacity(fields.len());
+    for (field, header) in fields.iter().zip(&source.headers) {
+        let col = names.iter().position(|n| n == header);
+        if col.is_none() && field.column != Column::Optional {
+            return Err(MissingColumn {
+                header: header.clone(),
+                field: field.name,
+            });
+        }
+        mapping.push(col);
+    }
+    Ok(mapping)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::reader::Encoding;
+    use crate::pipeline::SourceKind;
+
+    fn config(kind: SourceKind) -> SourceConfig {
+        SourceConfig {
+            kind,
+            folder: kind.name().to_owned(),
+            encoding: Encoding::Utf8,
+            max_reject_rate: None,
+            headers: kind.fields().iter().map(|f| f.name.to_owned()).collect(),
+        }
+    }
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn first_of_repeated_names_counts_and_extras_are_ignored() {
+        let h = names(&[
+            "extra",
+            "id_number",
+            "record_id",
+            "pay_month",
+            "division",
+            "id_number",
+        ]);
+        let m = map_header(&h, &config(SourceKind::SocialInsurance)).unwrap();
+        assert_eq!(m, vec![Some(2), Some(1), None, Some(3), Some(4), None]);
+    }
+
+    #[test]
+    fn missing_required_and_paired_columns_are_errors() {
+        let h = names(&["record_id", "id_number", "division"]);
+        let e = map_header(&h, &config(SourceKind::SocialInsurance)).unwrap_err();
+        assert_eq!(e.field, "pay_month");
+        // Shopping needs both buyer_id_number and phone columns.
+        let h = names(&[
+            "order_id",
+            "buyer_id_number",
+            "address",
+            "division",
+            "delivered_at",
+        ]);
+        let e = map_header(&h, &config(SourceKind::Shopping)).unwrap_err();
+        assert_eq!(e.field, "phone");
+        // Lease needs both address and division columns.
+        let h = names(&["record_id", "tenant_id_number", "division", "start_date"]);
+        assert_eq!(
+            map_header(&h, &config(SourceKind::Lease))
+                .unwrap_err()
+                .field,
+            "address"
+        );
+    }
+
+    #[test]
+    fn telecom_may_lack_address_and_division() {
+        let h = names(&[
+            "record_id",
+            "subscriber_id",
+            "phone",
+            "service",
+            "start_date",
+        ]);
+        let m = map_header(&h, &config(SourceKind::Telecom)).unwrap();
+        assert_eq!(m[4], None);
+        assert_eq!(m[5], None);
+    }
+}

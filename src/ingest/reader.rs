@@ -1,0 +1,1237 @@
+//! Streaming CSV record reader for feed files (SPEC §4 "Reading rules").
+//!
+//! This module owns turning the bytes of one feed file into records: BOM
+//! skipping, blank-line skipping, RFC 4180 field splitting, the 1-based line
+//! on which each record starts, the record's raw text (for reject output),
+//! decoding from the declared encoding, and the `malformed_row` causes
+//! (quoted field open at end of file, wrong field count, bytes invalid in the
+//! encoding). It does not trim fields or interpret them; the caller does.
+//!
+//! # Why csv-core is driven by hand
+//!
+//! `csv::Reader` would be less code, but it cannot meet the contract:
+//! its `position().line()` is taken before it skips blank lines (and before
+//! the LF of a CRLF), so reported line numbers are wrong after blank lines
+//! and in CRLF files; it exposes no raw record text; and it silently closes
+//! a quoted field left open at end of file. Here csv-core only splits
+//! fields; this module owns the byte buffer, so it knows where every record
+//! starts and ends, counts line feeds itself, and can re-examine the final
+//! record's bytes for an open quote.
+//!
+//! # Rules and decisions
+//!
+//! * A UTF-8 BOM (`EF BB BF`) at the start of the file is skipped; for
+//!   GB18030 files the GB18030 BOM (`84 31 95 33`) is skipped too.
+//! * Records end in LF or CRLF. csv-core is configured with LF as the only
+//!   terminator; a CR immediately before that LF is removed from the raw text
+//!   and from the last field. A lone CR elsewhere is data.
+//! * Blank lines are not records but count for line numbers. Decision: a line
+//!   made only of spaces, tabs and CRs is blank as well (it would otherwise
+//!   be a one-field record, i.e. a field-count `malformed_row` for nothing).
+//!   Blank lines before the header are skipped the same way.
+//! * Quoting follows RFC 4180 with csv-core's leniencies: a quote inside an
+//!   unquoted field is text (`ab"c` → `ab"c`), text after a closing quote is
+//!   appended without the quotes (`"ab"cd` → `abcd`).
+//! * A quoted field still open at end of file can only affect the final
+//!   record (it swallows everything after it), so only that record's bytes
+//!   are rescanned for the quote state. Note that such a record holds the
+//!   rest of the file, and the buffer grows to hold it.
+//! * Field count is checked against the header; bytes invalid in the
+//!   declared encoding make that record malformed only. Priority when
+//!   several apply: open quote, then field count, then encoding.
+//!
+//! # Performance
+//!
+//! The input is read in chunks into one buffer (1 MiB by default) that grows
+//! only when a single record does not fit. Field bytes, field ends and decoded
+//! text live in buffers reused from record to record, so steady-state reading
+//! allocates nothing. UTF-8 records are validated once, in place.
+
+use std::fmt;
+use std::io::{self, Read};
+
+use csv_core::{ReadRecordResult, ReaderBuilder, Terminator};
+use encoding_rs::DecoderResult;
+
+/// Default size of the input buffer.
+pub const DEFAULT_BUF_BYTES: usize = 1 << 20;
+
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+const GB18030_BOM: &[u8] = b"\x84\x31\x95\x33";
+
+/// Declared text encoding of a feed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encoding {
+    Utf8,
+    Gb18030,
+}
+
+impl Encoding {
+    /// Parses a pipeline `encoding` value. `gbk` maps to GB18030, which is a
+    /// superset of it, so GBK files decode identically.
+    pub fn from_label(s: &str) -> Option<Encoding> {
+        let s = s.trim();
+        if s.eq_ignore_ascii_case("utf-8") || s.eq_ignore_ascii_case("utf8") {
+            Some(Encoding::Utf8)
+        } else if s.eq_ignore_ascii_case("gb18030") || s.eq_ignore_ascii_case("gbk") {
+            Some(Encoding::Gb18030)
+        } else {
+            None
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Encoding::Utf8 => "utf-8",
+            Encoding::Gb18030 => "gb18030",
+        }
+    }
+
+    fn codec(self) -> &'static encoding_rs::Encoding {
+        match self {
+            Encoding::Utf8 => encoding_rs::UTF_8,
+            Encoding::Gb18030 => encoding_rs::GB18030,
+        }
+    }
+}
+
+/// Why a record is a `malformed_row`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Malformed {
+    UnclosedQuote,
+    FieldCount { expected: usize, found: usize },
+    InvalidEncoding,
+}
+
+impl Malformed {
+    /// Human-readable reject detail. Encoding-neutral; see
+    /// [`Record::malformed_detail`] for the variant naming the encoding.
+    pub fn detail(&self) -> String {
+        self.detail_in(None)
+    }
+
+    fn detail_in(&self, encoding: Option<Encoding>) -> String {
+        match self {
+            Malformed::UnclosedQuote => "quoted field still open at end of file".to_owned(),
+            Malformed::FieldCount { expected, found } => {
+                format!("expected {expected} fields, found {found}")
+            }
+            Malformed::InvalidEncoding => match encoding {
+                Some(e) => format!("bytes invalid in {}", e.label()),
+                None => "bytes invalid in the declared encoding".to_owned(),
+            },
+        }
+    }
+}
+
+impl fmt::Display for Malformed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.detail())
+    }
+}
+
+/// Failure to read a feed's header record.
+#[derive(Debug, thiserror::Error)]
+pub enum HeaderError {
+    #[error("cannot read header: {0}")]
+    Io(#[from] io::Error),
+    #[error("malformed header: {}", .0.detail())]
+    Malformed(Malformed),
+}
+
+/// Reads records from one CSV feed file; see the module documentation.
+pub struct RecordReader<R> {
+    inner: R,
+    encoding: Encoding,
+    csv: csv_core::Reader,
+
+    /// Input bytes; `data[pos..end]` is unconsumed. Its length is the buffer
+    /// capacity (kept zero-initialised so reads can target it directly).
+    data: Vec<u8>,
+    pos: usize,
+    end: usize,
+    eof: bool,
+    /// The BOM check has run.
+    started: bool,
+    /// Line number of the byte at `pos`; `pos` is always at a line start
+    /// between records.
+    line: u64,
+
+    /// Bytes read from `inner` so far (for progress reporting).
+    bytes_read: u64,
+
+    /// Field count from the header; `None` until [`Self::read_header`].
+    expected: Option<usize>,
+
+    /// csv-core output: field bytes of the current record, unescaped and
+    /// concatenated, with `ends` the end offset of each field.
+    out: Vec<u8>,
+    ends: Vec<usize>,
+    /// GB18030 records with non-ASCII bytes are decoded here, fields
+    /// concatenated, with `dec_ends` the end offset of each.
+    dec: String,
+    dec_ends: Vec<usize>,
+}
+
+/// What `parse_next` found; indices refer to the reader's buffers.
+struct Parsed {
+    line: u64,
+    raw_start: usize,
+    raw_end: usize,
+    out_len: usize,
+    nfields: usize,
+    unclosed: bool,
+}
+
+impl<R: Read> RecordReader<R> {
+    pub fn new(inner: R, encoding: Encoding) -> Self {
+        Self::with_capacity(inner, encoding, DEFAULT_BUF_BYTES)
+    }
+
+    /// Like [`Self::new`] with an input buffer of `buf_bytes` (at least 1).
+    /// The buffer still grows when one record is larger.
+    pub fn with_capacity(inner: R, encoding: Encoding, buf_bytes: usize) -> Self {
+        let mut csv = ReaderBuilder::new()
+            .terminator(Terminator::Any(b'\n'))
+            .build();
+        // csv-core strips a UTF-8 BOM on its first call. BOMs are handled
+        // here (only at the true start of the file, and GB18030's too), so
+        // make csv-core consider itself started: a lone LF at record start
+        // is skipped as an empty line and leaves it in its start state.
+        let _ = csv.read_record(b"\n", &mut [0u8; 1], &mut [0usize; 1]);
+        RecordReader {
+            inner,
+            encoding,
+            csv,
+            data: vec![0; buf_bytes.max(1)],
+            pos: 0,
+            end: 0,
+            eof: false,
+            started: false,
+            line: 1,
+            bytes_read: 0,
+            expected: None,
+            out: vec![0; 4096],
+            ends: vec![0; 64],
+            dec: String::new(),
+            dec_ends: Vec::new(),
+        }
+    }
+
+    /// Reads the header record (line 1 after an optional BOM). `Ok(None)` for
+    /// an empty file (0 bytes or only blank lines). Names are decoded in the
+    /// file's encoding and trimmed of Unicode white space. Sets the expected
+    /// field count for [`Self::next_record`].
+    pub fn read_header(&mut self) -> Result<Option<Vec<String>>, HeaderError> {
+        self.expected = None;
+        let names = match self.next_record()? {
+            None => return Ok(None),
+            Some(rec) => {
+                if let Some(m) = rec.malformed() {
+                    return Err(HeaderError::Malformed(m));
+                }
+                (0..rec.len())
+                    .map(|i| rec.field(i).trim().to_owned())
+                    .collect::<Vec<_>>()
+            }
+        };
+        self.expected = Some(names.len());
+        Ok(Some(names))
+    }
+
+    /// Next data record, or `None` at end of file. Its expected field count
+    /// is the header's length (unchecked if no header was read).
+    pub fn next_record(&mut self) -> io::Result<Option<Record<'_>>> {
+        if !self.started {
+            self.skip_bom()?;
+        }
+        let Some(p) = self.parse_next()? else {
+            return Ok(None);
+        };
+
+        let mut malformed = if p.unclosed {
+            Some(Malformed::UnclosedQuote)
+        } else {
+            match self.expected {
+                Some(expected) if expected != p.nfields => Some(Malformed::FieldCount {
+                    expected,
+                    found: p.nfields,
+                }),
+                _ => None,
+            }
+        };
+
+        // Decode only well-formed records: a malformed one exposes no fields.
+        let out = &self.out[..p.out_len];
+        let mut use_dec = false;
+        if malformed.is_none() && self.encoding == Encoding::Gb18030 && !out.is_ascii() {
+            use_dec = true;
+            if !decode_gb18030_fields(
+                out,
+                &self.ends[..p.nfields],
+                &mut self.dec,
+                &mut self.dec_ends,
+            ) {
+                malformed = Some(Malformed::InvalidEncoding);
+            }
+        }
+
+        let (text, ends): (&str, &[usize]) = if malformed.is_some() {
+            ("", &[])
+        } else if use_dec {
+            (&self.dec, &self.dec_ends)
+        } else {
+            // UTF-8, or GB18030 that is pure ASCII (identical bytes). One
+            // validation over the whole record, then field ends must fall on
+            // character boundaries, or a multi-byte sequence was split
+            // across fields.
+            let ends = &self.ends[..p.nfields];
+            match std::str::from_utf8(&self.out[..p.out_len]) {
+                Ok(s) if ends.iter().all(|&e| s.is_char_boundary(e)) => (s, ends),
+                _ => {
+                    malformed = Some(Malformed::InvalidEncoding);
+                    ("", &[])
+                }
+            }
+        };
+
+        Ok(Some(Record {
+            line: p.line,
+            raw: self.data.get(p.raw_start..p.raw_end).unwrap_or_default(),
+            text,
+            ends,
+            nfields: p.nfields,
+            malformed,
+            encoding: self.encoding,
+        }))
+    }
+
+    /// Bytes read from the underlying reader so far: progress, not a record position.
+    pub fn byte_offset(&self) -> u64 {
+        self.bytes_read
+    }
+
+    pub fn into_inner(self) -> R {
+        self.inner
+    }
+
+    /// Skips a BOM at the very start of the file.
+    fn skip_bom(&mut self) -> io::Result<()> {
+        self.started = true;
+        while self.end - self.pos < GB18030_BOM.len() && !self.eof {
+            self.refill(self.pos)?;
+        }
+        let head = &self.data[self.pos..self.end];
+        if head.starts_with(UTF8_BOM) {
+            self.pos += UTF8_BOM.len();
+        } else if self.encoding == Encoding::Gb18030 && head.starts_with(GB18030_BOM) {
+            self.pos += GB18030_BOM.len();
+        }
+        Ok(())
+    }
+
+    /// Moves `data[keep..end]` to the front of the buffer (growing it when
+    /// that tail fills it) and reads more input after it. Callers re-base
+    /// their indices by `keep`; `pos` is re-based here.
+    fn refill(&mut self, keep: usize) -> io::Result<()> {
+        if keep > 0 {
+            self.data.copy_within(keep..self.end, 0);
+            self.end -= keep;
+            self.pos -= keep;
+        }
+        if self.end == self.data.len() {
+            // A single record (or BOM probe) is larger than the buffer.
+            let grown = self.data.len().saturating_mul(2).max(16);
+            self.data.resize(grown, 0);
+        }
+        loop {
+            match self.inner.read(&mut self.data[self.end..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(());
+                }
+                Ok(n) => {
+                    self.bytes_read += n as u64;
+                    // Guard against a reader reporting more than it was given.
+                    self.end = (self.end + n).min(self.data.len());
+                    return Ok(());
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Skips blank lines, then runs csv-core over one record. On return the
+    /// record's bytes are `data[raw_start..raw_end]`, its fields are in
+    /// `out`/`ends`, and `pos`/`line` are at the start of the next line.
+    fn parse_next(&mut self) -> io::Result<Option<Parsed>> {
+        // Blank-line skipping. `line_start` is kept across refills so a line
+        // with leading white space is handed to csv-core from its first byte.
+        let mut line_start = self.pos;
+        loop {
+            let mut found = false;
+            while self.pos < self.end {
+                match self.data[self.pos] {
+                    b'\n' => {
+                        self.pos += 1;
+                        self.line += 1;
+                        line_start = self.pos;
+                    }
+                    b' ' | b'\t' | b'\r' => self.pos += 1,
+                    _ => {
+                        found = true;
+                        break;
+                    }
+                }
+            }
+            if found {
+                break;
+            }
+            if self.eof {
+                // Only blank lines (or nothing) left.
+                return Ok(None);
+            }
+            self.refill(line_start)?;
+            line_start = 0;
+        }
+        self.pos = line_start;
+        let mut raw_start = line_start;
+        let line = self.line;
+
+        // csv-core is resumable: fed chunk by chunk, it writes `ends` as if
+        // the record's output were one contiguous buffer.
+        let mut nout = 0;
+        let mut nend = 0;
+        // `at_eof`: the record was ended by the end of the data, not by a LF.
+        let at_eof = loop {
+            if self.pos == self.end && !self.eof {
+                let keep = raw_start;
+                self.refill(keep)?;
+                raw_start -= keep;
+                continue;
+            }
+            // An empty input slice tells csv-core the data has ended.
+            let final_call = self.pos == self.end;
+            let (res, nin, o, e) = self.csv.read_record(
+                &self.data[self.pos..self.end],
+                &mut self.out[nout..],
+                &mut self.ends[nend..],
+            );
+            self.pos += nin;
+            nout += o;
+            nend += e;
+            match res {
+                ReadRecordResult::Record => break final_call,
+                ReadRecordResult::InputEmpty => {
+                    if final_call {
+                        // Not produced for empty input; guard against looping.
+                        break true;
+                    }
+                }
+                ReadRecordResult::OutputFull => {
+                    let grown = self.out.len().saturating_mul(2).max(64);
+                    self.out.resize(grown, 0);
+                }
+                ReadRecordResult::OutputEndsFull => {
+                    let grown = self.ends.len().saturating_mul(2).max(8);
+                    self.ends.resize(grown, 0);
+                }
+                ReadRecordResult::End => {
+                    // Cannot happen after a non-blank byte was seen; treat as
+                    // end of data rather than inventing a record.
+                    if nend == 0 {
+                        return Ok(None);
+                    }
+                    break true;
+                }
+            }
+        };
+
+        let consumed = &self.data[raw_start..self.pos];
+        // Line feeds inside the record (quoted newlines) and its terminator
+        // move the next record's line; csv-core's own counter is not used.
+        self.line += memchr::memchr_iter(b'\n', consumed).count() as u64;
+
+        let mut raw_end = self.pos;
+        let mut unclosed = false;
+        if at_eof {
+            // Ended by end of file, not by a line feed: the only place an
+            // open quoted field can hide.
+            unclosed = ends_inside_quotes(&self.data[raw_start..raw_end]);
+            if unclosed && raw_end > raw_start && self.data[raw_end - 1] == b'\n' {
+                raw_end -= 1;
+            }
+        } else if raw_end > raw_start && self.data[raw_end - 1] == b'\n' {
+            raw_end -= 1;
+        }
+        if raw_end > raw_start && self.data[raw_end - 1] == b'\r' {
+            raw_end -= 1;
+            // A CR just before the terminating LF (or the end of file) is
+            // outside quotes, so csv-core copied it as the last byte of the
+            // last field; drop it there too.
+            if !unclosed
+                && nend > 0
+                && self.ends[nend - 1] == nout
+                && nout > 0
+                && self.out[nout - 1] == b'\r'
+            {
+                nout -= 1;
+                self.ends[nend - 1] = nout;
+            }
+        }
+
+        Ok(Some(Parsed {
+            line,
+            raw_start,
+            raw_end,
+            out_len: nout,
+            nfields: nend,
+            unclosed,
+        }))
+    }
+}
+
+/// Decodes each field of a GB18030 record into `dec`, recording field ends
+/// in `dec_ends`. Returns false if any field holds an invalid sequence.
+///
+/// Splitting on raw bytes before decoding is safe: comma (0x2C), quote
+/// (0x22), CR and LF are below 0x30, and no GB18030 multi-byte character
+/// contains a byte below 0x30 (trail bytes are 0x30–0x39, 0x40–0x7E or
+/// 0x80–0xFE). Each field gets a fresh decoder so a sequence cannot straddle
+/// two fields. A `Decoder` lives on the stack and `dec` keeps its capacity,
+/// so nothing is allocated per record once the buffers have grown (unlike
+/// `decode_without_bom_handling_and_without_replacement`, which returns a
+/// fresh `String` for any non-ASCII field).
+fn decode_gb18030_fields(
+    out: &[u8],
+    ends: &[usize],
+    dec: &mut String,
+    dec_ends: &mut Vec<usize>,
+) -> bool {
+    dec.clear();
+    dec_ends.clear();
+    let mut start = 0;
+    for &end in ends {
+        let Some(field) = out.get(start..end) else {
+            return false;
+        };
+        let mut decoder = encoding_rs::GB18030.new_decoder_without_bom_handling();
+        let Some(need) = decoder.max_utf8_buffer_length_without_replacement(field.len()) else {
+            return false;
+        };
+        dec.reserve(need);
+        let (res, read) = decoder.decode_to_string_without_replacement(field, dec, true);
+        if res != DecoderResult::InputEmpty || read != field.len() {
+            return false;
+        }
+        dec_ends.push(dec.len());
+        start = end;
+    }
+    true
+}
+
+/// Whether a quoted field is still open after `raw`, mirroring csv-core's
+/// state machine for the settings used here (`"` quotes, doubled-quote
+/// escapes, no backslash escapes). `raw` holds no record terminator outside
+/// quotes, so LF needs no special case.
+fn ends_inside_quotes(raw: &[u8]) -> bool {
+    #[derive(Clone, Copy)]
+    enum Q {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        /// A quote seen inside a quoted field: closing, or half of `""`.
+        QuoteInQuoted,
+    }
+    let mut state = Q::FieldStart;
+    for &b in raw {
+        state = match (state, b) {
+            (Q::Quoted, b'"') => Q::QuoteInQuoted,
+            (Q::Quoted, _) => Q::Quoted,
+            (Q::FieldStart | Q::QuoteInQuoted, b'"') => Q::Quoted,
+            (_, b',') => Q::FieldStart,
+            _ => Q::Unquoted,
+        };
+    }
+    matches!(state, Q::Quoted)
+}
+
+/// One record, borrowing the reader's buffers until the next call.
+#[derive(Debug)]
+pub struct Record<'a> {
+    line: u64,
+    raw: &'a [u8],
+    /// Decoded fields, concatenated; empty when malformed.
+    text: &'a str,
+    /// End offset of each field in `text`; empty when malformed.
+    ends: &'a [usize],
+    nfields: usize,
+    malformed: Option<Malformed>,
+    encoding: Encoding,
+}
+
+impl<'a> Record<'a> {
+    /// 1-based line on which the record starts (the header is line 1).
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
+    /// The record's bytes exactly as in the file, without its final line
+    /// break (LF or CRLF).
+    pub fn raw(&self) -> &'a [u8] {
+        self.raw
+    }
+
+    /// [`Self::raw`] decoded in the file's encoding, invalid sequences
+    /// replaced by U+FFFD (for reject output).
+    pub fn raw_lossy(&self) -> String {
+        self.encoding
+            .codec()
+            .decode_without_bom_handling(self.raw)
+            .0
+            .into_owned()
+    }
+
+    pub fn malformed(&self) -> Option<Malformed> {
+        self.malformed
+    }
+
+    /// Reject detail naming the file's encoding ("bytes invalid in gb18030").
+    pub fn malformed_detail(&self) -> Option<String> {
+        self.malformed.map(|m| m.detail_in(Some(self.encoding)))
+    }
+
+    /// Number of fields found (equal to the header's length unless the
+    /// record is malformed).
+    pub fn len(&self) -> usize {
+        self.nfields
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nfields == 0
+    }
+
+    /// Decoded field `i`, not trimmed; `""` when out of range or malformed.
+    pub fn field(&self, i: usize) -> &'a str {
+        let Some(&end) = self.ends.get(i) else {
+            return "";
+        };
+        let start = if i == 0 {
+            0
+        } else {
+            self.ends.get(i - 1).copied().unwrap_or(0)
+        };
+        self.text.get(start..end).unwrap_or("")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (line, raw, malformed, fields) of one record.
+    type Row = (u64, Vec<u8>, Option<Malformed>, Vec<String>);
+
+    fn read_all_cap(input: &[u8], enc: Encoding, cap: usize) -> (Option<Vec<String>>, Vec<Row>) {
+        let mut r = RecordReader::with_capacity(input, enc, cap);
+        let header = r.read_header().expect("header");
+        let mut rows = Vec::new();
+        while let Some(rec) = r.next_record().expect("record") {
+            let fields = (0..rec.len()).map(|i| rec.field(i).to_owned()).collect();
+            rows.push((rec.line(), rec.raw().to_vec(), rec.malformed(), fields));
+        }
+        // End of data is sticky.
+        assert!(r.next_record().expect("after end").is_none());
+        (header, rows)
+    }
+
+    fn read_all(input: &[u8]) -> (Option<Vec<String>>, Vec<Row>) {
+        read_all_cap(input, Encoding::Utf8, DEFAULT_BUF_BYTES)
+    }
+
+    fn row(line: u64, raw: &str, fields: &[&str]) -> Row {
+        (
+            line,
+            raw.as_bytes().to_vec(),
+            None,
+            fields.iter().map(|f| (*f).to_owned()).collect(),
+        )
+    }
+
+    fn bad(line: u64, raw: &[u8], m: Malformed, nfields: usize) -> Row {
+        (line, raw.to_vec(), Some(m), vec![String::new(); nfields])
+    }
+
+    fn names(h: &[&str]) -> Option<Vec<String>> {
+        Some(h.iter().map(|s| (*s).to_owned()).collect())
+    }
+
+    #[test]
+    fn encoding_labels() {
+        assert_eq!(Encoding::from_label("UTF-8"), Some(Encoding::Utf8));
+        assert_eq!(Encoding::from_label("utf8"), Some(Encoding::Utf8));
+        assert_eq!(Encoding::from_label("GB18030"), Some(Encoding::Gb18030));
+        assert_eq!(Encoding::from_label("Gbk"), Some(Encoding::Gb18030));
+        assert_eq!(Encoding::from_label("latin1"), None);
+        assert_eq!(Encoding::Utf8.label(), "utf-8");
+        assert_eq!(Encoding::Gb18030.label(), "gb18030");
+    }
+
+    #[test]
+    fn malformed_details() {
+        assert_eq!(
+            Malformed::UnclosedQuote.detail(),
+            "quoted field still open at end of file"
+        );
+        let fc = Malformed::FieldCount {
+            expected: 7,
+            found: 5,
+        };
+        assert_eq!(fc.detail(), "expected 7 fields, found 5");
+        assert_eq!(
+            Malformed::InvalidEncoding.detail(),
+            "bytes invalid in the declared encoding"
+        );
+        assert_eq!(
+            HeaderError::Malformed(Malformed::UnclosedQuote).to_string(),
+            "malformed header: quoted field still open at end of file"
+        );
+    }
+
+    #[test]
+    fn lf_file() {
+        let (h, rows) = read_all(b"a,b,c\n1,2,3\n4,5,6\n");
+        assert_eq!(h, names(&["a", "b", "c"]));
+        assert_eq!(
+            rows,
+            vec![
+                row(2, "1,2,3", &["1", "2", "3"]),
+                row(3, "4,5,6", &["4", "5", "6"])
+            ]
+        );
+    }
+
+    #[test]
+    fn crlf_file_lines_and_raw_without_cr() {
+        let (h, rows) = read_all(b"a,b\r\n1,2\r\n3,4\r\n5,6\r\n");
+        assert_eq!(h, names(&["a", "b"]));
+        assert_eq!(
+            rows,
+            vec![
+                row(2, "1,2", &["1", "2"]),
+                row(3, "3,4", &["3", "4"]),
+                row(4, "5,6", &["5", "6"]),
+            ]
+        );
+    }
+
+    #[test]
+    fn crlf_after_quoted_last_field_is_not_data() {
+        let (_, rows) = read_all(b"a,b\r\n1,\"x y\"\r\n2,\"\"\r\n");
+        assert_eq!(
+            rows,
+            vec![
+                row(2, "1,\"x y\"", &["1", "x y"]),
+                row(3, "2,\"\"", &["2", ""])
+            ]
+        );
+    }
+
+    #[test]
+    fn blank_lines_lf() {
+        let (h, rows) = read_all(b"\n\na,b\n\n1,2\n\n\n3,4\n\n");
+        assert_eq!(h, names(&["a", "b"]));
+        assert_eq!(
+            rows,
+            vec![row(5, "1,2", &["1", "2"]), row(8, "3,4", &["3", "4"])]
+        );
+    }
+
+    #[test]
+    fn blank_lines_crlf() {
+        let (h, rows) = read_all(b"a,b\r\n\r\n1,2\r\n\r\n\r\n3,4\r\n\r\n");
+        assert_eq!(h, names(&["a", "b"]));
+        assert_eq!(
+            rows,
+            vec![row(3, "1,2", &["1", "2"]), row(6, "3,4", &["3", "4"])]
+        );
+    }
+
+    #[test]
+    fn whitespace_only_lines_are_blank() {
+        let (_, rows) = read_all(b"a,b\n  \t\n1,2\n \r\n\t\r\n 3 ,4\n   ");
+        assert_eq!(
+            rows,
+            vec![row(3, "1,2", &["1", "2"]), row(6, " 3 ,4", &[" 3 ", "4"])]
+        );
+    }
+
+    #[test]
+    fn header_names_trimmed_including_ideographic_space() {
+        let (h, _) = read_all(" id ,\u{3000}name\u{3000},\tx\n".as_bytes());
+        assert_eq!(h, names(&["id", "name", "x"]));
+    }
+
+    #[test]
+    fn quoted_embedded_newline() {
+        let (_, rows) = read_all(b"a,b\n1,\"line one\nline two\"\n2,x\n");
+        assert_eq!(
+            rows,
+            vec![
+                row(2, "1,\"line one\nline two\"", &["1", "line one\nline two"]),
+                row(4, "2,x", &["2", "x"]),
+            ]
+        );
+    }
+
+    #[test]
+    fn quoted_embedded_crlf_in_crlf_file() {
+        let (_, rows) = read_all(b"a,b\r\n\"p\r\nq\r\nr\",1\r\n\r\n2,x\r\n");
+        assert_eq!(
+            rows,
+            vec![
+                row(2, "\"p\r\nq\r\nr\",1", &["p\r\nq\r\nr", "1"]),
+                row(6, "2,x", &["2", "x"]),
+            ]
+        );
+    }
+
+    #[test]
+    fn doubled_quotes_and_embedded_comma() {
+        let (_, rows) = read_all(b"a,b\n\"say \"\"hi\"\"\",\"x,y\"\n");
+        assert_eq!(
+            rows,
+            vec![row(2, "\"say \"\"hi\"\"\",\"x,y\"", &["say \"hi\"", "x,y"])]
+        );
+    }
+
+    #[test]
+    fn stray_quote_in_unquoted_field_is_text() {
+        let (_, rows) = read_all(b"a,b\nab\"c,d\"\n");
+        assert_eq!(rows, vec![row(2, "ab\"c,d\"", &["ab\"c", "d\""])]);
+    }
+
+    #[test]
+    fn text_after_closing_quote_is_kept_without_quotes() {
+        // csv-core's leniency, accepted: `"ab"cd` reads as `abcd`.
+        let (_, rows) = read_all(b"a,b\n\"ab\"cd,\"x\" y\"z\n");
+        assert_eq!(
+            rows,
+            vec![row(2, "\"ab\"cd,\"x\" y\"z", &["abcd", "x y\"z"])]
+        );
+    }
+
+    #[test]
+    fn open_quote_at_eof_is_unclosed_and_earlier_records_intact() {
+        let input = b"a,b\n1,2\n3,\"open\n4,5\n";
+        let (_, rows) = read_all(input);
+        assert_eq!(
+            rows,
+            vec![
+                row(2, "1,2", &["1", "2"]),
+                bad(3, b"3,\"open\n4,5", Malformed::UnclosedQuote, 2),
+            ]
+        );
+        // Without a trailing newline, and with CRLF.
+        let (_, rows) = read_all(b"a,b\r\n1,2\r\n3,\"open\r\n4,5");
+        assert_eq!(
+            rows[1],
+            bad(3, b"3,\"open\r\n4,5", Malformed::UnclosedQuote, 2)
+        );
+        // A doubled quote at the end is still open; a closed one is not.
+        let (_, rows) = read_all(b"a,b\n1,\"x\"\"");
+        assert_eq!(rows[0].2, Some(Malformed::UnclosedQuote));
+        let (_, rows) = read_all(b"a,b\n1,\"x\"\"\"");
+        assert_eq!(rows, vec![row(2, "1,\"x\"\"\"", &["1", "x\""])]);
+    }
+
+    #[test]
+    fn header_with_open_quote_is_a_header_error() {
+        let mut r = RecordReader::new(&b"a,\"b\n"[..], Encoding::Utf8);
+        assert!(matches!(
+            r.read_header(),
+            Err(HeaderError::Malformed(Malformed::UnclosedQuote))
+        ));
+    }
+
+    #[test]
+    fn wrong_field_counts_only_affect_their_record() {
+        let (_, rows) = read_all(b"a,b,c\n1,2\n1,2,3,4\n,,\n7,8,9\n");
+        assert_eq!(
+            rows,
+            vec![
+                bad(
+                    2,
+                    b"1,2",
+                    Malformed::FieldCount {
+                        expected: 3,
+                        found: 2
+                    },
+                    2
+                ),
+                bad(
+                    3,
+                    b"1,2,3,4",
+                    Malformed::FieldCount {
+                        expected: 3,
+                        found: 4
+                    },
+                    4
+                ),
+                row(4, ",,", &["", "", ""]),
+                row(5, "7,8,9", &["7", "8", "9"]),
+            ]
+        );
+        let mut r = RecordReader::new(&b"a,b,c\n1,2\n"[..], Encoding::Utf8);
+        r.read_header().expect("header");
+        let rec = r.next_record().expect("io").expect("record");
+        assert_eq!(rec.len(), 2);
+        assert_eq!(rec.field(0), "");
+        assert_eq!(rec.field(9), "");
+    }
+
+    #[test]
+    fn invalid_utf8_only_affects_its_record() {
+        let (_, rows) = read_all(b"a,b\n1,ab\xFFc\n2,\xC3\xA9\n");
+        assert_eq!(
+            rows,
+            vec![
+                bad(2, b"1,ab\xFFc", Malformed::InvalidEncoding, 2),
+                row(3, "2,\u{e9}", &["2", "\u{e9}"]),
+            ]
+        );
+        let mut r = RecordReader::new(&b"a\nab\xFFc\n"[..], Encoding::Utf8);
+        r.read_header().expect("header");
+        let rec = r.next_record().expect("io").expect("record");
+        assert_eq!(rec.raw_lossy(), "ab\u{fffd}c");
+        assert_eq!(
+            rec.malformed_detail().as_deref(),
+            Some("bytes invalid in utf-8")
+        );
+    }
+
+    #[test]
+    fn utf8_sequence_split_across_fields_is_invalid() {
+        // C3 , A9: each half invalid alone, though the concatenation is "é".
+        let (_, rows) = read_all(b"a,b\n\xC3,\xA9\n");
+        assert_eq!(
+            rows,
+            vec![bad(2, b"\xC3,\xA9", Malformed::InvalidEncoding, 2)]
+        );
+    }
+
+    fn gb(s: &str) -> Vec<u8> {
+        let (bytes, _, unmappable) = encoding_rs::GB18030.encode(s);
+        assert!(!unmappable);
+        bytes.into_owned()
+    }
+
+    #[test]
+    fn gb18030_decodes() {
+        let input = gb("城市,代码\r\n泉州市,350500\r\n\"晋江市,石狮\",350582\r\nascii,1\r\n");
+        assert_ne!(input, "泉州市".as_bytes()); // really not UTF-8
+        let (h, rows) = read_all_cap(&input, Encoding::Gb18030, DEFAULT_BUF_BYTES);
+        assert_eq!(h, names(&["城市", "代码"]));
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0].0, 2);
+        assert_eq!(rows[0].1, gb("泉州市,350500"));
+        assert_eq!(rows[0].3, vec!["泉州市", "350500"]);
+        assert_eq!(rows[1].3, vec!["晋江市,石狮", "350582"]);
+        assert_eq!(rows[2], row(4, "ascii,1", &["ascii", "1"]));
+    }
+
+    #[test]
+    fn gb18030_invalid_sequence_only_affects_its_record() {
+        let mut input = gb("名,码\n泉州市,1\n");
+        // 0x81 is a lead byte; 0x20 is no valid trail byte.
+        input.extend_from_slice(b"\x81 x,2\n");
+        input.extend_from_slice(&gb("德化县,3\n"));
+        let mut r = RecordReader::new(&input[..], Encoding::Gb18030);
+        assert_eq!(r.read_header().expect("header"), names(&["名", "码"]));
+        let rec = r.next_record().expect("io").expect("rec");
+        assert_eq!((rec.line(), rec.field(0)), (2, "泉州市"));
+        let rec = r.next_record().expect("io").expect("rec");
+        assert_eq!(rec.line(), 3);
+        assert_eq!(rec.malformed(), Some(Malformed::InvalidEncoding));
+        assert_eq!(rec.raw(), b"\x81 x,2");
+        assert_eq!(
+            rec.malformed_detail().as_deref(),
+            Some("bytes invalid in gb18030")
+        );
+        assert_eq!(rec.raw_lossy(), "\u{fffd} x,2");
+        let rec = r.next_record().expect("io").expect("rec");
+        assert_eq!((rec.line(), rec.field(0), rec.field(1)), (4, "德化县", "3"));
+        assert!(rec.malformed().is_none());
+        // A lead byte ending one field, its trail starting the next.
+        let mut split = gb("a,b\n");
+        let whole = gb("泉");
+        split.push(whole[0]);
+        split.push(b',');
+        split.push(whole[1]);
+        split.push(b'\n');
+        let (_, rows) = read_all_cap(&split, Encoding::Gb18030, DEFAULT_BUF_BYTES);
+        assert_eq!(rows[0].2, Some(Malformed::InvalidEncoding));
+    }
+
+    #[test]
+    fn gb18030_bom_skipped() {
+        let mut input = b"\x84\x31\x95\x33".to_vec();
+        input.extend_from_slice(&gb("名\n泉州\n"));
+        let (h, rows) = read_all_cap(&input, Encoding::Gb18030, DEFAULT_BUF_BYTES);
+        assert_eq!(h, names(&["名"]));
+        assert_eq!(rows, vec![(2, gb("泉州"), None, vec!["泉州".to_owned()])]);
+    }
+
+    #[test]
+    fn last_record_without_trailing_newline() {
+        let (_, rows) = read_all(b"a,b\n1,2\n3,4");
+        assert_eq!(
+            rows,
+            vec![row(2, "1,2", &["1", "2"]), row(3, "3,4", &["3", "4"])]
+        );
+        let (_, rows) = read_all(b"a,b\n1,\"2\"");
+        assert_eq!(rows, vec![row(2, "1,\"2\"", &["1", "2"])]);
+    }
+
+    #[test]
+    fn file_ending_with_crlf() {
+        let (_, rows) = read_all(b"a,b\r\n1,2\r\n3,4\r\n");
+        assert_eq!(rows.last(), Some(&row(3, "3,4", &["3", "4"])));
+        assert_eq!(rows.len(), 2);
+        // A bare CR at end of file is treated as the line break too.
+        let (_, rows) = read_all(b"a,b\r\n1,2\r");
+        assert_eq!(rows, vec![row(2, "1,2", &["1", "2"])]);
+    }
+
+    #[test]
+    fn lone_cr_inside_a_line_is_data() {
+        let (_, rows) = read_all(b"a,b\n1\r2,3\n");
+        assert_eq!(rows, vec![row(2, "1\r2,3", &["1\r2", "3"])]);
+    }
+
+    #[test]
+    fn empty_files_have_no_header() {
+        for input in [
+            &b""[..],
+            b"\n\n",
+            b"\r\n \t\r\n",
+            b"\xEF\xBB\xBF",
+            b"\xEF\xBB\xBF\n",
+        ] {
+            let mut r = RecordReader::new(input, Encoding::Utf8);
+            assert_eq!(r.read_header().expect("header"), None, "{input:?}");
+            assert!(r.next_record().expect("record").is_none());
+        }
+    }
+
+    #[test]
+    fn header_only_file_has_no_records() {
+        for input in [&b"a,b"[..], b"a,b\n", b"a,b\r\n\r\n"] {
+            let (h, rows) = read_all(input);
+            assert_eq!(h, names(&["a", "b"]));
+            assert!(rows.is_empty());
+        }
+    }
+
+    #[test]
+    fn utf8_bom_skipped() {
+        let (h, rows) = read_all(b"\xEF\xBB\xBFid,name\n1,x\n");
+        assert_eq!(h, names(&["id", "name"]));
+        assert_eq!(rows, vec![row(2, "1,x", &["1", "x"])]);
+        // Only at the start of the file.
+        let (_, rows) = read_all(b"id\n\xEF\xBB\xBFx\n");
+        assert_eq!(rows, vec![row(2, "\u{feff}x", &["\u{feff}x"])]);
+    }
+
+    #[test]
+    fn into_inner_returns_the_reader() {
+        let data = b"a\n1\n";
+        let mut r = RecordReader::new(&data[..], Encoding::Utf8);
+        r.read_header().expect("header");
+        while r.next_record().expect("record").is_some() {}
+        let rest: &[u8] = r.into_inner();
+        assert!(rest.is_empty());
+    }
+
+    #[test]
+    fn io_errors_are_reported() {
+        struct Failing;
+        impl Read for Failing {
+            fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+                Err(io::Error::other("disk on fire"))
+            }
+        }
+        let mut r = RecordReader::new(Failing, Encoding::Utf8);
+        assert!(matches!(r.read_header(), Err(HeaderError::Io(_))));
+    }
+
+    #[test]
+    fn interrupted_reads_are_retried() {
+        struct Flaky<'a>(&'a [u8], bool);
+        impl Read for Flaky<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                self.1 = !self.1;
+                if self.1 {
+                    return Err(io::ErrorKind::Interrupted.into());
+                }
+                self.0.read(buf)
+            }
+        }
+        let mut r = RecordReader::with_capacity(Flaky(b"a\n1\n2", false), Encoding::Utf8, 2);
+        r.read_header().expect("header");
+        let mut lines = Vec::new();
+        while let Some(rec) = r.next_record().expect("record") {
+            lines.push((rec.line(), rec.field(0).to_owned()));
+        }
+        assert_eq!(lines, vec![(2, "1".to_owned()), (3, "2".to_owned())]);
+    }
+
+    /// A file exercising every rule at once, for the buffer-size sweep.
+    fn mixed_input(open_at_end: bool) -> Vec<u8> {
+        let mut v = b"\xEF\xBB\xBF id ,name,note\r\n\r\n".to_vec();
+        v.extend_from_slice(b"1,alpha,plain\n");
+        v.extend_from_slice(b"   \t\r\n");
+        v.extend_from_slice(b"2,\"be,ta\",\"multi\r\nline \"\"quoted\"\"\"\r\n\n\n");
+        v.extend_from_slice(b"3,ab\"c,\"x\"yz\n");
+        v.extend_from_slice(b"4,too,many,fields\n");
+        v.extend_from_slice(b"5,bad\xFFutf8,x\n");
+        v.extend_from_slice("6,泉州市,\u{3000}鲤城区\u{3000}\r\n".as_bytes());
+        v.extend_from_slice(b"7,short\n");
+        let long = "L".repeat(300);
+        v.extend_from_slice(format!("8,\"{long}\n{long}\",{long}\r\n").as_bytes());
+        v.extend_from_slice(b"\n \n9,,\n");
+        if open_at_end {
+            v.extend_from_slice(b"10,\"never closed,\r\n11,a,b\r\n");
+        } else {
+            v.extend_from_slice(b"10,last,no newline");
+        }
+        v
+    }
+
+    #[test]
+    fn mixed_input_reference_results() {
+        let (h, rows) = read_all(&mixed_input(false));
+        assert_eq!(h, names(&["id", "name", "note"]));
+        let lines: Vec<u64> = rows.iter().map(|r| r.0).collect();
+        assert_eq!(lines, vec![3, 5, 9, 10, 11, 12, 13, 14, 18, 19]);
+        assert_eq!(rows[1].3[2], "multi\r\nline \"quoted\"");
+        assert_eq!(rows[2].3, vec!["3", "ab\"c", "xyz"]);
+        assert_eq!(
+            rows[3].2,
+            Some(Malformed::FieldCount {
+                expected: 3,
+                found: 4
+            })
+        );
+        assert_eq!(rows[4].2, Some(Malformed::InvalidEncoding));
+        assert_eq!(rows[5].3[2], "\u{3000}鲤城区\u{3000}");
+        assert_eq!(
+            rows[9],
+            row(19, "10,last,no newline", &["10", "last", "no newline"])
+        );
+        let (_, rows) = read_all(&mixed_input(true));
+        assert_eq!(
+            rows.last(),
+            Some(&bad(
+                19,
+                b"10,\"never closed,\r\n11,a,b",
+                Malformed::UnclosedQuote,
+                2
+            ))
+        );
+    }
+
+    #[test]
+    fn buffer_boundary_stress() {
+        for open_at_end in [false, true] {
+            let input = mixed_input(open_at_end);
+            let reference = read_all(&input);
+            for cap in 1..=64 {
+                assert_eq!(
+                    read_all_cap(&input, Encoding::Utf8, cap),
+                    reference,
+                    "buffer of {cap} bytes, open_at_end={open_at_end}"
+                );
+            }
+        }
+        let gb_input = gb("名,码\r\n\r\n泉州市,1\n\"晋江\n市\",2\r\n德化县,3");
+        let reference = read_all_cap(&gb_input, Encoding::Gb18030, DEFAULT_BUF_BYTES);
+        assert_eq!(reference.1.len(), 3);
+        assert_eq!(reference.1[2].0, 6);
+        for cap in 1..=64 {
+            assert_eq!(
+                read_all_cap(&gb_input, Encoding::Gb18030, cap),
+                reference,
+                "gb18030, buffer of {cap} bytes"
+            );
+        }
+    }
+
+    #[test]
+    fn ends_inside_quotes_state_machine() {
+        assert!(!ends_inside_quotes(b"a,b"));
+        assert!(ends_inside_quotes(b"a,\"b"));
+        assert!(!ends_inside_quotes(b"a,\"b\""));
+        assert!(ends_inside_quotes(b"\"a\"\"b"));
+        assert!(!ends_inside_quotes(b"ab\"c"));
+        assert!(!ends_inside_quotes(b"\"a\"b\"c"));
+        assert!(ends_inside_quotes(b"\"a\",\"b,c"));
+    }
+
+    /// Throughput check: `cargo test --release -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn throughput_100mb() {
+        use std::time::Instant;
+        let rows = 1_000_000usize;
+        let mut data = Vec::with_capacity(110 << 20);
+        data.extend_from_slice(b"c0,c1,c2,c3,c4,c5,c6,c7,c8,c9\n");
+        for i in 0..rows {
+            for c in 0..10 {
+                if c > 0 {
+                    data.push(b',');
+                }
+                data.extend_from_slice(format!("v{:07}_{c}", i % 9_999_999).as_bytes());
+            }
+            data.push(b'\n');
+        }
+        let path = std::env::temp_dir().join(format!("reader-bench-{}.csv", std::process::id()));
+        std::fs::write(&path, &data).expect("write bench file");
+        for hashing in [false, true] {
+            let file = std::fs::File::open(&path).expect("open");
+            let t = Instant::now();
+            let mut n = 0u64;
+            let mut sum = 0usize;
+            let bytes = if hashing {
+                let mut r = RecordReader::new(
+                    super::super::hashing::HashingReader::new(file),
+                    Encoding::Utf8,
+                );
+                r.read_header().expect("header");
+                while let Some(rec) = r.next_record().expect("rec") {
+                    n += 1;
+                    sum += rec.field(9).len() + rec.raw().len();
+                }
+                r.into_inner().finish().0
+            } else {
+                let mut r = RecordReader::new(file, Encoding::Utf8);
+                r.read_header().expect("header");
+                while let Some(rec) = r.next_record().expect("rec") {
+                    n += 1;
+                    sum += rec.field(9).len() + rec.raw().len();
+                }
+                data.len() as u64
+            };
+            let secs = t.elapsed().as_secs_f64();
+            assert_eq!(n, rows as u64);
+            println!(
+                "hashing={hashing}: {n} records, {:.1} MB in {secs:.3}s: {:.0} records/s, {:.0} MB/s (check {sum})",
+                bytes as f64 / 1e6,
+                n as f64 / secs,
+                bytes as f64 / 1e6 / secs
+            );
+        }
+        std::fs::remove_file(&path).expect("remove bench file");
+    }
+}

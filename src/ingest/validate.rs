@@ -1,0 +1,730 @@
+//! Per-feed row rules of SPEC §4–§5: from a well-formed, current row to an evidence
+//! interval, a declaration, a filter reason or a rejection (steps 3–7, except the
+//! identity step, which needs all telecom rows and runs in [`super::identity`]).
+
+use chrono::NaiveDate;
+
+use super::fields::{Check, Fields, Rejection};
+use crate::pipeline::SourceKind;
+use crate::rules::address::{AddressError, Gazetteer};
+use crate::rules::date::month_last_day;
+use crate::rules::division::Division;
+use crate::rules::id::PersonId;
+use crate::rules::phone::Phone;
+use crate::rules::reason::Reason;
+
+/// What a row becomes when it is not rejected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Accepted evidence for one person in one place.
+    Evidence(Evidence),
+    /// Accepted personal pledge (not evidence: a declaration).
+    Pledge(Pledge),
+    /// Accepted household registration.
+    Hukou {
+        person: PersonId,
+        city: Division,
+    },
+    Filtered(Reason),
+    /// A shopping row whose buyer is the phone's owner on that day: decided
+    /// once every telecom row is known.
+    AwaitIdentity(AwaitIdentity),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Evidence {
+    pub person: PersonId,
+    /// As given, or resolved from the address.
+    pub division: Division,
+    pub start: NaiveDate,
+    /// Clipped to the as-of date.
+    pub end: NaiveDate,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pledge {
+    pub person: PersonId,
+    pub city: Division,
+    pub declared_since: NaiveDate,
+    pub signed_date: NaiveDate,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AwaitIdentity {
+    pub phone: Phone,
+    pub day: NaiveDate,
+    pub division: Division,
+}
+
+/// A telecom row that passed steps 1–4: its subscriber owns the phone over
+/// `start ..= end` (end empty: the as-of date; never clipped).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Owner {
+    pub phone: Phone,
+    pub person: PersonId,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+}
+
+/// What the rules need besides the row.
+pub struct Ctx<'a> {
+    pub as_of: NaiveDate,
+    pub gazetteer: &'a Gazetteer,
+    pub jurisdictions: &'a [Division],
+}
+
+impl Ctx<'_> {
+    /// Step 5: the division, else the address.
+    fn place(&self, division: Option<Division>, address: Option<&str>) -> Check<Division> {
+        if let Some(d) = division {
+            return Ok(d);
+        }
+        // Callers have already rejected rows where both are empty.
+        let address = address.unwrap_or("");
+        self.gazetteer.resolve(address).map_err(|e| match e {
+            AddressError::Unresolved => Rejection::new(
+                Reason::UnresolvedAddress,
+                "address names no gazetteer city or county",
+            ),
+            AddressError::Ambiguous => Rejection::new(
+                Reason::AmbiguousAddress,
+                "address names places in more than one city",
+            ),
+        })
+    }
+
+    fn in_scope(&self, division: Division) -> bool {
+        self.jurisdictions.contains(&division.city())
+    }
+
+    /// Step 7's date and scope filters, then the accepted interval clipped to as-of.
+    pub fn evidence(
+        &self,
+        person: PersonId,
+        division: Division,
+        start: NaiveDate,
+        end: Option<NaiveDate>,
+    ) -> Outcome {
+        if start > self.as_of {
+            return Outcome::Filtered(Reason::AfterAsOf);
+        }
+        if !self.in_scope(division) {
+            return Outcome::Filtered(Reason::OutOfScope);
+        }
+        let end = end.map_or(self.as_of, |e| e.min(self.as_of));
+        Outcome::Evidence(Evidence {
+            person,
+            division,
+            start,
+            end,
+        })
+    }
+}
+
+/// Step 4: only an explicit end can be before the start.
+fn ordered(start: NaiveDate, end: Option<NaiveDate>) -> Check<()> {
+    match end {
+        Some(e) if e < start => Err(Rejection::new(
+            Reason::EndBeforeStart,
+            format!("ends {e} before it starts {start}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Steps 3–7 (bar identity) for one row of `kind`. `owner` receives the phone
+/// ownership a telecom row proves once it has passed steps 1–4.
+pub fn validate(
+    kind: SourceKind,
+    f: &Fields<'_>,
+    ctx: &Ctx<'_>,
+    owner: &mut Option<Owner>,
+) -> Check<Outcome> {
+    match kind {
+        SourceKind::SocialInsurance => social_insurance(f, ctx),
+        SourceKind::Lease => lease(f, ctx),
+        SourceKind::Utility => utility(f, ctx),
+        SourceKind::Telecom => telecom(f, ctx, owner),
+        SourceKind::Shopping => shopping(f, ctx),
+        SourceKind::EmploymentSchool => employment_school(f, ctx),
+        SourceKind::LaborContract => dated_with_division(f, ctx),
+        SourceKind::BusinessLicense => business_license(f, ctx),
+        SourceKind::Pledge => pledge(f, ctx),
+        SourceKind::Hukou => hukou(f),
+    }
+}
+
+// Field indices below follow `SourceKind::fields`; a test checks them by name.
+
+fn social_insurance(f: &Fields<'_>, ctx: &Ctx<'_>) -> Check<Outcome> {
+    f.required(0)?; // record_id
+    let person = f.required_id(1)?;
+    let month = f.required_month(3)?;
+    let division = f.required_division(4)?;
+    Ok(ctx.evidence(person, division, month, Some(month_last_day(month))))
+}
+
+/// `address` and `division` (a|d): checks the division if filled, else requires
+/// the address.
+fn address_or_division(f: &Fields<'_>, address: usize, division: usize) -> Check<Option<Division>> {
+    let d = f.division(division)?;
+    if d.is_none() && f.text(address).is_none() {
+        return Err(f.missing_pair(address, division));
+    }
+    Ok(d)
+}
+
+fn lease(f: &Fields<'_>, ctx: &Ctx<'_>) -> Check<Outcome> {
+    f.required(0)?;
+    let person = f.required_id(1)?;
+    let division = address_or_division(f, 3, 4)?;
+    let start = f.required_date(5)?;
+    let end_date = f.date(6)?;
+    let filed = f.date(7)?;
+    let terminated = f.date(8)?;
+    let end = match (end_date, terminated) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    ordered(start, end)?;
+    let division = ctx.place(division, f.text(3))?;
+    match filed {
+        None => Ok(Outcome::Filtered(Reason::NotFiled)),
+        Some(filed) if filed > ctx.as_of => Ok(Outcome::Filtered(Reason::AfterAsOf)),
+        Some(_) => Ok(ctx.evidence(person, division, start, end)),
+    }
+}
+
+fn utility(f: &Fields<'_>, ctx: &Ctx<'_>) -> Check<Outcome> {
+    f.required(0)?;
+    let person = f.required_id(1)?;
+    f.choice(2, &["water", "electricity", "gas"])?;
+    let division = address_or_division(f, 3, 4)?;
+    let start = f.required_date(5)?;
+    let end = f.required_date(6)?;
+    let usage = f.required_number(7)?;
+    if usage < 0.0 {
+        return Err(Rejection::new(
+            Reason::InvalidNumber,
+            format!("usage: negative: {:?}", f.values[7]),
+        ));
+    }
+    ordered(start, Some(end))?;
+    let division = ctx.place(division, f.text(3))?;
+    if usage == 0.0 {
+        return Ok(Outcome::Filtered(Reason::ZeroUsage));
+    }
+    Ok(ctx.evidence(person, division, start, Some(end)))
+}
+
+fn telecom(f: &Fields<'_>, ctx: &Ctx<'_>, owner: &mut Option<Owner>) -> Check<Outcome> {
+    const MOBILE: usize = 2;
+    f.required(0)?;
+    let person = f.required_id(1)?;
+    let phone = f
+        .phone(2)?
+        .ok_or_else(|| Rejection::new(Reason::MissingField, "phone is empty"))?;
+    let service = f.choice(3, &["broadband", "fixed_line", "mobile"])?;
+    let division = if service == MOBILE {
+        f.division(5)?
+    } else {
+        address_or_division(f, 4, 5)?
+    };
+    let start = f.required_date(6)?;
+    let end = f.date(7)?;
+    ordered(start, end)?;
+    *owner = Some(Owner {
+        phone,
+        person,
+        start,
+        end: end.unwrap_or(ctx.as_of),
+    });
+    if service == MOBILE {
+        return Ok(Outcome::Filtered(Reason::NoLocation));
+    }
+    let division = ctx.place(division, f.text(4))?;
+    Ok(ctx.evidence(person, division, start, end))
+}
+
+fn shopping(f: &Fields<'_>, ctx: &Ctx<'_>) -> Check<Outcome> {
+    f.required(0)?; // order_id
+    let buyer = f.id(1)?;
+    let phone = f.phone(2)?;
+    if buyer.is_none() && phone.is_none() {
+        return Err(f.missing_pair(1, 2));
+    }
+    let division = address_or_division(f, 3, 4)?;
+    let day = f.required_date(5)?;
+    let division = ctx.place(division, f.text(3))?;
+    match (buyer, phone) {
+        (Some(person), _) => Ok(ctx.evidence(person, division, day, Some(day))),
+        (None, Some(phone)) => Ok(Outcome::AwaitIdentity(AwaitIdentity {
+            phone,
+            day,
+            division,
+        })),
+        (None, None) => unreachable!("rejected above"),
+    }
+}
+
+fn employment_school(f: &Fields<'_>, ctx: &Ctx<'_>) -> Check<Outcome> {
+    f.required(0)?;
+    let person = f.required_id(1)?;
+    f.choice(2, &["employment", "school"])?;
+    let division = f.required_division(4)?;
+    let start = f.required_date(5)?;
+    let end = f.date(6)?;
+    ordered(start, end)?;
+    Ok(ctx.evidence(person, division, start, end))
+}
+
+/// labor_contract: record_id, employee_id_number, employer_name, division, start_date, end_date.
+fn dated_with_division(f: &Fields<'_>, ctx: &Ctx<'_>) -> Check<Outcome> {
+    f.required(0)?;
+    let person = f.required_id(1)?;
+    let division = f.required_division(3)?;
+    let start = f.required_date(4)?;
+    let end = f.date(5)?;
+    ordered(start, end)?;
+    Ok(ctx.evidence(person, division, start, end))
+}
+
+fn business_license(f: &Fields<'_>, ctx: &Ctx<'_>) -> Check<Outcome> {
+    f.required(0)?;
+    let person = f.required_id(1)?;
+    let division = address_or_division(f, 3, 4)?;
+    let start = f.required_date(5)?;
+    let end = f.date(6)?;
+    ordered(start, end)?;
+    let division = ctx.place(division, f.text(3))?;
+    Ok(ctx.evidence(person, division, start, end))
+}
+
+fn pledge(f: &Fields<'_>, ctx: &Ctx<'_>) -> Check<Outcome> {
+    f.required(0)?;
+    let person = f.required_id(1)?;
+    let division = f.required_division(3)?;
+    let declared_since = f.required_date(4)?;
+    let signed_date = f.required_date(5)?;
+    if declared_since > signed_date {
+        return Err(Rejection::new(
+            Reason::InvalidValue,
+            format!("declared_since {declared_since} is after signed_date {signed_date}"),
+        ));
+    }
+    if signed_date > ctx.as_of {
+        return Ok(Outcome::Filtered(Reason::AfterAsOf));
+    }
+    if !ctx.in_scope(division) {
+        return Ok(Outcome::Filtered(Reason::OutOfScope));
+    }
+    Ok(Outcome::Pledge(Pledge {
+        person,
+        city: division.city(),
+        declared_since,
+        signed_date,
+    }))
+}
+
+fn hukou(f: &Fields<'_>) -> Check<Outcome> {
+    let person = f.required_id(0)?;
+    let division = f.required_division(1)?;
+    Ok(Outcome::Hukou {
+        person,
+        city: division.city(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::date::parse_date;
+
+    /// The indices used above, by name, so a reordered field table fails here.
+    #[test]
+    fn field_indices_match_names() {
+        let checks: &[(SourceKind, &[(usize, &str)])] = &[
+            (
+                SourceKind::SocialInsurance,
+                &[
+                    (0, "record_id"),
+                    (1, "id_number"),
+                    (3, "pay_month"),
+                    (4, "division"),
+                ],
+            ),
+            (
+                SourceKind::Lease,
+                &[
+                    (1, "tenant_id_number"),
+                    (3, "address"),
+                    (4, "division"),
+                    (5, "start_date"),
+                    (6, "end_date"),
+                    (7, "filed_date"),
+                    (8, "terminated_date"),
+                ],
+            ),
+            (
+                SourceKind::Utility,
+                &[
+                    (2, "service"),
+                    (3, "address"),
+                    (4, "division"),
+                    (5, "period_start"),
+                    (6, "period_end"),
+                    (7, "usage"),
+                ],
+            ),
+            (
+                SourceKind::Telecom,
+                &[
+                    (1, "subscriber_id"),
+                    (2, "phone"),
+                    (3, "service"),
+                    (4, "address"),
+                    (5, "division"),
+                    (6, "start_date"),
+                    (7, "end_date"),
+                ],
+            ),
+            (
+                SourceKind::Shopping,
+                &[
+                    (0, "order_id"),
+                    (1, "buyer_id_number"),
+                    (2, "phone"),
+                    (3, "address"),
+                    (4, "division"),
+                    (5, "delivered_at"),
+                ],
+            ),
+            (
+                SourceKind::EmploymentSchool,
+                &[
+                    (1, "id_number"),
+                    (2, "kind"),
+                    (4, "division"),
+                    (5, "start_date"),
+                    (6, "end_date"),
+                ],
+            ),
+            (
+                SourceKind::LaborContract,
+                &[
+                    (1, "employee_id_number"),
+                    (3, "division"),
+                    (4, "start_date"),
+                    (5, "end_date"),
+                ],
+            ),
+            (
+                SourceKind::BusinessLicense,
+                &[
+                    (1, "holder_id_number"),
+                    (3, "address"),
+                    (4, "division"),
+                    (5, "registered_date"),
+                    (6, "deregistered_date"),
+                ],
+            ),
+            (
+                SourceKind::Pledge,
+                &[
+                    (1, "id_number"),
+                    (3, "division"),
+                    (4, "declared_since"),
+                    (5, "signed_date"),
+                ],
+            ),
+            (
+                SourceKind::Hukou,
+                &[(0, "id_number"), (1, "hukou_division")],
+            ),
+        ];
+        for (kind, fields) in checks {
+            for (i, name) in *fields {
+                assert_eq!(kind.fields()[*i].name, *name, "{kind} field {i}");
+            }
+        }
+    }
+
+    fn gazetteer() -> Gazetteer {
+        Gazetteer::new([
+            (Division::new_unchecked(350500), "泉州市".to_owned(), None),
+            (Division::new_unchecked(350200), "厦门市".to_owned(), None),
+            (
+                Division::new_unchecked(350503),
+                "丰泽区".to_owned(),
+                Some(Division::new_unchecked(350500)),
+            ),
+        ])
+    }
+
+    fn day(s: &str) -> NaiveDate {
+        parse_date(s).unwrap()
+    }
+
+    fn run(kind: SourceKind, values: &[&str]) -> (Check<Outcome>, Option<Owner>) {
+        let g = gazetteer();
+        let j = [Division::new_unchecked(350500)];
+        let ctx = Ctx {
+            as_of: day("2026-11-27"),
+            gazetteer: &g,
+            jurisdictions: &j,
+        };
+        let f = Fields {
+            values,
+            names: kind.fields(),
+            as_of: ctx.as_of,
+        };
+        let mut owner = None;
+        (validate(kind, &f, &ctx, &mut owner), owner)
+    }
+
+    fn reason(r: (Check<Outcome>, Option<Owner>)) -> Reason {
+        match r.0 {
+            Err(rej) => rej.reason,
+            Ok(Outcome::Filtered(reason)) => reason,
+            Ok(other) => panic!("not a reason: {other:?}"),
+        }
+    }
+
+    const ID: &str = "11010519491231002X";
+
+    #[test]
+    fn lease_interval_ends_at_the_earlier_end_and_starts_before_filing() {
+        let (out, _) = run(
+            SourceKind::Lease,
+            &[
+                "L1",
+                ID,
+                "",
+                "",
+                "350503",
+                "2026-01-01",
+                "2026-12-31",
+                "2026-03-01",
+                "2026-06-30",
+            ],
+        );
+        let Ok(Outcome::Evidence(e)) = out else {
+            panic!("{out:?}")
+        };
+        assert_eq!((e.start, e.end), (day("2026-01-01"), day("2026-06-30")));
+        // Terminated before the start: only an explicit end can be before the start.
+        let r = run(
+            SourceKind::Lease,
+            &[
+                "L1",
+                ID,
+                "",
+                "",
+                "350503",
+                "2026-05-01",
+                "",
+                "2026-05-01",
+                "2026-04-30",
+            ],
+        );
+        assert_eq!(reason(r), Reason::EndBeforeStart);
+    }
+
+    #[test]
+    fn lease_filters_in_spec_order() {
+        let row = |filed: &'static str, division: &'static str| {
+            ["L1", ID, "", "", division, "2026-01-01", "", filed, ""]
+        };
+        assert_eq!(
+            reason(run(SourceKind::Lease, &row("", "350503"))),
+            Reason::NotFiled
+        );
+        assert_eq!(
+            reason(run(SourceKind::Lease, &row("2026-11-28", "350503"))),
+            Reason::AfterAsOf
+        );
+        assert_eq!(
+            reason(run(SourceKind::Lease, &row("2026-01-02", "350203"))),
+            Reason::OutOfScope
+        );
+        // not_filed comes before out_of_scope.
+        assert_eq!(
+            reason(run(SourceKind::Lease, &row("", "350203"))),
+            Reason::NotFiled
+        );
+    }
+
+    #[test]
+    fn missing_address_and_division() {
+        let r = run(
+            SourceKind::Lease,
+            &["L1", ID, "", "", "", "2026-01-01", "", "2026-01-01", ""],
+        );
+        assert_eq!(reason(r), Reason::MissingField);
+    }
+
+    #[test]
+    fn utility_usage() {
+        let row = |usage: &'static str| {
+            [
+                "U1",
+                ID,
+                "Water",
+                "泉州市丰泽区",
+                "",
+                "2026-01-01",
+                "2026-01-31",
+                usage,
+            ]
+        };
+        assert_eq!(
+            reason(run(SourceKind::Utility, &row("0"))),
+            Reason::ZeroUsage
+        );
+        assert_eq!(
+            reason(run(SourceKind::Utility, &row("-0"))),
+            Reason::ZeroUsage
+        );
+        assert_eq!(
+            reason(run(SourceKind::Utility, &row("-3"))),
+            Reason::InvalidNumber
+        );
+        assert_eq!(
+            reason(run(SourceKind::Utility, &row("1,234"))),
+            Reason::InvalidNumber
+        );
+        let (out, _) = run(SourceKind::Utility, &row("12.5"));
+        let Ok(Outcome::Evidence(e)) = out else {
+            panic!("{out:?}")
+        };
+        assert_eq!(e.division, Division::new_unchecked(350503));
+    }
+
+    #[test]
+    fn telecom_mobile_proves_the_phone_but_no_place() {
+        let (out, owner) = run(
+            SourceKind::Telecom,
+            &["T1", ID, "13800138000", "MOBILE", "", "", "2025-01-01", ""],
+        );
+        assert_eq!(out, Ok(Outcome::Filtered(Reason::NoLocation)));
+        let owner = owner.expect("mobile rows prove ownership");
+        assert_eq!(owner.end, day("2026-11-27"));
+        // Broadband without a place is missing a field; no ownership is recorded.
+        let (out, owner) = run(
+            SourceKind::Telecom,
+            &[
+                "T2",
+                ID,
+                "13800138000",
+                "broadband",
+                "",
+                "",
+                "2025-01-01",
+                "",
+            ],
+        );
+        assert_eq!(out.unwrap_err().reason, Reason::MissingField);
+        assert!(owner.is_none());
+        // A row that fails the place step (5) has still passed steps 1–4.
+        let (out, owner) = run(
+            SourceKind::Telecom,
+            &[
+                "T3",
+                ID,
+                "13800138000",
+                "broadband",
+                "火星",
+                "",
+                "2025-01-01",
+                "2027-01-01",
+            ],
+        );
+        assert_eq!(out.unwrap_err().reason, Reason::UnresolvedAddress);
+        assert_eq!(owner.unwrap().end, day("2027-01-01"));
+    }
+
+    #[test]
+    fn shopping_needs_a_buyer_or_a_phone() {
+        let r = run(
+            SourceKind::Shopping,
+            &["O1", "", "", "", "350503", "2026-05-01"],
+        );
+        assert_eq!(reason(r), Reason::MissingField);
+        let (out, _) = run(
+            SourceKind::Shopping,
+            &["O1", "", "138 0013 8000", "", "350503", "2026-05-01 10:00"],
+        );
+        assert!(matches!(out, Ok(Outcome::AwaitIdentity(_))), "{out:?}");
+        let (out, _) = run(
+            SourceKind::Shopping,
+            &["O1", ID, "", "", "350503", "2026-05-01"],
+        );
+        let Ok(Outcome::Evidence(e)) = out else {
+            panic!("{out:?}")
+        };
+        assert_eq!(e.start, e.end);
+    }
+
+    #[test]
+    fn pledge_rules() {
+        let row = |declared: &'static str, signed: &'static str, division: &'static str| {
+            ["P1", ID, "", division, declared, signed]
+        };
+        assert_eq!(
+            reason(run(
+                SourceKind::Pledge,
+                &row("2026-05-02", "2026-05-01", "350503")
+            )),
+            Reason::InvalidValue
+        );
+        assert_eq!(
+            reason(run(
+                SourceKind::Pledge,
+                &row("2026-05-01", "2026-11-28", "350503")
+            )),
+            Reason::AfterAsOf
+        );
+        assert_eq!(
+            reason(run(
+                SourceKind::Pledge,
+                &row("2026-05-01", "2026-05-01", "350203")
+            )),
+            Reason::OutOfScope
+        );
+        let (out, _) = run(
+            SourceKind::Pledge,
+            &row("2026-05-01", "2026-06-01", "350503"),
+        );
+        assert!(matches!(out, Ok(Outcome::Pledge(p)) if p.city == Division::new_unchecked(350500)));
+    }
+
+    #[test]
+    fn hukou_is_never_out_of_scope() {
+        let (out, _) = run(SourceKind::Hukou, &[ID, "350203"]);
+        assert!(
+            matches!(out, Ok(Outcome::Hukou { city, .. }) if city == Division::new_unchecked(350200))
+        );
+    }
+
+    #[test]
+    fn evidence_is_clipped_and_after_as_of_filtered() {
+        let (out, _) = run(
+            SourceKind::LaborContract,
+            &["C1", ID, "", "350503", "2026-01-01", "2027-12-31"],
+        );
+        let Ok(Outcome::Evidence(e)) = out else {
+            panic!("{out:?}")
+        };
+        assert_eq!(e.end, day("2026-11-27"));
+        let r = run(
+            SourceKind::LaborContract,
+            &["C1", ID, "", "350503", "2026-11-28", ""],
+        );
+        assert_eq!(reason(r), Reason::AfterAsOf);
+        let r = run(
+            SourceKind::SocialInsurance,
+            &["S1", ID, "", "2026-12", "350503", ""],
+        );
+        assert_eq!(reason(r), Reason::AfterAsOf);
+    }
+}

@@ -1,0 +1,20 @@
+//! `residence`: a nightly batch pipeline that turns agencies' CSV extracts into
+//! per-person residence timelines and residence-permit eligibility (Quanzhou
+//! measure 13). See docs/DESIGN.md for the stages and data flow.
+//!
+//! - [`rules`]: the pure core (ID numbers, divisions, dates, spells, decisions).
+//! - [`pipeline`]: the pipeline file and the feeds it declares.
+//! - [`ingest`]: CSV → typed rows, verdicts and the evidence table.
+//! - [`evidence`]: the evidence table between the two stages.
+//! - [`timeline`]: evidence → spells → decisions.
+//! - [`output`]: Parquet, manifest, publishing.
+//! - [`run`]: the `residence run` command end to end.
+//! - [`generate`]: synthetic feeds for benchmarks.
+
+pub mod evidence;
+pub mod ingest;
+pub mod output;
+pub mod pipeline;
+pub mod rules;
+pub mod run;
+pub mod timeline;

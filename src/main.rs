@@ -1,0 +1,152 @@
+//! The `residence` command line: argument parsing, progress, messages and exit codes.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+
+use residence::run::{RunOptions, run};
+
+#[derive(Parser)]
+#[command(
+    name = "residence",
+    version,
+    about = "Residence evidence → timelines → residence-permit eligibility (Quanzhou measure 13)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the nightly pipeline: read the feeds, write OUT/runs/<run_id>/, repoint OUT/latest.
+    Run {
+        /// Pipeline file (sources, header mappings, rule parameters).
+        #[arg(long)]
+        pipeline: PathBuf,
+        /// Feed root: source S reads DIR/S/*.csv [default: the pipeline's data_dir].
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+        /// Decision date; nothing after it counts [default: today].
+        #[arg(long, value_name = "DATE", value_parser = parse_day)]
+        as_of: Option<NaiveDate>,
+        /// Output root.
+        #[arg(long, value_name = "OUT")]
+        out: PathBuf,
+        /// Override every source's quality gate (rejected ÷ rows).
+        #[arg(long, value_name = "R")]
+        max_reject_rate: Option<f64>,
+        /// No progress bar and no summary, only warnings and errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+}
+
+fn parse_day(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| format!("expected YYYY-MM-DD: {e}"))
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // clap uses 2 for usage errors and 0 for --help / --version.
+            return ExitCode::from(e.exit_code() as u8);
+        }
+    };
+    match cli.command {
+        Command::Run {
+            pipeline,
+            data,
+            as_of,
+            out,
+            max_reject_rate,
+            quiet,
+        } => {
+            let opts = RunOptions {
+                pipeline,
+                data,
+                as_of: as_of.unwrap_or_else(|| chrono::Local::now().date_naive()),
+                out,
+                max_reject_rate,
+            };
+            run_command(&opts, quiet)
+        }
+    }
+}
+
+fn run_command(opts: &RunOptions, quiet: bool) -> ExitCode {
+    // Progress only on a terminal: silent under cron and systemd.
+    let bar = if !quiet && std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} reading feeds {binary_bytes} ({binary_bytes_per_sec}) {elapsed}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let result = run(opts, &|n| bar.inc(n));
+    bar.finish_and_clear();
+    match result {
+        Ok(report) => {
+            for w in &report.manifest.warnings {
+                eprintln!("residence: warning: {w}");
+            }
+            if !quiet {
+                print_summary(&report);
+            }
+            if !report.gate_failures.is_empty() {
+                eprintln!(
+                    "residence: quality gate failed for {}; outputs kept in {} for diagnosis, latest unchanged",
+                    report.gate_failures.join(", "),
+                    report.dir.display()
+                );
+            }
+            ExitCode::from(report.exit_code() as u8)
+        }
+        Err(e) => {
+            let code = e.exit_code();
+            let err = anyhow::Error::new(e).context("run failed; nothing published");
+            eprintln!("residence: error: {err:#}");
+            ExitCode::from(code as u8)
+        }
+    }
+}
+
+fn print_summary(report: &residence::run::RunReport) {
+    let m = &report.manifest;
+    let (mut rows, mut accepted, mut filtered, mut rejected) = (0, 0, 0, 0);
+    for s in m.sources.values() {
+        rows += s.counts.rows;
+        accepted += s.counts.accepted;
+        filtered += s.counts.filtered.values().sum::<u64>();
+        rejected += s.counts.rejected_total();
+    }
+    println!(
+        "run {} ({}): {} rows in {} files: {accepted} accepted, {filtered} filtered, {rejected} rejected; {} ms",
+        report.run_id,
+        m.status,
+        rows,
+        m.files.len(),
+        m.timings_ms.get("total").copied().unwrap_or_default(),
+    );
+    println!(
+        "{:<8} {:<15} {:<9} {:>8}",
+        "city", "status", "basis", "persons"
+    );
+    for ((city, status, basis), n) in &report.decisions {
+        println!("{city:<8} {status:<15} {basis:<9} {n:>8}");
+    }
+    for (name, n) in &m.outputs {
+        println!("{name}: {n} rows");
+    }
+    println!("outputs: {}", report.dir.display());
+}

@@ -1,0 +1,50 @@
+//! Stage 3, outputs: the Parquet files, the manifest, and publishing a run
+//! (run folder, lock, atomic `latest` link).
+
+pub mod manifest;
+pub mod parquet;
+pub mod publish;
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {source}")]
+    Polars {
+        path: PathBuf,
+        source: polars::prelude::PolarsError,
+    },
+    /// Another run holds the output folder's lock.
+    #[error(
+        "{path}: another residence run is using this output folder (lock held); \
+         wait for it to finish or use another --out"
+    )]
+    Busy { path: PathBuf },
+}
+
+impl OutputError {
+    pub fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
+        move |source| OutputError::Io {
+            path: path.to_owned(),
+            source,
+        }
+    }
+}
+
+/// Creates (truncating) a file readable and writable by its owner only.
+pub fn create_private(path: &Path) -> Result<File, OutputError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path).map_err(OutputError::io(path))
+}

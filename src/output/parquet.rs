@@ -1,0 +1,214 @@
+//! The four Parquet outputs of SPEC §7: schemas, column order, and writing.
+//!
+//! Identifiers are text (an 18-character person id, 6-digit division codes) so
+//! analysts join them as they appear in the feeds; dates are Parquet DATE and
+//! `sources` is a LIST of text.
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use polars::prelude::*;
+
+use crate::evidence::{self, EvidenceTable};
+use crate::ingest::{FileReport, RejectRecord};
+use crate::pipeline::SourceKind;
+use crate::rules::date::to_epoch_days;
+use crate::rules::id::PersonId;
+use crate::timeline::{EligibilityRow, SpellRow};
+
+fn person_column(name: &str, people: impl ExactSizeIterator<Item = PersonId>) -> Column {
+    let mut b = StringChunkedBuilder::new(name.into(), people.len());
+    for p in people {
+        let canonical = p.canonical();
+        // The canonical form is ASCII digits and X.
+        b.append_value(std::str::from_utf8(&canonical).unwrap_or_default());
+    }
+    b.finish().into_column()
+}
+
+fn code_column(name: &str, codes: impl ExactSizeIterator<Item = u32>) -> Column {
+    let mut b = StringChunkedBuilder::new(name.into(), codes.len());
+    let mut buf = String::with_capacity(8);
+    for c in codes {
+        use std::fmt::Write;
+        buf.clear();
+        let _ = write!(buf, "{c:06}");
+        b.append_value(&buf);
+    }
+    b.finish().into_column()
+}
+
+fn date_column(name: &str, dates: impl Iterator<Item = Option<NaiveDate>>) -> Column {
+    let days: Int32Chunked = dates.map(|d| d.map(to_epoch_days)).collect();
+    days.with_name(name.into()).into_date().into_column()
+}
+
+fn int_column(name: &str, values: impl Iterator<Item = u32>) -> Column {
+    let v: Vec<i32> = values
+        .map(|x| i32::try_from(x).unwrap_or(i32::MAX))
+        .collect();
+    Int32Chunked::from_vec(name.into(), v).into_column()
+}
+
+fn str_column<'a>(name: &str, values: impl Iterator<Item = &'a str>) -> Column {
+    let v: StringChunked = values.map(Some).collect();
+    v.with_name(name.into()).into_column()
+}
+
+fn sources_column(name: &str, masks: impl ExactSizeIterator<Item = u16>) -> Column {
+    let n = masks.len();
+    let mut b = ListStringChunkedBuilder::new(name.into(), n, n * 2);
+    for m in masks {
+        b.append_values_iter(SourceKind::names_in(m));
+    }
+    b.finish().into_column()
+}
+
+/// `eligibility.parquet`, sorted by city, person_id.
+pub fn eligibility_frame(rows: &[EligibilityRow]) -> PolarsResult<DataFrame> {
+    let s = |f: fn(&SpellRow) -> u32| rows.iter().map(move |r| r.last_spell.as_ref().map_or(0, f));
+    let columns = vec![
+        person_column("person_id", rows.iter().map(|r| r.person)),
+        code_column("city", rows.iter().map(|r| r.city.code())),
+        str_column("status", rows.iter().map(|r| r.decision.status.as_str())),
+        str_column("basis", rows.iter().map(|r| r.decision.basis.as_str())),
+        date_column(
+            "spell_start",
+            rows.iter().map(|r| r.last_spell.map(|s| s.start)),
+        ),
+        date_column(
+            "spell_end",
+            rows.iter().map(|r| r.last_spell.map(|s| s.end)),
+        ),
+        int_column("months_of_evidence", s(|s| s.months)),
+        int_column("covered_days", s(|s| s.covered_days)),
+        int_column("evidence_count", s(|s| s.evidence_count)),
+        sources_column(
+            "sources",
+            rows.iter().map(|r| r.last_spell.map_or(0, |s| s.sources)),
+        ),
+        date_column(
+            "eligible_since",
+            rows.iter().map(|r| r.decision.eligible_since),
+        ),
+        date_column("eligible_on", rows.iter().map(|r| r.decision.eligible_on)),
+        date_column("pledge_since", rows.iter().map(|r| r.pledge_since)),
+    ];
+    DataFrame::new(rows.len(), columns)
+}
+
+/// `spells.parquet`, sorted by city, person_id, spell_no.
+pub fn spells_frame(rows: &[SpellRow]) -> PolarsResult<DataFrame> {
+    let columns = vec![
+        person_column("person_id", rows.iter().map(|r| r.person)),
+        code_column("city", rows.iter().map(|r| r.city.code())),
+        int_column("spell_no", rows.iter().map(|r| r.spell_no)),
+        date_column("start", rows.iter().map(|r| Some(r.start))),
+        date_column("end", rows.iter().map(|r| Some(r.end))),
+        int_column("months", rows.iter().map(|r| r.months)),
+        int_column("covered_days", rows.iter().map(|r| r.covered_days)),
+        int_column("evidence_count", rows.iter().map(|r| r.evidence_count)),
+        sources_column("sources", rows.iter().map(|r| r.sources)),
+    ];
+    DataFrame::new(rows.len(), columns)
+}
+
+/// Gathers a small dictionary by index: the views share the dictionary's bytes,
+/// so a repeated file path costs 16 bytes a row, not a copy of the path.
+fn gather_text(name: &str, dictionary: &[&str], idx: IdxCa) -> PolarsResult<Column> {
+    let dict: StringChunked = dictionary.iter().map(|s| Some(*s)).collect();
+    Ok(dict.take(&idx)?.with_name(name.into()).into_column())
+}
+
+/// `evidence.parquet` from the sorted evidence table, sorted by city,
+/// person_id, start, end, source, record_id.
+pub fn evidence_frame(table: &EvidenceTable, files: &[FileReport]) -> PolarsResult<DataFrame> {
+    let df = &table.df;
+    let n = df.height();
+    let person = df.column(evidence::PERSON)?.u64()?;
+    let city = df.column(evidence::CITY)?.u32()?;
+    let division = df.column(evidence::DIVISION)?.u32()?;
+    let source = df.column(evidence::SOURCE)?.u32()?;
+    let file = df.column(evidence::FILE)?.u32()?;
+    let line = df.column(evidence::LINE)?.u32()?;
+
+    let source_names: Vec<&str> = SourceKind::ALL.iter().map(|s| s.name()).collect();
+    let source_idx = IdxCa::from_vec(
+        "".into(),
+        source.into_no_null_iter().map(|s| s as IdxSize).collect(),
+    );
+    let file_names: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let file_idx = IdxCa::from_vec(
+        "".into(),
+        file.into_no_null_iter().map(|f| f as IdxSize).collect(),
+    );
+    let line = Int64Chunked::from_vec(
+        "line".into(),
+        line.into_no_null_iter().map(i64::from).collect(),
+    );
+
+    let columns = vec![
+        person_column(
+            "person_id",
+            person
+                .into_no_null_iter()
+                .map(PersonId::from_u64)
+                .collect::<Vec<_>>()
+                .into_iter(),
+        ),
+        code_column(
+            "city",
+            city.into_no_null_iter().collect::<Vec<_>>().into_iter(),
+        ),
+        code_column(
+            "division",
+            division.into_no_null_iter().collect::<Vec<_>>().into_iter(),
+        ),
+        gather_text("source", &source_names, source_idx)?,
+        df.column(evidence::RECORD_ID)?.clone(),
+        df.column(evidence::START)?.clone(),
+        df.column(evidence::END)?.clone(),
+        gather_text("input_file", &file_names, file_idx)?,
+        line.into_column(),
+    ];
+    DataFrame::new(n, columns)
+}
+
+/// `rejects.parquet`, sorted by source, input_file, line.
+pub fn rejects_frame(rejects: &[RejectRecord], files: &[FileReport]) -> PolarsResult<DataFrame> {
+    let line: Int64Chunked = rejects.iter().map(|r| Some(i64::from(r.line))).collect();
+    let columns = vec![
+        str_column("source", rejects.iter().map(|r| r.source.name())),
+        str_column(
+            "input_file",
+            rejects.iter().map(|r| files[r.file as usize].path.as_str()),
+        ),
+        line.with_name("line".into()).into_column(),
+        str_column("reason", rejects.iter().map(|r| r.reason.code())),
+        str_column("detail", rejects.iter().map(|r| r.detail.as_str())),
+        str_column("raw", rejects.iter().map(|r| r.raw.as_str())),
+    ];
+    DataFrame::new(rejects.len(), columns)
+}
+
+/// Writes `df` to `path` (created owner-only: the outputs hold ID numbers).
+pub fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<u64, super::OutputError> {
+    let file = super::create_private(path)?;
+    let mut writer = std::io::BufWriter::with_capacity(1 << 20, file);
+    ParquetWriter::new(&mut writer)
+        .with_compression(ParquetCompression::Zstd(None))
+        .finish(df)
+        .map_err(|e| super::OutputError::Polars {
+            path: path.to_owned(),
+            source: e,
+        })?;
+    let file = writer.into_inner().map_err(|e| super::OutputError::Io {
+        path: path.to_owned(),
+        source: e.into_error(),
+    })?;
+    file.sync_all().map_err(|e| super::OutputError::Io {
+        path: path.to_owned(),
+        source: e,
+    })?;
+    Ok(df.height() as u64)
+}

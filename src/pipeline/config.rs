@@ -1,0 +1,344 @@
+//! The pipeline file (`pipelines/*.toml`): sources, header mappings and rule parameters.
+//!
+//! Paths in the file are relative to the file's own folder, so a pipeline runs
+//! the same from any working directory.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::source::SourceKind;
+use crate::ingest::reader::Encoding;
+use crate::rules::division::{Division, parse_division};
+
+/// Rule parameters of SPEC §6 and the quality gate of §8.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Params {
+    pub min_months: u32,
+    pub max_gap_days: u32,
+    pub recency_days: u32,
+    pub pledge_valid_days: u32,
+    /// City codes (`XXXX00`) in scope.
+    pub jurisdictions: Vec<Division>,
+    pub max_reject_rate: f64,
+}
+
+/// One source as the pipeline declares it.
+#[derive(Clone, Debug)]
+pub struct SourceConfig {
+    pub kind: SourceKind,
+    /// Folder under the data root.
+    pub folder: String,
+    pub encoding: Encoding,
+    /// Overrides [`Params::max_reject_rate`] for this source.
+    pub max_reject_rate: Option<f64>,
+    /// Header text per canonical field, indexed like [`SourceKind::fields`].
+    pub headers: Vec<String>,
+}
+
+/// A loaded and checked pipeline file.
+#[derive(Clone, Debug)]
+pub struct Pipeline {
+    pub path: PathBuf,
+    pub sha256: String,
+    pub name: String,
+    /// Feed root from the file (`data_dir`), resolved against its folder.
+    pub data_dir: Option<PathBuf>,
+    pub gazetteer: PathBuf,
+    pub params: Params,
+    /// Declared sources, in source-name order.
+    pub sources: Vec<SourceConfig>,
+}
+
+/// A pipeline file that cannot be used. Messages name the file, and the line and
+/// column where the file says where.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{path}:{line}:{column}: {message}")]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPipeline {
+    name: Option<String>,
+    data_dir: Option<String>,
+    gazetteer: String,
+    #[serde(default)]
+    parameters: RawParams,
+    sources: BTreeMap<Spanned<String>, RawSource>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawParams {
+    min_months: u32,
+    max_gap_days: u32,
+    recency_days: u32,
+    pledge_valid_days: u32,
+    jurisdictions: Vec<Spanned<String>>,
+    max_reject_rate: Spanned<f64>,
+}
+
+impl Default for RawParams {
+    // The spec's defaults (SPEC §6).
+    fn default() -> Self {
+        RawParams {
+            min_months: 6,
+            max_gap_days: 31,
+            recency_days: 62,
+            pledge_valid_days: 365,
+            jurisdictions: vec![Spanned::new(0..0, "350500".to_owned())],
+            max_reject_rate: Spanned::new(0..0, 0.05),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    folder: Option<String>,
+    encoding: Option<Spanned<String>>,
+    max_reject_rate: Option<Spanned<f64>>,
+    #[serde(default)]
+    columns: BTreeMap<Spanned<String>, String>,
+}
+
+impl Pipeline {
+    /// Reads and checks a pipeline file.
+    pub fn load(path: &Path) -> Result<Pipeline, PipelineError> {
+        let bytes = std::fs::read(path).map_err(|source| PipelineError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        let text = String::from_utf8(bytes).map_err(|_| PipelineError::Parse {
+            path: path.to_owned(),
+            message: "not UTF-8 text".to_owned(),
+        })?;
+        let sha256 = crate::ingest::hashing::sha256_hex(text.as_bytes());
+        Pipeline::parse(path, &text, sha256)
+    }
+
+    fn parse(path: &Path, text: &str, sha256: String) -> Result<Pipeline, PipelineError> {
+        let raw: RawPipeline = toml::from_str(text).map_err(|e| PipelineError::Parse {
+            path: path.to_owned(),
+            message: e.to_string().trim_end().to_owned(),
+        })?;
+        let invalid = |span: std::ops::Range<usize>, message: String| {
+            let (line, column) = line_col(text, span.start);
+            PipelineError::Invalid {
+                path: path.to_owned(),
+                line,
+                column,
+                message,
+            }
+        };
+        let base = path.parent().unwrap_or(Path::new(""));
+
+        let mut jurisdictions = Vec::new();
+        for j in &raw.parameters.jurisdictions {
+            match parse_division(j.get_ref()) {
+                Some(d) if d.city() == d => jurisdictions.push(d),
+                _ => {
+                    return Err(invalid(
+                        j.span(),
+                        format!(
+                            "jurisdiction {:?} is not a city code (six digits ending in 00)",
+                            j.get_ref()
+                        ),
+                    ));
+                }
+            }
+        }
+        let rate = |r: &Spanned<f64>| {
+            let v = *r.get_ref();
+            if (0.0..=1.0).contains(&v) {
+                Ok(v)
+            } else {
+                Err(invalid(
+                    r.span(),
+                    format!("max_reject_rate {v} is not between 0 and 1"),
+                ))
+            }
+        };
+        let params = Params {
+            min_months: raw.parameters.min_months,
+            max_gap_days: raw.parameters.max_gap_days,
+            recency_days: raw.parameters.recency_days,
+            pledge_valid_days: raw.parameters.pledge_valid_days,
+            jurisdictions,
+            max_reject_rate: rate(&raw.parameters.max_reject_rate)?,
+        };
+
+        let mut sources = Vec::new();
+        for (name, src) in &raw.sources {
+            let kind = SourceKind::from_name(name.get_ref()).ok_or_else(|| {
+                invalid(
+                    name.span(),
+                    format!(
+                        "unknown source {:?} (known: {})",
+                        name.get_ref(),
+                        SourceKind::ALL.map(SourceKind::name).join(", ")
+                    ),
+                )
+            })?;
+            let encoding = match &src.encoding {
+                None => Encoding::Utf8,
+                Some(e) => Encoding::from_label(e.get_ref()).ok_or_else(|| {
+                    invalid(
+                        e.span(),
+                        format!("unknown encoding {:?} (use utf-8 or gb18030)", e.get_ref()),
+                    )
+                })?,
+            };
+            let mut headers: Vec<String> = kind.fields().iter().map(|f| f.name.into()).collect();
+            for (field, header) in &src.columns {
+                let idx = kind.field_index(field.get_ref()).ok_or_else(|| {
+                    invalid(
+                        field.span(),
+                        format!(
+                            "source {kind} has no field {:?} (fields: {})",
+                            field.get_ref(),
+                            kind.fields()
+                                .iter()
+                                .map(|f| f.name)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    )
+                })?;
+                headers[idx] = header.trim().to_owned();
+            }
+            sources.push(SourceConfig {
+                kind,
+                folder: src.folder.clone().unwrap_or_else(|| kind.name().to_owned()),
+                encoding,
+                max_reject_rate: src.max_reject_rate.as_ref().map(rate).transpose()?,
+                headers,
+            });
+        }
+        sources.sort_by_key(|s| s.kind);
+
+        Ok(Pipeline {
+            path: path.to_owned(),
+            sha256,
+            name: raw.name.unwrap_or_else(|| {
+                path.file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            }),
+            data_dir: raw.data_dir.map(|d| base.join(d)),
+            gazetteer: base.join(raw.gazetteer),
+            params,
+            sources,
+        })
+    }
+
+    pub fn source(&self, kind: SourceKind) -> Option<&SourceConfig> {
+        self.sources.iter().find(|s| s.kind == kind)
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Pipeline, PipelineError> {
+        Pipeline::parse(Path::new("pipelines/p.toml"), text, String::new())
+    }
+
+    #[test]
+    fn defaults_and_mapping() {
+        let p = parse(
+            r#"
+gazetteer = "../sample-data/divisions.csv"
+data_dir = "../sample-data"
+[sources.lease.columns]
+tenant_id_number = " 承租人身份证号 "
+[sources.social_insurance]
+encoding = "GB18030"
+max_reject_rate = 0.1
+"#,
+        )
+        .unwrap();
+        assert_eq!(p.params.min_months, 6);
+        assert_eq!(
+            p.params.jurisdictions,
+            vec![Division::new_unchecked(350500)]
+        );
+        assert_eq!(
+            p.gazetteer,
+            Path::new("pipelines/../sample-data/divisions.csv")
+        );
+        assert_eq!(
+            p.data_dir.as_deref(),
+            Some(Path::new("pipelines/../sample-data"))
+        );
+        let kinds: Vec<_> = p.sources.iter().map(|s| s.kind).collect();
+        assert_eq!(kinds, [SourceKind::Lease, SourceKind::SocialInsurance]);
+        let lease = p.source(SourceKind::Lease).unwrap();
+        assert_eq!(lease.headers[1], "承租人身份证号");
+        assert_eq!(lease.headers[0], "record_id");
+        let si = p.source(SourceKind::SocialInsurance).unwrap();
+        assert_eq!(si.encoding, Encoding::Gb18030);
+        assert_eq!(si.max_reject_rate, Some(0.1));
+    }
+
+    #[test]
+    fn unknown_field_names_line_and_column() {
+        let err = parse("gazetteer = \"g.csv\"\n[sources.lease.columns]\ntenant_id = \"x\"\n")
+            .unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.starts_with("pipelines/p.toml:3:1: source lease has no field \"tenant_id\""),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn unknown_source_and_bad_jurisdiction() {
+        let err = parse("gazetteer = \"g\"\n[sources.water]\n").unwrap_err();
+        assert!(
+            err.to_string().contains(":2:10: unknown source \"water\""),
+            "{err}"
+        );
+        let err = parse(
+            "gazetteer = \"g\"\n[parameters]\njurisdictions = [\"350502\"]\n[sources.lease]\n",
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains(":3:18: jurisdiction \"350502\""),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unknown_key_is_a_parse_error_with_position() {
+        let err = parse("gazetteer = \"g\"\nmin_month = 3\n[sources.lease]\n").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("line 2"), "{msg}");
+        assert!(msg.contains("min_month"), "{msg}");
+    }
+}

@@ -1,0 +1,7 @@
+//! What a run is configured with: the pipeline file and the feeds it declares.
+
+pub mod config;
+pub mod source;
+
+pub use config::{Params, Pipeline, PipelineError, SourceConfig};
+pub use source::{Column, Field, SourceKind};

@@ -1,0 +1,242 @@
+//! The ten feeds of SPEC §4: their names and canonical fields, in the order the spec lists them.
+
+use std::fmt;
+
+/// One feed. Variants are declared in alphabetical order of their names so that
+/// `Ord` on the enum equals `Ord` on the names (outputs sort by source name).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SourceKind {
+    BusinessLicense,
+    EmploymentSchool,
+    Hukou,
+    LaborContract,
+    Lease,
+    Pledge,
+    Shopping,
+    SocialInsurance,
+    Telecom,
+    Utility,
+}
+
+/// Whether a feed's header must contain a column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Column {
+    /// `*` in the spec: the header must have it and every row must fill it.
+    Required,
+    /// Part of a pair of which the header must have both (`a|d`, or shopping's
+    /// buyer/phone); each row must fill at least one of the pair.
+    Paired,
+    /// The header may lack it; it then reads as empty.
+    Optional,
+}
+
+/// A canonical field of a feed.
+#[derive(Clone, Copy, Debug)]
+pub struct Field {
+    pub name: &'static str,
+    pub column: Column,
+}
+
+const fn req(name: &'static str) -> Field {
+    Field {
+        name,
+        column: Column::Required,
+    }
+}
+const fn pair(name: &'static str) -> Field {
+    Field {
+        name,
+        column: Column::Paired,
+    }
+}
+const fn opt(name: &'static str) -> Field {
+    Field {
+        name,
+        column: Column::Optional,
+    }
+}
+
+const SOCIAL_INSURANCE: &[Field] = &[
+    req("record_id"),
+    req("id_number"),
+    opt("name"),
+    req("pay_month"),
+    req("division"),
+    opt("insurance_type"),
+];
+const LEASE: &[Field] = &[
+    req("record_id"),
+    req("tenant_id_number"),
+    opt("tenant_name"),
+    pair("address"),
+    pair("division"),
+    req("start_date"),
+    opt("end_date"),
+    opt("filed_date"),
+    opt("terminated_date"),
+];
+const UTILITY: &[Field] = &[
+    req("record_id"),
+    req("account_holder_id"),
+    req("service"),
+    pair("address"),
+    pair("division"),
+    req("period_start"),
+    req("period_end"),
+    req("usage"),
+];
+const TELECOM: &[Field] = &[
+    req("record_id"),
+    req("subscriber_id"),
+    req("phone"),
+    req("service"),
+    opt("address"),
+    opt("division"),
+    req("start_date"),
+    opt("end_date"),
+];
+const SHOPPING: &[Field] = &[
+    req("order_id"),
+    pair("buyer_id_number"),
+    pair("phone"),
+    pair("address"),
+    pair("division"),
+    req("delivered_at"),
+];
+const EMPLOYMENT_SCHOOL: &[Field] = &[
+    req("record_id"),
+    req("id_number"),
+    req("kind"),
+    opt("unit_name"),
+    req("division"),
+    req("start_date"),
+    opt("end_date"),
+];
+const LABOR_CONTRACT: &[Field] = &[
+    req("record_id"),
+    req("employee_id_number"),
+    opt("employer_name"),
+    req("division"),
+    req("start_date"),
+    opt("end_date"),
+];
+const BUSINESS_LICENSE: &[Field] = &[
+    req("record_id"),
+    req("holder_id_number"),
+    opt("business_name"),
+    pair("address"),
+    pair("division"),
+    req("registered_date"),
+    opt("deregistered_date"),
+];
+const PLEDGE: &[Field] = &[
+    req("record_id"),
+    req("id_number"),
+    opt("name"),
+    req("division"),
+    req("declared_since"),
+    req("signed_date"),
+];
+const HUKOU: &[Field] = &[req("id_number"), req("hukou_division")];
+
+impl SourceKind {
+    pub const ALL: [SourceKind; 10] = [
+        SourceKind::BusinessLicense,
+        SourceKind::EmploymentSchool,
+        SourceKind::Hukou,
+        SourceKind::LaborContract,
+        SourceKind::Lease,
+        SourceKind::Pledge,
+        SourceKind::Shopping,
+        SourceKind::SocialInsurance,
+        SourceKind::Telecom,
+        SourceKind::Utility,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            SourceKind::BusinessLicense => "business_license",
+            SourceKind::EmploymentSchool => "employment_school",
+            SourceKind::Hukou => "hukou",
+            SourceKind::LaborContract => "labor_contract",
+            SourceKind::Lease => "lease",
+            SourceKind::Pledge => "pledge",
+            SourceKind::Shopping => "shopping",
+            SourceKind::SocialInsurance => "social_insurance",
+            SourceKind::Telecom => "telecom",
+            SourceKind::Utility => "utility",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<SourceKind> {
+        SourceKind::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// Bit for this source in a `u16` set of sources.
+    pub fn bit(self) -> u16 {
+        1 << (self as u16)
+    }
+
+    /// Names of the sources in a bit set, sorted (the enum order is name order).
+    pub fn names_in(mask: u16) -> impl Iterator<Item = &'static str> {
+        SourceKind::ALL
+            .into_iter()
+            .filter(move |s| mask & s.bit() != 0)
+            .map(SourceKind::name)
+    }
+
+    /// Canonical fields in the spec's column order; field checks run in this order.
+    pub fn fields(self) -> &'static [Field] {
+        match self {
+            SourceKind::SocialInsurance => SOCIAL_INSURANCE,
+            SourceKind::Lease => LEASE,
+            SourceKind::Utility => UTILITY,
+            SourceKind::Telecom => TELECOM,
+            SourceKind::Shopping => SHOPPING,
+            SourceKind::EmploymentSchool => EMPLOYMENT_SCHOOL,
+            SourceKind::LaborContract => LABOR_CONTRACT,
+            SourceKind::BusinessLicense => BUSINESS_LICENSE,
+            SourceKind::Pledge => PLEDGE,
+            SourceKind::Hukou => HUKOU,
+        }
+    }
+
+    /// Index of a canonical field in [`SourceKind::fields`].
+    pub fn field_index(self, name: &str) -> Option<usize> {
+        self.fields().iter().position(|f| f.name == name)
+    }
+}
+
+impl fmt::Display for SourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enum_order_is_name_order() {
+        let mut names: Vec<_> = SourceKind::ALL.iter().map(|s| s.name()).collect();
+        let before = names.clone();
+        names.sort_unstable();
+        assert_eq!(names, before);
+    }
+
+    #[test]
+    fn names_round_trip_and_bits_are_distinct() {
+        let mut seen = 0u16;
+        for s in SourceKind::ALL {
+            assert_eq!(SourceKind::from_name(s.name()), Some(s));
+            assert_eq!(seen & s.bit(), 0);
+            seen |= s.bit();
+        }
+        let mask = SourceKind::Utility.bit() | SourceKind::Lease.bit();
+        assert_eq!(
+            SourceKind::names_in(mask).collect::<Vec<_>>(),
+            ["lease", "utility"]
+        );
+    }
+}

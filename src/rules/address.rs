@@ -1,0 +1,224 @@
+//! Free-text addresses resolved to a division through the gazetteer's full names.
+
+use std::borrow::Cow;
+use std::cmp::Reverse;
+use std::fmt;
+
+use super::{division::Division, text};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddressError {
+    Unresolved,
+    Ambiguous,
+}
+
+impl fmt::Display for AddressError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            AddressError::Unresolved => "no city or county name of the gazetteer found",
+            AddressError::Ambiguous => "names of more than one city found",
+        })
+    }
+}
+
+impl std::error::Error for AddressError {}
+
+#[derive(Debug, Clone)]
+struct County {
+    name: String,
+    code: Division,
+    city: Division,
+}
+
+#[derive(Debug, Clone)]
+struct City {
+    name: String,
+    code: Division,
+}
+
+/// City and county-level names by full name (`泉州市`, `鲤城区`). Province entries are kept
+/// out: a province locates no city.
+#[derive(Debug, Clone, Default)]
+pub struct Gazetteer {
+    cities: Vec<City>,
+    counties: Vec<County>,
+}
+
+/// Full-width folding plus white-space removal; borrows when the text is already clean.
+fn normalise(s: &str) -> Cow<'_, str> {
+    match text::fold_width(s) {
+        Cow::Borrowed(b) if !b.chars().any(char::is_whitespace) => Cow::Borrowed(b),
+        folded => Cow::Owned(folded.chars().filter(|c| !c.is_whitespace()).collect()),
+    }
+}
+
+impl Gazetteer {
+    /// Entries are `(code, name, parent)`. A county's city is derived from its own code
+    /// (first four digits + `00`), which GB/T 2260 guarantees; the parent column is not needed.
+    /// Names are normalised like addresses; empty names are dropped (they would match anything).
+    pub fn new(entries: impl IntoIterator<Item = (Division, String, Option<Division>)>) -> Self {
+        let mut g = Gazetteer::default();
+        for (code, name, _parent) in entries {
+            let name = normalise(&name).into_owned();
+            if name.is_empty() || code.code() % 10_000 == 0 {
+                continue;
+            }
+            if code.is_county_level() {
+                g.counties.push(County {
+                    name,
+                    code,
+                    city: code.city(),
+                });
+            } else {
+                g.cities.push(City { name, code });
+            }
+        }
+        g
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.cities.is_empty() && self.counties.is_empty()
+    }
+
+    /// Resolves an address (SPEC §3 Address):
+    /// county names of more than one city, a city name other than the counties' city, or two
+    /// city names without a county → `Ambiguous`; otherwise the county named first in the text,
+    /// else the one city named, else `Unresolved`.
+    pub fn resolve(&self, address: &str) -> Result<Division, AddressError> {
+        let text = normalise(address);
+        let text = text.as_ref();
+
+        // The first county by byte position; at the same position the longer (more
+        // specific) name wins, then the lower code, so the result never depends on entry order.
+        let mut first: Option<(usize, Reverse<usize>, Division)> = None;
+        let mut county_city: Option<Division> = None;
+        for county in &self.counties {
+            let Some(pos) = text.find(county.name.as_str()) else {
+                continue;
+            };
+            match county_city {
+                Some(city) if city != county.city => return Err(AddressError::Ambiguous),
+                _ => county_city = Some(county.city),
+            }
+            let key = (pos, Reverse(county.name.len()), county.code);
+            if first.is_none_or(|f| key < f) {
+                first = Some(key);
+            }
+        }
+
+        let mut named_city: Option<Division> = None;
+        for city in &self.cities {
+            if !text.contains(city.name.as_str()) {
+                continue;
+            }
+            if county_city.is_some_and(|c| c != city.code) {
+                return Err(AddressError::Ambiguous);
+            }
+            match named_city {
+                Some(c) if c != city.code => return Err(AddressError::Ambiguous),
+                _ => named_city = Some(city.code),
+            }
+        }
+
+        match (first, named_city) {
+            (Some((_, _, county)), _) => Ok(county),
+            (None, Some(city)) => Ok(city),
+            (None, None) => Err(AddressError::Unresolved),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(code: u32) -> Division {
+        Division::new_unchecked(code)
+    }
+
+    fn gazetteer() -> Gazetteer {
+        let rows: [(u32, &str, Option<u32>); 17] = [
+            (350000, "福建省", None),
+            (350100, "福州市", Some(350000)),
+            (350200, "厦门市", Some(350000)),
+            (350500, "泉州市", Some(350000)),
+            (350600, "漳州市", Some(350000)),
+            (350502, "鲤城区", Some(350500)),
+            (350503, "丰泽区", Some(350500)),
+            (350504, "洛江区", Some(350500)),
+            (350505, "泉港区", Some(350500)),
+            (350521, "惠安县", Some(350500)),
+            (350524, "安溪县", Some(350500)),
+            (350525, "永春县", Some(350500)),
+            (350526, "德化县", Some(350500)),
+            (350527, "金门县", Some(350500)),
+            (350581, "石狮市", Some(350500)),
+            (350582, "晋江市", Some(350500)),
+            (350583, "南安市", Some(350500)),
+        ];
+        Gazetteer::new(
+            rows.iter()
+                .map(|&(c, n, p)| (d(c), n.to_string(), p.map(d))),
+        )
+    }
+
+    #[test]
+    fn resolves_county_and_city() {
+        let g = gazetteer();
+        assert_eq!(g.resolve("福建省泉州市丰泽区东海街道1号"), Ok(d(350503)));
+        assert_eq!(g.resolve("泉州市"), Ok(d(350500)));
+        assert_eq!(g.resolve("福建省泉州市"), Ok(d(350500)));
+        assert_eq!(g.resolve("晋江市陈埭镇"), Ok(d(350582)));
+        assert_eq!(g.resolve("泉州市泉州市丰泽区"), Ok(d(350503)));
+    }
+
+    #[test]
+    fn first_county_wins_within_one_city() {
+        let g = gazetteer();
+        assert_eq!(g.resolve("鲤城区某路近晋江市界"), Ok(d(350502)));
+        assert_eq!(g.resolve("晋江市某路近鲤城区界"), Ok(d(350582)));
+    }
+
+    #[test]
+    fn ambiguous_addresses() {
+        let g = gazetteer();
+        assert_eq!(g.resolve("厦门市鲤城区xx"), Err(AddressError::Ambiguous));
+        assert_eq!(g.resolve("福州市泉州市"), Err(AddressError::Ambiguous));
+        assert_eq!(g.resolve("福州市晋江市"), Err(AddressError::Ambiguous));
+        assert_eq!(
+            g.resolve("泉州市厦门市丰泽区"),
+            Err(AddressError::Ambiguous)
+        );
+    }
+
+    #[test]
+    fn unresolved_addresses() {
+        let g = gazetteer();
+        assert_eq!(g.resolve("北京朝阳"), Err(AddressError::Unresolved));
+        assert_eq!(g.resolve("福建省"), Err(AddressError::Unresolved));
+        assert_eq!(g.resolve("泉州丰泽"), Err(AddressError::Unresolved));
+        assert_eq!(g.resolve(""), Err(AddressError::Unresolved));
+    }
+
+    #[test]
+    fn white_space_and_full_width_are_normalised() {
+        let g = gazetteer();
+        assert_eq!(g.resolve("泉州市　丰泽区"), Ok(d(350503)));
+        assert_eq!(g.resolve("泉 州 市\t丰泽\u{3000}区１号"), Ok(d(350503)));
+        assert_eq!(g.resolve(" 晋江市 "), Ok(d(350582)));
+    }
+
+    #[test]
+    fn normalise_borrows_clean_text() {
+        assert!(matches!(normalise("泉州市丰泽区1号"), Cow::Borrowed(_)));
+        assert_eq!(normalise("泉州市 丰泽区１号"), "泉州市丰泽区1号");
+    }
+
+    #[test]
+    fn empty_gazetteer() {
+        let g = Gazetteer::new(std::iter::empty());
+        assert!(g.is_empty());
+        assert_eq!(g.resolve("泉州市"), Err(AddressError::Unresolved));
+        assert!(!gazetteer().is_empty());
+    }
+}

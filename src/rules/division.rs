@@ -1,0 +1,92 @@
+//! Administrative division codes (GB/T 2260): parsing and the county → city relation.
+
+use std::fmt;
+
+use super::{id::is_province_code, text};
+
+/// A six-digit division code whose province is known and which names at least a city.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Division(u32);
+
+impl Division {
+    /// For codes already known to be valid (gazetteer, configuration, stored output).
+    pub fn new_unchecked(code: u32) -> Self {
+        Division(code)
+    }
+
+    pub fn code(self) -> u32 {
+        self.0
+    }
+
+    /// The city: the first four digits followed by `00`.
+    pub fn city(self) -> Division {
+        Division(self.0 / 100 * 100)
+    }
+
+    pub fn is_county_level(self) -> bool {
+        !self.0.is_multiple_of(100)
+    }
+}
+
+impl fmt::Display for Division {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:06}", self.0)
+    }
+}
+
+/// Six digits (full-width digits accepted), a province code first, digits 3–4 not `00`.
+/// Codes absent from any gazetteer are still valid: divisions get renumbered over the years.
+pub fn parse_division(raw: &str) -> Option<Division> {
+    let mut code = 0u32;
+    let mut len = 0usize;
+    for c in text::trim(raw).chars() {
+        let d = text::fold_char(c).to_digit(10)?;
+        if len == 6 {
+            return None;
+        }
+        code = code * 10 + d;
+        len += 1;
+    }
+    if len != 6 || !is_province_code(code / 10_000) || (code / 100).is_multiple_of(100) {
+        return None;
+    }
+    Some(Division(code))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn valid_codes() {
+        assert_eq!(parse_division("350500").unwrap().code(), 350500);
+        assert_eq!(parse_division(" 350502 ").unwrap().code(), 350502);
+        assert_eq!(parse_division("３５０５０２").unwrap().code(), 350502);
+        assert_eq!(parse_division("110105").unwrap().code(), 110105);
+    }
+
+    #[test]
+    fn invalid_codes() {
+        for bad in [
+            "350000", "100500", "35050", "3505001", "35O500", "", "-35050", "350500.0", "990500",
+            "35 0500",
+        ] {
+            assert_eq!(parse_division(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn city_and_level() {
+        let d = parse_division("350582").unwrap();
+        assert_eq!(d.city(), Division::new_unchecked(350500));
+        assert!(d.is_county_level());
+        assert!(!d.city().is_county_level());
+        assert_eq!(d.city().city(), d.city());
+    }
+
+    #[test]
+    fn display_is_six_digits() {
+        assert_eq!(Division::new_unchecked(350500).to_string(), "350500");
+        assert_eq!(Division::new_unchecked(110105).to_string(), "110105");
+    }
+}
