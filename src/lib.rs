@@ -12,6 +12,7 @@
 //! - [`generate`]: synthetic feeds for benchmarks.
 
 pub mod evidence;
+pub mod generate;
 pub mod ingest;
 pub mod output;
 pub mod pipeline;

@@ -1,0 +1,81 @@
+//! The generator's prediction of the pipeline's manifest counts.
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::model::{REASONS, SOURCES, Tally};
+
+/// Per source: records written and what the pipeline will do with them.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Default)]
+pub struct SourceCounts {
+    pub rows: u64,
+    pub accepted: u64,
+    /// Filter reason code → rows (only non-zero).
+    pub filtered: BTreeMap<String, u64>,
+    /// Reject reason code → rows (only non-zero).
+    pub rejected: BTreeMap<String, u64>,
+}
+
+/// What `generate` wrote: `OUT/generate-summary.json`.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct Summary {
+    pub persons: u64,
+    pub seed: u64,
+    pub as_of: String,
+    pub dirty_rate: f64,
+    /// Records in all sources.
+    pub rows: u64,
+    /// Bytes of all CSV files written.
+    pub bytes: u64,
+    pub sources: BTreeMap<String, SourceCounts>,
+}
+
+pub(crate) fn counts(t: &Tally) -> SourceCounts {
+    let mut c = SourceCounts {
+        rows: t.rows,
+        accepted: t.accepted,
+        ..SourceCounts::default()
+    };
+    for (r, &n) in REASONS.iter().zip(t.reasons.iter()) {
+        if n == 0 {
+            continue;
+        }
+        let map = if r.is_filter() {
+            &mut c.filtered
+        } else {
+            &mut c.rejected
+        };
+        map.insert(r.code().to_string(), n);
+    }
+    c
+}
+
+pub(crate) fn sources(tallies: &[Tally]) -> BTreeMap<String, SourceCounts> {
+    SOURCES
+        .iter()
+        .zip(tallies)
+        .map(|(s, t)| (s.name().to_string(), counts(t)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::model::Outcome;
+    use crate::rules::reason::Reason;
+
+    #[test]
+    fn splits_filters_from_rejects() {
+        let mut t = Tally::default();
+        t.add(Outcome::Accepted);
+        t.add(Outcome::Not(Reason::Superseded));
+        t.add(Outcome::Not(Reason::InvalidDate));
+        t.add(Outcome::Not(Reason::InvalidDate));
+        let c = counts(&t);
+        assert_eq!(c.rows, 4);
+        assert_eq!(c.accepted, 1);
+        assert_eq!(c.filtered.get("superseded"), Some(&1));
+        assert_eq!(c.rejected.get("invalid_date"), Some(&2));
+        assert_eq!(c.rejected.len(), 1);
+    }
+}
