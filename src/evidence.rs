@@ -28,7 +28,7 @@ pub struct EvidenceTable {
     pub df: DataFrame,
 }
 
-/// Column-wise builder, filled row by row during ingest.
+/// Column-wise builder, filled row by row in the table's sorted order.
 pub struct EvidenceBuilder {
     person: Vec<u64>,
     city: Vec<u32>,
@@ -99,20 +99,74 @@ impl EvidenceBuilder {
 }
 
 impl EvidenceTable {
-    /// Sorts by city, person, start, end, source, record_id (SPEC §7's evidence
-    /// order, which is also the order the spell merge needs).
-    pub fn sort(&mut self) -> PolarsResult<()> {
-        self.df.sort_in_place(
-            [CITY, PERSON, START, END, SOURCE, RECORD_ID],
-            SortMultipleOptions::default()
-                .with_multithreaded(true)
-                .with_maintain_order(false),
-        )?;
-        self.df.rechunk_mut();
-        Ok(())
-    }
-
     pub fn height(&self) -> usize {
         self.df.height()
+    }
+}
+
+/// Where an accepted evidence row sits among the ingested files, with its sort key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SortKey {
+    /// city, person, start, end, source packed so that integer order is SPEC §7's
+    /// evidence order up to the record id (see [`pack`]).
+    pub key: u128,
+    pub file: u32,
+    pub row: u32,
+}
+
+// Bit layout, high to low: city (20 bits: codes < 10^6), person (57: 17 digits <
+// 2^57), start (22), end (22: days from 0000-01-01, four-digit years), source (4).
+const DAY_BITS: u32 = 22;
+const DAY_OFFSET: i32 = 719_528; // 0000-01-01 .. 1970-01-01
+
+/// Packs the evidence order's leading keys into one integer, so the sort of
+/// millions of rows compares integers and only looks at record ids on a tie.
+pub fn pack(city: u32, person: u64, start: i32, end: i32, source: SourceKind) -> u128 {
+    let day = |d: i32| (d.saturating_add(DAY_OFFSET).max(0) as u128) & ((1 << DAY_BITS) - 1);
+    (u128::from(city) << (4 + 2 * DAY_BITS + 57))
+        | (u128::from(person) << (4 + 2 * DAY_BITS))
+        | (day(start) << (4 + DAY_BITS))
+        | (day(end) << 4)
+        | source as u128
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_order_is_tuple_order() {
+        let rows = [
+            (350500, 11010519491231002u64, -3, 10, SourceKind::Utility),
+            (350500, 11010519491231002, -3, 10, SourceKind::Lease),
+            (
+                350500,
+                11010519491231002,
+                -3,
+                11,
+                SourceKind::BusinessLicense,
+            ),
+            (
+                350500,
+                11010519491231002,
+                20_000,
+                20_001,
+                SourceKind::BusinessLicense,
+            ),
+            (
+                350500,
+                99999999999999999,
+                -700_000,
+                2_900_000,
+                SourceKind::Telecom,
+            ),
+            (350200, 99999999999999999, 5, 6, SourceKind::Utility),
+            (350600, 0, 0, 0, SourceKind::BusinessLicense),
+        ];
+        let mut by_tuple = rows.to_vec();
+        by_tuple.sort_by_key(|&(c, p, s, e, k)| (c, p, s, e, k));
+        let mut by_key = rows.to_vec();
+        by_key.sort_by_key(|&(c, p, s, e, k)| pack(c, p, s, e, k));
+        assert_eq!(by_tuple, by_key);
     }
 }

@@ -61,6 +61,14 @@ enum Command {
         #[arg(long, value_name = "R", default_value_t = 0.0)]
         dirty_rate: f64,
     },
+    /// Benchmark baseline: read and decode every CSV record the pipeline would read, nothing else.
+    #[command(hide = true)]
+    Scan {
+        #[arg(long)]
+        pipeline: PathBuf,
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+    },
 }
 
 fn parse_day(s: &str) -> Result<NaiveDate, String> {
@@ -93,6 +101,29 @@ fn main() -> ExitCode {
                 max_reject_rate,
             };
             run_command(&opts, quiet)
+        }
+        Command::Scan { pipeline, data } => {
+            let started = std::time::Instant::now();
+            let result = residence::pipeline::Pipeline::load(&pipeline)
+                .map_err(anyhow::Error::from)
+                .and_then(|p| residence::ingest::scan(&p, &data).map_err(anyhow::Error::from));
+            match result {
+                Ok(t) => {
+                    let secs = started.elapsed().as_secs_f64();
+                    println!(
+                        "scanned {} files: {} records in {:.2} s ({:.0} records/s)",
+                        t.files,
+                        t.records,
+                        secs,
+                        t.records as f64 / secs.max(1e-9)
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("residence: error: {e:#}");
+                    ExitCode::from(1)
+                }
+            }
         }
         Command::Generate {
             persons,

@@ -113,12 +113,11 @@ pub fn run(opts: &RunOptions, progress: &(dyn Fn(u64) + Sync)) -> Result<RunRepo
     let t = Instant::now();
     let ingested = ingest::ingest(&pipeline, &data_dir, opts.as_of, &gazetteer, progress)?;
     timings.insert("ingest".to_owned(), ms(t));
+    for (step, ms) in &ingested.timings_ms {
+        timings.insert(format!("ingest.{step}"), *ms);
+    }
 
-    let t = Instant::now();
-    let mut evidence = ingested.evidence;
-    polars_core::runtime::THREAD_POOL.install(|| evidence.sort())?;
-    timings.insert("sort".to_owned(), ms(t));
-
+    let evidence = ingested.evidence;
     let t = Instant::now();
     let timelines = timeline::build(
         &evidence,
@@ -133,27 +132,37 @@ pub fn run(opts: &RunOptions, progress: &(dyn Fn(u64) + Sync)) -> Result<RunRepo
     let t = Instant::now();
     let run_id = publish::new_run_id();
     let dir = publish::create_run_dir(&opts.out, &run_id)?;
-    let mut outputs = BTreeMap::new();
-    let mut write = |name: &str, df: polars::prelude::PolarsResult<polars::prelude::DataFrame>| {
+    let write = |name: &'static str,
+                 df: polars::prelude::PolarsResult<polars::prelude::DataFrame>| {
         let mut df = df?;
         let rows = parquet::write_parquet(&mut df, &dir.join(name))?;
-        outputs.insert(name.to_owned(), rows);
-        Ok::<(), RunError>(())
+        Ok::<_, RunError>((name.to_owned(), rows))
     };
-    write(
-        "rejects.parquet",
-        parquet::rejects_frame(&ingested.rejects, &ingested.files),
-    )?;
-    write(
-        "eligibility.parquet",
-        parquet::eligibility_frame(&timelines.eligibility),
-    )?;
-    write("spells.parquet", parquet::spells_frame(&timelines.spells))?;
-    write(
-        "evidence.parquet",
-        polars_core::runtime::THREAD_POOL
-            .install(|| parquet::evidence_frame(&evidence, &ingested.files)),
-    )?;
+    // The evidence file dwarfs the others: write it alongside them.
+    let (big, small) = polars_core::runtime::THREAD_POOL.join(
+        || {
+            write(
+                "evidence.parquet",
+                parquet::evidence_frame(&evidence, &ingested.files),
+            )
+        },
+        || -> Result<Vec<_>, RunError> {
+            Ok(vec![
+                write(
+                    "rejects.parquet",
+                    parquet::rejects_frame(&ingested.rejects, &ingested.files),
+                )?,
+                write(
+                    "eligibility.parquet",
+                    parquet::eligibility_frame(&timelines.eligibility),
+                )?,
+                write("spells.parquet", parquet::spells_frame(&timelines.spells))?,
+            ])
+        },
+    );
+    let mut outputs: BTreeMap<String, u64> = small?.into_iter().collect();
+    let (name, rows) = big?;
+    outputs.insert(name, rows);
     drop(evidence);
     timings.insert("outputs".to_owned(), ms(t));
 

@@ -15,6 +15,8 @@ mod model;
 mod population;
 mod row;
 mod summary;
+#[cfg(test)]
+mod tests;
 mod text;
 mod writer;
 

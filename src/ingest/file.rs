@@ -48,6 +48,13 @@ pub struct IdArena {
 }
 
 impl IdArena {
+    pub fn with_capacity(ids: usize, bytes: usize) -> Self {
+        IdArena {
+            bytes: String::with_capacity(bytes),
+            ends: Vec::with_capacity(ids),
+        }
+    }
+
     pub fn push(&mut self, id: &str) {
         self.bytes.push_str(id);
         self.ends.push(self.bytes.len());
@@ -88,14 +95,19 @@ pub fn read_file(
         source: e,
     };
     let file = File::open(&input.path).map_err(io_err)?;
+    // Reserve for the most rows the file can hold (a row is at least ~40 bytes):
+    // unused capacity is never touched, so it costs address space, not memory,
+    // and the vectors never reallocate and copy while they fill.
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0) as usize;
+    let max_rows = size / 40 + 16;
     let mut hashing = HashingReader::new(file);
     let mut result = FileResult {
         input: input.clone(),
         bytes: 0,
         sha256: String::new(),
         warnings: Vec::new(),
-        rows: Vec::new(),
-        ids: IdArena::default(),
+        rows: Vec::with_capacity(max_rows),
+        ids: IdArena::with_capacity(max_rows, size / 4),
         rejects: Vec::new(),
         owners: Vec::new(),
         awaiting: Vec::new(),

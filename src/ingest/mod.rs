@@ -22,9 +22,10 @@ use chrono::NaiveDate;
 use hashbrown::HashMap;
 use rayon::prelude::*;
 
-use crate::evidence::EvidenceBuilder;
+use crate::evidence::{EvidenceBuilder, SortKey, pack};
 use crate::pipeline::{Pipeline, SourceKind};
 use crate::rules::address::Gazetteer;
+use crate::rules::date::to_epoch_days;
 use crate::rules::division::Division;
 use crate::rules::id::PersonId;
 use crate::rules::reason::Reason;
@@ -81,6 +82,7 @@ pub struct PledgeRecord {
 
 /// What ingest hands the timeline stage.
 pub struct Ingested {
+    /// Sorted by city, person, start, end, source, record_id.
     pub evidence: crate::evidence::EvidenceTable,
     pub pledges: Vec<PledgeRecord>,
     /// City of each person's household registration.
@@ -91,6 +93,8 @@ pub struct Ingested {
     pub rejects: Vec<RejectRecord>,
     /// Run-level warnings (absent source folders).
     pub warnings: Vec<String>,
+    /// Milliseconds per step: read, supersede, identity, assemble.
+    pub timings_ms: Vec<(&'static str, u64)>,
 }
 
 /// The `*.csv` regular files directly in `dir`, sorted by path; `None` if `dir` is absent.
@@ -155,6 +159,12 @@ pub fn ingest(
         }
     }
 
+    let mut timings_ms = Vec::new();
+    let mut step = std::time::Instant::now();
+    let mut lap = |name: &'static str| {
+        timings_ms.push((name, step.elapsed().as_millis() as u64));
+        step = std::time::Instant::now();
+    };
     let ctx = Ctx {
         as_of,
         gazetteer,
@@ -173,6 +183,7 @@ pub fn ingest(
                 .collect()
         });
     let mut results = results.into_iter().collect::<Result<Vec<_>, _>>()?;
+    lap("read");
 
     // Group each source's files (already in source order, then path order).
     let mut by_source: Vec<(SourceKind, std::ops::Range<usize>)> = Vec::new();
@@ -196,6 +207,7 @@ pub fn ingest(
             supersede::supersede(files);
         });
     });
+    lap("supersede");
 
     let range_of = |kind| {
         by_source
@@ -210,27 +222,29 @@ pub fn ingest(
         identity::resolve_buyers(&mut results[r], &owners, &ctx);
     }
     drop(owners);
+    lap("identity");
 
-    Ok(assemble(results, warnings))
+    let mut ingested = assemble(results, warnings);
+    lap("assemble");
+    ingested.timings_ms = timings_ms;
+    Ok(ingested)
 }
 
-/// Folds the judged files into the evidence table, declarations, rejects and reports.
-fn assemble(results: Vec<FileResult>, warnings: Vec<String>) -> Ingested {
-    let evidence_rows: usize = results
-        .iter()
-        .flat_map(|f| &f.rows)
-        .filter(|r| matches!(r.verdict, Ok(Outcome::Evidence(_))))
-        .count();
-    let mut evidence = EvidenceBuilder::with_capacity(evidence_rows);
-    let mut pledges = Vec::new();
-    let mut hukou = HashMap::new();
-    let mut files = Vec::with_capacity(results.len());
-    let mut rejects = Vec::new();
+/// One file's share of the stage's results.
+#[derive(Default)]
+struct FilePart {
+    report: FileReport,
+    keys: Vec<SortKey>,
+    pledges: Vec<PledgeRecord>,
+    hukou: Vec<(PersonId, Division)>,
+    rejects: Vec<RejectRecord>,
+}
 
-    for (fi, file) in results.into_iter().enumerate() {
-        let fi = fi as u32;
-        let source = file.input.source;
-        let mut report = FileReport {
+/// Counts one file's verdicts and collects its evidence keys, declarations and rejects.
+fn file_part(fi: u32, file: &mut FileResult) -> FilePart {
+    let source = file.input.source;
+    let mut part = FilePart {
+        report: FileReport {
             source: Some(source),
             path: file.input.rel.clone(),
             bytes: file.bytes,
@@ -238,50 +252,108 @@ fn assemble(results: Vec<FileResult>, warnings: Vec<String>) -> Ingested {
             rows: file.rows.len() as u64,
             warnings: file.warnings.clone(),
             ..FileReport::default()
-        };
-        for (ri, row) in file.rows.iter().enumerate() {
-            match row.verdict {
-                Ok(Outcome::Evidence(e)) => {
-                    report.accepted += 1;
-                    evidence.push(&e, source, file.ids.get(ri), fi, row.line);
-                }
-                Ok(Outcome::Pledge(p)) => {
-                    report.accepted += 1;
-                    pledges.push(PledgeRecord {
-                        pledge: p,
-                        order: (fi, ri as u32),
-                    });
-                }
-                Ok(Outcome::Hukou { person, city }) => {
-                    report.accepted += 1;
-                    // Supersession left one current row per ID number.
-                    hukou.insert(person, city);
-                }
-                Ok(Outcome::Filtered(reason)) => {
-                    *report.filtered.entry(reason).or_default() += 1;
-                }
-                Ok(Outcome::AwaitIdentity(_)) => {
-                    unreachable!("identity step decides every awaiting row")
-                }
-                Err(reason) => *report.rejected.entry(reason).or_default() += 1,
-            }
-        }
-        for text in file.rejects {
-            let row = &file.rows[text.row as usize];
-            // A rejected row that a later version superseded is no longer rejected.
-            if let Err(reason) = row.verdict {
-                rejects.push(RejectRecord {
-                    source,
+        },
+        ..FilePart::default()
+    };
+    let report = &mut part.report;
+    for (ri, row) in file.rows.iter().enumerate() {
+        match row.verdict {
+            Ok(Outcome::Evidence(e)) => {
+                report.accepted += 1;
+                part.keys.push(SortKey {
+                    key: pack(
+                        e.division.city().code(),
+                        e.person.as_u64(),
+                        to_epoch_days(e.start),
+                        to_epoch_days(e.end),
+                        source,
+                    ),
                     file: fi,
-                    line: row.line,
-                    reason,
-                    detail: text.detail,
-                    raw: text.raw,
+                    row: ri as u32,
                 });
             }
+            Ok(Outcome::Pledge(p)) => {
+                report.accepted += 1;
+                part.pledges.push(PledgeRecord {
+                    pledge: p,
+                    order: (fi, ri as u32),
+                });
+            }
+            Ok(Outcome::Hukou { person, city }) => {
+                report.accepted += 1;
+                part.hukou.push((person, city));
+            }
+            Ok(Outcome::Filtered(reason)) => *report.filtered.entry(reason).or_default() += 1,
+            Ok(Outcome::AwaitIdentity(_)) => {
+                unreachable!("identity step decides every awaiting row")
+            }
+            Err(reason) => *report.rejected.entry(reason).or_default() += 1,
         }
-        files.push(report);
     }
+    for text in std::mem::take(&mut file.rejects) {
+        let row = &file.rows[text.row as usize];
+        // A rejected row that a later version superseded is no longer rejected.
+        if let Err(reason) = row.verdict {
+            part.rejects.push(RejectRecord {
+                source,
+                file: fi,
+                line: row.line,
+                reason,
+                detail: text.detail,
+                raw: text.raw,
+            });
+        }
+    }
+    part
+}
+
+/// Folds the judged files into the evidence table (built directly in its sorted
+/// order), declarations, rejects and reports.
+fn assemble(mut results: Vec<FileResult>, warnings: Vec<String>) -> Ingested {
+    let pool = &polars_core::runtime::THREAD_POOL;
+    let parts: Vec<FilePart> = pool.install(|| {
+        results
+            .par_iter_mut()
+            .enumerate()
+            .map(|(fi, file)| file_part(fi as u32, file))
+            .collect()
+    });
+
+    let mut keys = Vec::with_capacity(parts.iter().map(|p| p.keys.len()).sum());
+    let mut pledges = Vec::new();
+    let mut hukou = HashMap::new();
+    let mut files = Vec::with_capacity(parts.len());
+    let mut rejects = Vec::new();
+    for part in parts {
+        keys.extend_from_slice(&part.keys);
+        pledges.extend(part.pledges);
+        // Supersession left one current row per ID number.
+        hukou.extend(part.hukou);
+        rejects.extend(part.rejects);
+        files.push(part.report);
+    }
+
+    // The record id breaks ties of the packed key: (source, record_id) is unique
+    // among accepted rows after supersession, so the order is total.
+    let record_id = |k: &SortKey| results[k.file as usize].ids.get(k.row as usize);
+    pool.install(|| {
+        keys.par_sort_unstable_by(|a, b| {
+            a.key
+                .cmp(&b.key)
+                .then_with(|| record_id(a).cmp(record_id(b)))
+        })
+    });
+
+    let mut evidence = EvidenceBuilder::with_capacity(keys.len());
+    for k in &keys {
+        let file = &results[k.file as usize];
+        let row = &file.rows[k.row as usize];
+        if let Ok(Outcome::Evidence(e)) = row.verdict {
+            evidence.push(&e, file.input.source, record_id(k), k.file, row.line);
+        }
+    }
+    drop(keys);
+    drop(results);
     Ingested {
         evidence: evidence.finish(),
         pledges,
@@ -289,5 +361,63 @@ fn assemble(results: Vec<FileResult>, warnings: Vec<String>) -> Ingested {
         files,
         rejects,
         warnings,
+        timings_ms: Vec::new(),
     }
+}
+
+/// What [`scan`] read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ScanTotals {
+    pub files: u64,
+    pub records: u64,
+    pub bytes: u64,
+}
+
+/// The raw-parse baseline for benchmarks: reads every record of every declared
+/// source's files (decoding every field, on the same pool and reader as
+/// [`ingest`]) and does nothing else. The practical speed limit of a run.
+pub fn scan(pipeline: &Pipeline, data_dir: &Path) -> Result<ScanTotals, IngestError> {
+    let mut inputs = Vec::new();
+    for source in &pipeline.sources {
+        let dir = data_dir.join(&source.folder);
+        let files = list_csv_files(&dir).map_err(|e| IngestError::Io {
+            path: dir.clone(),
+            source: e,
+        })?;
+        for path in files.into_iter().flatten() {
+            inputs.push((path, source.encoding));
+        }
+    }
+    let per_file = |(path, encoding): (PathBuf, reader::Encoding)| {
+        let io = |e| IngestError::Io {
+            path: path.clone(),
+            source: e,
+        };
+        let file = std::fs::File::open(&path).map_err(io)?;
+        let mut r = reader::RecordReader::new(file, encoding);
+        let _ = r.read_header();
+        let mut totals = ScanTotals {
+            files: 1,
+            ..ScanTotals::default()
+        };
+        while let Some(rec) = r.next_record().map_err(io)? {
+            totals.records += 1;
+            for i in 0..rec.len() {
+                totals.bytes += rec.field(i).len() as u64;
+            }
+        }
+        Ok::<_, IngestError>(totals)
+    };
+    polars_core::runtime::THREAD_POOL.install(|| {
+        inputs
+            .into_par_iter()
+            .map(per_file)
+            .try_reduce(ScanTotals::default, |a, b| {
+                Ok(ScanTotals {
+                    files: a.files + b.files,
+                    records: a.records + b.records,
+                    bytes: a.bytes + b.bytes,
+                })
+            })
+    })
 }

@@ -3,43 +3,102 @@
 //!
 //! This runs across the whole source, not per person: a re-sent record may
 //! carry a corrected ID number.
+//!
+//! One hash table over millions of record ids misses the cache on nearly every
+//! probe, so the ids' hashes are first partitioned by their top bits (a stable
+//! scatter that keeps row order within a partition); each partition then gets a
+//! small table that fits in cache, and partitions are independent, so they run
+//! in parallel.
+
+use std::hash::BuildHasher;
 
 use hashbrown::HashTable;
-use std::hash::BuildHasher;
+use rayon::prelude::*;
 
 use super::file::FileResult;
 use super::validate::Outcome;
 use crate::rules::reason::Reason;
 
+const PARTITION_BITS: u32 = 8;
+
+/// A row that has a record id: its id's hash and position.
+#[derive(Clone, Copy, Default)]
+struct Entry {
+    hash: u64,
+    file: u32,
+    row: u32,
+}
+
 /// Marks every row that a later row with the same record id replaces as
-/// filtered `superseded`. `files` are one source's files in path order.
+/// filtered `superseded`; returns how many. `files` are one source's files in
+/// path order.
 pub fn supersede(files: &mut [FileResult]) -> u64 {
     let hasher = hashbrown::DefaultHashBuilder::default();
-    let rows: usize = files.iter().map(|f| f.rows.len()).sum();
-    let mut last: HashTable<(u32, u32)> = HashTable::with_capacity(rows);
-    let mut replaced: Vec<(u32, u32)> = Vec::new();
-    for (fi, file) in files.iter().enumerate() {
-        for row in 0..file.rows.len() {
-            let id = file.ids.get(row);
-            if id.is_empty() {
-                continue;
-            }
-            let hash = hasher.hash_one(id);
-            let here = (fi as u32, row as u32);
-            let eq = |&(f, r): &(u32, u32)| files[f as usize].ids.get(r as usize) == id;
-            match last.find_mut(hash, eq) {
-                Some(slot) => {
-                    replaced.push(*slot);
-                    *slot = here;
-                }
-                None => {
-                    last.insert_unique(hash, here, |&(f, r)| {
-                        hasher.hash_one(files[f as usize].ids.get(r as usize))
-                    });
-                }
-            }
-        }
+    let per_file: Vec<Vec<Entry>> = files
+        .par_iter()
+        .enumerate()
+        .map(|(fi, file)| {
+            (0..file.rows.len())
+                .filter_map(|row| {
+                    let id = file.ids.get(row);
+                    (!id.is_empty()).then(|| Entry {
+                        hash: hasher.hash_one(id),
+                        file: fi as u32,
+                        row: row as u32,
+                    })
+                })
+                .collect()
+        })
+        .collect();
+
+    // Stable scatter into partitions by the hash's top bits.
+    let partition = |e: &Entry| (e.hash >> (64 - PARTITION_BITS)) as usize;
+    let mut starts = vec![0usize; (1 << PARTITION_BITS) + 1];
+    for e in per_file.iter().flatten() {
+        starts[partition(e) + 1] += 1;
     }
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
+    }
+    let mut next = starts.clone();
+    let mut scattered = vec![Entry::default(); starts[starts.len() - 1]];
+    for e in per_file.into_iter().flatten() {
+        let p = partition(&e);
+        scattered[next[p]] = e;
+        next[p] += 1;
+    }
+
+    let files_ref = &*files;
+    let id = |e: &Entry| files_ref[e.file as usize].ids.get(e.row as usize);
+    let replaced: Vec<(u32, u32)> = starts
+        .windows(2)
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .flat_map_iter(|w| {
+            let part = &scattered[w[0]..w[1]];
+            // Index into `part` of the latest row seen per record id.
+            let mut latest: HashTable<u32> = HashTable::with_capacity(part.len());
+            let mut replaced = Vec::new();
+            for (i, e) in part.iter().enumerate() {
+                let eq = |&j: &u32| {
+                    let other = &part[j as usize];
+                    other.hash == e.hash && id(other) == id(e)
+                };
+                match latest.find_mut(e.hash, eq) {
+                    Some(slot) => {
+                        let old = &part[*slot as usize];
+                        replaced.push((old.file, old.row));
+                        *slot = i as u32;
+                    }
+                    None => {
+                        latest.insert_unique(e.hash, i as u32, |&j| part[j as usize].hash);
+                    }
+                }
+            }
+            replaced
+        })
+        .collect();
+
     for &(f, r) in &replaced {
         files[f as usize].rows[r as usize].verdict = Ok(Outcome::Filtered(Reason::Superseded));
     }

@@ -4,6 +4,8 @@ use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::fmt;
 
+use aho_corasick::{AhoCorasick, MatchKind};
+
 use super::{division::Division, text};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,28 +25,24 @@ impl fmt::Display for AddressError {
 
 impl std::error::Error for AddressError {}
 
+/// A gazetteer name: a city, or a county-level division and its city.
 #[derive(Debug, Clone)]
-struct County {
-    name: String,
+struct Entry {
     code: Division,
     city: Division,
+    county: bool,
+    len: usize,
 }
 
-#[derive(Debug, Clone)]
-struct City {
-    name: String,
-    code: Division,
-}
-
-/// City and county-level names by full name (`泉州市`, `鲤城区`). Province entries are kept
-/// out: a province locates no city.
+/// The city and county names of the gazetteer, searched all at once.
 #[derive(Debug, Clone, Default)]
 pub struct Gazetteer {
-    cities: Vec<City>,
-    counties: Vec<County>,
+    entries: Vec<Entry>,
+    /// One automaton over every name (pattern i is `entries[i]`): an address is
+    /// scanned once, not once per name.
+    matcher: Option<AhoCorasick>,
 }
 
-/// Full-width folding plus white-space removal; borrows when the text is already clean.
 fn normalise(s: &str) -> Cow<'_, str> {
     match text::fold_width(s) {
         Cow::Borrowed(b) if !b.chars().any(char::is_whitespace) => Cow::Borrowed(b),
@@ -53,73 +51,74 @@ fn normalise(s: &str) -> Cow<'_, str> {
 }
 
 impl Gazetteer {
-    /// Entries are `(code, name, parent)`. A county's city is derived from its own code
-    /// (first four digits + `00`), which GB/T 2260 guarantees; the parent column is not needed.
-    /// Names are normalised like addresses; empty names are dropped (they would match anything).
+    /// Provinces (codes ending in `0000`) and empty names are dropped: they locate no city.
     pub fn new(entries: impl IntoIterator<Item = (Division, String, Option<Division>)>) -> Self {
-        let mut g = Gazetteer::default();
+        let mut kept = Vec::new();
+        let mut names = Vec::new();
         for (code, name, _parent) in entries {
             let name = normalise(&name).into_owned();
             if name.is_empty() || code.code() % 10_000 == 0 {
                 continue;
             }
-            if code.is_county_level() {
-                g.counties.push(County {
-                    name,
-                    code,
-                    city: code.city(),
-                });
-            } else {
-                g.cities.push(City { name, code });
-            }
+            kept.push(Entry {
+                code,
+                city: code.city(),
+                county: code.is_county_level(),
+                len: name.len(),
+            });
+            names.push(name);
         }
-        g
+        // Standard match semantics: overlapping search reports every occurrence of every name.
+        let matcher = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(&names)
+            .ok();
+        Gazetteer {
+            entries: kept,
+            matcher,
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.cities.is_empty() && self.counties.is_empty()
+        self.entries.is_empty()
     }
 
-    /// Resolves an address (SPEC §3 Address):
-    /// county names of more than one city, a city name other than the counties' city, or two
-    /// city names without a county → `Ambiguous`; otherwise the county named first in the text,
-    /// else the one city named, else `Unresolved`.
+    /// SPEC §3 Address: the first county-level name gives the county; else a city name
+    /// gives the city. Names of more than one city (through counties or city names)
+    /// are ambiguous.
     pub fn resolve(&self, address: &str) -> Result<Division, AddressError> {
         let text = normalise(address);
-        let text = text.as_ref();
+        let Some(matcher) = &self.matcher else {
+            return Err(AddressError::Unresolved);
+        };
 
-        // The first county by byte position; at the same position the longer (more
-        // specific) name wins, then the lower code, so the result never depends on entry order.
+        // First county by position; at the same position the longer name, then the lower code.
         let mut first: Option<(usize, Reverse<usize>, Division)> = None;
         let mut county_city: Option<Division> = None;
-        for county in &self.counties {
-            let Some(pos) = text.find(county.name.as_str()) else {
-                continue;
-            };
-            match county_city {
-                Some(city) if city != county.city => return Err(AddressError::Ambiguous),
-                _ => county_city = Some(county.city),
-            }
-            let key = (pos, Reverse(county.name.len()), county.code);
-            if first.is_none_or(|f| key < f) {
-                first = Some(key);
-            }
-        }
-
         let mut named_city: Option<Division> = None;
-        for city in &self.cities {
-            if !text.contains(city.name.as_str()) {
-                continue;
-            }
-            if county_city.is_some_and(|c| c != city.code) {
-                return Err(AddressError::Ambiguous);
-            }
-            match named_city {
-                Some(c) if c != city.code => return Err(AddressError::Ambiguous),
-                _ => named_city = Some(city.code),
+        for m in matcher.find_overlapping_iter(text.as_ref()) {
+            let e = &self.entries[m.pattern().as_usize()];
+            if e.county {
+                match county_city {
+                    Some(city) if city != e.city => return Err(AddressError::Ambiguous),
+                    _ => county_city = Some(e.city),
+                }
+                let key = (m.start(), Reverse(e.len), e.code);
+                if first.is_none_or(|f| key < f) {
+                    first = Some(key);
+                }
+            } else {
+                match named_city {
+                    Some(c) if c != e.code => return Err(AddressError::Ambiguous),
+                    _ => named_city = Some(e.code),
+                }
             }
         }
-
+        if let (Some(county), Some(city)) = (county_city, named_city)
+            && county != city
+        {
+            return Err(AddressError::Ambiguous);
+        }
         match (first, named_city) {
             (Some((_, _, county)), _) => Ok(county),
             (None, Some(city)) => Ok(city),

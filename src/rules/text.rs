@@ -3,8 +3,14 @@
 use std::borrow::Cow;
 
 /// Trims Unicode white space (the `White_Space` property, which includes U+3000 and U+00A0).
+#[inline]
 pub fn trim(s: &str) -> &str {
-    s.trim()
+    // Fast path for the common field: both ends visible ASCII, nothing to trim.
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (None, _) => s,
+        (Some(&a), Some(&b)) if a.is_ascii_graphic() && b.is_ascii_graphic() => s,
+        _ => s.trim(),
+    }
 }
 
 /// Folds one character: full-width ASCII variants to ASCII, the ideographic space to a space.

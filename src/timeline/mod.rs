@@ -70,7 +70,7 @@ fn latest_pledges(pledges: &[PledgeRecord]) -> HashMap<(PersonId, Division), Ple
     best
 }
 
-/// Builds spells and decisions. `evidence` must be sorted (see [`EvidenceTable::sort`]).
+/// Builds spells and decisions from the evidence table, which ingest hands over sorted.
 pub fn build(
     evidence: &EvidenceTable,
     pledges: &[PledgeRecord],
