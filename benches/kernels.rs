@@ -1,1 +1,537 @@
-fn main() {}
+//! Micro-benchmarks of the pure core's hot kernels: the per-field parsers every input row goes
+//! through, address resolution, and the per-person spell merge.
+//!
+//! Each benchmark runs one kernel over a realistic, deterministic batch of inputs (mixed valid
+//! and invalid, every accepted format) and reports throughput in elements (fields, addresses or
+//! intervals) per second. Run with `cargo bench --bench kernels`; see docs/BENCHMARKS.md.
+
+use std::hint::black_box;
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{Datelike, Duration as Days, NaiveDate};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+
+use residence::ingest::gazetteer::load_gazetteer;
+use residence::rules::date::{parse_date, parse_month};
+use residence::rules::id::{check_char, parse_id_number};
+use residence::rules::phone::parse_phone;
+use residence::rules::spell::{Interval, Spell, merge_spells, months};
+
+/// Inputs per parser batch.
+const BATCH: usize = 1024;
+
+/// SplitMix64: a tiny deterministic generator so the batches are identical on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n`.
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+
+    /// A date in `from ..= from + span_days`.
+    fn date(&mut self, from: NaiveDate, span_days: u64) -> NaiveDate {
+        from + Days::days(self.below(span_days + 1) as i64)
+    }
+}
+
+fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("valid literal date")
+}
+
+const AS_OF: (i32, u32, u32) = (2026, 11, 27);
+
+fn as_of() -> NaiveDate {
+    ymd(AS_OF.0, AS_OF.1, AS_OF.2)
+}
+
+/// Full-width form of ASCII digits and letters (what some agency exports contain).
+fn full_width(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '!'..='~' => char::from_u32(c as u32 + 0xFEE0).unwrap_or(c),
+            _ => c,
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// ID numbers
+
+const AREAS: [&str; 8] = [
+    "350502", "350503", "350582", "350583", "350521", "430102", "110101", "440305",
+];
+
+/// The first 17 digits of a plausible 18-digit number.
+fn id_first17(rng: &mut Rng) -> [u8; 17] {
+    let birth = rng.date(ymd(1950, 1, 1), 58 * 365);
+    let body = format!(
+        "{}{:04}{:02}{:02}{:03}",
+        rng.pick(&AREAS),
+        birth.year(),
+        birth.month(),
+        birth.day(),
+        rng.below(1000)
+    );
+    body.as_bytes().try_into().expect("17 digits")
+}
+
+fn valid_id18(rng: &mut Rng) -> String {
+    let first17 = id_first17(rng);
+    let mut s = String::from_utf8(first17.to_vec()).expect("ASCII");
+    s.push(char::from(check_char(&first17)));
+    s
+}
+
+/// A valid number whose check character is X, written with a lowercase x.
+fn valid_id18_lower_x(rng: &mut Rng) -> String {
+    loop {
+        let first17 = id_first17(rng);
+        if check_char(&first17) == b'X' {
+            let mut s = String::from_utf8(first17.to_vec()).expect("ASCII");
+            s.push('x');
+            return s;
+        }
+    }
+}
+
+fn id15(rng: &mut Rng) -> String {
+    let birth = rng.date(ymd(1930, 1, 1), 69 * 365);
+    format!(
+        "{}{:02}{:02}{:02}{:03}",
+        rng.pick(&AREAS),
+        birth.year() % 100,
+        birth.month(),
+        birth.day(),
+        rng.below(1000)
+    )
+}
+
+fn bad_check_id18(rng: &mut Rng) -> String {
+    let first17 = id_first17(rng);
+    let good = check_char(&first17);
+    let wrong = *rng.pick(b"0123456789X");
+    let wrong = if wrong == good {
+        b'0' + (good % 10)
+    } else {
+        wrong
+    };
+    let wrong = if wrong == good { b'1' } else { wrong };
+    let mut s = String::from_utf8(first17.to_vec()).expect("ASCII");
+    s.push(char::from(wrong));
+    s
+}
+
+/// 1024 ID numbers: 55 % valid 18-digit, 10 % lowercase x, 15 % 15-digit, 10 % bad check
+/// character, 5 % full-width or padded, 5 % other defects (length, province, birth date, text).
+fn id_batch() -> Vec<String> {
+    let mut rng = Rng(0x1D);
+    (0..BATCH)
+        .map(|_| match rng.below(100) {
+            0..55 => valid_id18(&mut rng),
+            55..65 => valid_id18_lower_x(&mut rng),
+            65..80 => id15(&mut rng),
+            80..90 => bad_check_id18(&mut rng),
+            90..93 => full_width(&valid_id18(&mut rng)),
+            93..95 => format!(" {} ", valid_id18(&mut rng)),
+            95 => {
+                let s = valid_id18(&mut rng);
+                s[..17].to_owned()
+            }
+            96 => format!("99{}", &valid_id18(&mut rng)[2..]),
+            97 => {
+                let s = valid_id18(&mut rng);
+                format!("{}20301301{}", &s[..6], &s[14..])
+            }
+            98 => "未提供".to_owned(),
+            _ => String::new(),
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dates and months
+
+/// One date in a form of SPEC §3, or a defect.
+fn date_text(rng: &mut Rng) -> String {
+    let d = rng.date(ymd(2018, 1, 1), 9 * 365);
+    let (y, m, dd) = (d.year(), d.month(), d.day());
+    let (h, mi, s) = (rng.below(24), rng.below(60), rng.below(60));
+    match rng.below(100) {
+        0..35 => format!("{y:04}-{m:02}-{dd:02}"),
+        35..40 => format!("{y}-{m}-{dd}"),
+        40..47 => format!("{y}/{m}/{dd}"),
+        47..52 => format!("{y:04}/{m:02}/{dd:02}"),
+        52..60 => format!("{y:04}{m:02}{dd:02}"),
+        60..66 => format!("{y}年{m}月{dd}日"),
+        66..69 => format!("{y}年{m:02}月{dd:02}日"),
+        69..75 => format!("{y:04}-{m:02}-{dd:02} {h:02}:{mi:02}:{s:02}"),
+        75..78 => format!("{y:04}-{m:02}-{dd:02} {h}:{mi:02}"),
+        78..81 => format!("{y:04}-{m:02}-{dd:02}T{h:02}:{mi:02}:{s:02}Z"),
+        81..83 => format!(
+            "{y:04}-{m:02}-{dd:02}T{h:02}:{mi:02}:{s:02}.{:03}+08:00",
+            rng.below(1000)
+        ),
+        83..85 => format!("{y:04}-{m:02}-{dd:02} {h:02}:{mi:02}:{s:02}+0800"),
+        85 => format!("{y:04}{m:02}{dd:02}T{h:02}:{mi:02}-05"),
+        86 => format!("{y}/{m}/{dd} {h}:{mi:02}"),
+        87 => format!("{y}年{m}月{dd}日 {h:02}:{mi:02}"),
+        88 => format!(" {y:04}-{m:02}-{dd:02}\u{3000}"),
+        // Defects: impossible dates, mixed separators, other orders, bad times, junk.
+        89 => format!("{y:04}-02-30"),
+        90 => format!("{y:04}-13-{dd:02}"),
+        91 => format!("{y}-{m}/{dd}"),
+        92 => format!("{dd:02}/{m:02}/{y:04}"),
+        93 => format!("{y:04}-{m:02}-{dd:02} 25:00"),
+        94 => format!("{y:04}-{m:02}-{dd:02} {h:02}:{mi:02}:{s:02}+8"),
+        95 => format!("{y:04}{m:02}"),
+        96 => "N/A".to_owned(),
+        97 => "无".to_owned(),
+        _ => String::new(),
+    }
+}
+
+/// One month in a form of SPEC §3, or a defect.
+fn month_text(rng: &mut Rng) -> String {
+    let d = rng.date(ymd(2018, 1, 1), 9 * 365);
+    let (y, m) = (d.year(), d.month());
+    match rng.below(100) {
+        0..40 => format!("{y:04}-{m:02}"),
+        40..50 => format!("{y}-{m}"),
+        50..60 => format!("{y}/{m}"),
+        60..65 => format!("{y:04}/{m:02}"),
+        65..80 => format!("{y:04}{m:02}"),
+        80..88 => format!("{y}年{m}月"),
+        88..90 => format!(" {y:04}-{m:02} "),
+        // Defects: a month 13, a full date, a time, a bare year, junk.
+        90..92 => format!("{y:04}-13"),
+        92..94 => format!("{y:04}-{m:02}-01"),
+        94 => format!("{y:04}-{m:02} 00:00"),
+        95 => format!("{y}"),
+        96 => format!("{m:02}/{y}"),
+        97 => "N/A".to_owned(),
+        _ => String::new(),
+    }
+}
+
+/// Prints the batch's share of valid inputs, so the mix is visible next to the numbers.
+fn report_mix(name: &str, total: usize, valid: usize) {
+    eprintln!(
+        "{name}: {total} inputs, {valid} valid ({:.0} %)",
+        100.0 * valid as f64 / total as f64
+    );
+}
+
+fn batch(seed: u64, make: fn(&mut Rng) -> String) -> Vec<String> {
+    let mut rng = Rng(seed);
+    (0..BATCH).map(|_| make(&mut rng)).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Addresses
+
+const STREETS: [&str; 8] = [
+    "东海街道泉秀路88号",
+    "陈埭镇江头村3组12号",
+    "开元街道中山中路126号之3",
+    "城东街道华大路6号华侨大学内",
+    "安平镇滨海路1号",
+    "凤城镇环城路A栋1203室",
+    "梅石街道新华北路9号",
+    "溪美街道柳城路31号",
+];
+
+const QUANZHOU_COUNTIES: [&str; 12] = [
+    "鲤城区",
+    "丰泽区",
+    "洛江区",
+    "泉港区",
+    "惠安县",
+    "安溪县",
+    "永春县",
+    "德化县",
+    "金门县",
+    "石狮市",
+    "晋江市",
+    "南安市",
+];
+
+/// One free-text address as the feeds write it.
+fn address_text(rng: &mut Rng) -> String {
+    let street = rng.pick(&STREETS);
+    let county = rng.pick(&QUANZHOU_COUNTIES);
+    match rng.below(100) {
+        0..35 => format!("福建省泉州市{county}{street}"),
+        35..50 => format!("泉州市{county}{street}"),
+        50..62 => format!("{county}{street}"),
+        62..67 => format!("福建省 泉州市 {county} {street}"),
+        67..70 => full_width(&format!("泉州市{county}{street}")).replace(' ', "\u{3000}"),
+        70..75 => format!("泉州市{street}"),
+        // Other cities of the gazetteer (their districts are not in it: city level).
+        75..82 => format!(
+            "福建省{}{street}",
+            rng.pick(&[
+                "福州市鼓楼区",
+                "厦门市思明区",
+                "漳州市芗城区",
+                "莆田市城厢区"
+            ])
+        ),
+        // Ambiguous: another city's name with a Quanzhou county, or two counties' cities.
+        82..86 => format!("厦门市{county}{street}"),
+        86..88 => format!("福州市泉州市{street}"),
+        // Unresolved: outside the gazetteer or short names.
+        88..94 => format!(
+            "{}{street}",
+            rng.pick(&[
+                "广东省深圳市南山区",
+                "湖南省长沙市芙蓉区",
+                "北京市朝阳区",
+                "上海市浦东新区"
+            ])
+        ),
+        94..98 => format!("泉州丰泽{street}"),
+        _ => String::new(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phones
+
+fn phone_text(rng: &mut Rng) -> String {
+    let prefix = rng.pick(&["138", "139", "150", "159", "186", "177", "199", "135"]);
+    let (a, b) = (rng.below(10_000), rng.below(10_000));
+    let area = rng.pick(&["0595", "0592", "0591", "020", "010"]);
+    let local = 20_000_000 + rng.below(70_000_000);
+    match rng.below(100) {
+        0..45 => format!("{prefix}{a:04}{b:04}"),
+        45..52 => format!("{prefix}-{a:04}-{b:04}"),
+        52..57 => format!("{prefix} {a:04} {b:04}"),
+        57..62 => format!("+86 {prefix}{a:04}{b:04}"),
+        62..65 => format!("86{prefix}{a:04}{b:04}"),
+        65..75 => format!("{area}-{local}"),
+        75..80 => format!("({area}){local}"),
+        80..83 => format!("{area}{local}"),
+        83..85 => full_width(&format!("{prefix}{a:04}{b:04}")),
+        85..87 => format!("（{area}）{local}"),
+        // Defects: too short or long, wrong prefix, letters, a stray plus, empty.
+        87..90 => format!("{prefix}{a:04}{}", b % 1000),
+        90..92 => format!("{prefix}{a:04}{b:04}9"),
+        92..94 => format!("12{a:04}{b:05}"),
+        94 => format!("{prefix}{a:04}ABCD"),
+        95 => format!("+{prefix}{a:04}{b:04}"),
+        96 => format!("{local}"),
+        97 => "无".to_owned(),
+        _ => String::new(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Spells
+
+/// About 80 evidence intervals of one person over three years, sorted by (start, end):
+/// monthly insurance contributions with a gap, monthly utility bills, two leases, and a few
+/// one-day events (deliveries, registrations).
+fn person_intervals(rng: &mut Rng) -> Vec<Interval> {
+    let mut v = Vec::with_capacity(96);
+    let base = rng.date(ymd(2023, 1, 1), 300);
+    let month_start = |k: u32| {
+        let total = base.year() * 12 + base.month0() as i32 + k as i32;
+        ymd(total.div_euclid(12), total.rem_euclid(12) as u32 + 1, 1)
+    };
+    let month_end = |k: u32| month_start(k + 1) - Days::days(1);
+    // Insurance: 36 months, with a break of 2–4 months somewhere in the middle.
+    let gap_at = 10 + rng.below(15) as u32;
+    let gap_len = 2 + rng.below(3) as u32;
+    for k in (0..36).filter(|k| !(gap_at..gap_at + gap_len).contains(k)) {
+        v.push(Interval {
+            start: month_start(k),
+            end: month_end(k),
+        });
+    }
+    // Electricity bills: about 24 billing months.
+    for k in 6..30 {
+        if rng.below(10) != 0 {
+            v.push(Interval {
+                start: month_start(k),
+                end: month_end(k),
+            });
+        }
+    }
+    // Two one-year leases.
+    for k in [2u32, 14] {
+        let s = month_start(k) + Days::days(rng.below(20) as i64);
+        v.push(Interval {
+            start: s,
+            end: s + Days::days(364),
+        });
+    }
+    // One-day events.
+    for _ in 0..(10 + rng.below(10)) {
+        let d = rng.date(base, 3 * 365);
+        v.push(Interval { start: d, end: d });
+    }
+    v.sort_unstable();
+    v
+}
+
+/// What the timeline stage does per (person, city): merge, then count months of every spell.
+fn spells_and_months(intervals: &[Interval], merged: &mut Vec<Spell>) -> u32 {
+    merge_spells(intervals, 31, merged);
+    merged.iter().map(|s| months(s.start, s.end)).sum()
+}
+
+// ---------------------------------------------------------------------------------------------
+
+fn bench_id(c: &mut Criterion) {
+    let ids = id_batch();
+    let as_of = as_of();
+    let valid = ids
+        .iter()
+        .filter(|s| parse_id_number(s, as_of).is_ok())
+        .count();
+    report_mix("parse_id_number", ids.len(), valid);
+    let mut g = c.benchmark_group("parse_id_number");
+    g.throughput(Throughput::Elements(ids.len() as u64));
+    g.bench_function("mixed_1024", |b| {
+        b.iter(|| {
+            let mut ok = 0u32;
+            for s in &ids {
+                ok += u32::from(parse_id_number(black_box(s), as_of).is_ok());
+            }
+            ok
+        })
+    });
+    g.finish();
+}
+
+fn bench_dates(c: &mut Criterion) {
+    let dates = batch(0xDA7E, date_text);
+    let months_ = batch(0x3017, month_text);
+    let valid = dates.iter().filter(|s| parse_date(s).is_some()).count();
+    report_mix("parse_date", dates.len(), valid);
+    let valid = months_.iter().filter(|s| parse_month(s).is_some()).count();
+    report_mix("parse_month", months_.len(), valid);
+    let mut g = c.benchmark_group("date");
+    g.throughput(Throughput::Elements(dates.len() as u64));
+    g.bench_function("parse_date/mixed_1024", |b| {
+        b.iter(|| {
+            let mut ok = 0u32;
+            for s in &dates {
+                ok += u32::from(parse_date(black_box(s)).is_some());
+            }
+            ok
+        })
+    });
+    g.throughput(Throughput::Elements(months_.len() as u64));
+    g.bench_function("parse_month/mixed_1024", |b| {
+        b.iter(|| {
+            let mut ok = 0u32;
+            for s in &months_ {
+                ok += u32::from(parse_month(black_box(s)).is_some());
+            }
+            ok
+        })
+    });
+    g.finish();
+}
+
+fn bench_address(c: &mut Criterion) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/divisions.csv");
+    let gazetteer = load_gazetteer(&path).expect("sample-data/divisions.csv loads");
+    let addresses = batch(0xADD2, address_text);
+    let valid = addresses
+        .iter()
+        .filter(|s| gazetteer.resolve(s).is_ok())
+        .count();
+    report_mix("Gazetteer::resolve", addresses.len(), valid);
+    let mut g = c.benchmark_group("gazetteer");
+    g.throughput(Throughput::Elements(addresses.len() as u64));
+    g.bench_function("resolve/mixed_1024", |b| {
+        b.iter(|| {
+            let mut ok = 0u32;
+            for s in &addresses {
+                ok += u32::from(gazetteer.resolve(black_box(s)).is_ok());
+            }
+            ok
+        })
+    });
+    g.finish();
+}
+
+fn bench_phone(c: &mut Criterion) {
+    let phones = batch(0xF0E, phone_text);
+    let valid = phones.iter().filter(|s| parse_phone(s).is_some()).count();
+    report_mix("parse_phone", phones.len(), valid);
+    let mut g = c.benchmark_group("parse_phone");
+    g.throughput(Throughput::Elements(phones.len() as u64));
+    g.bench_function("mixed_1024", |b| {
+        b.iter(|| {
+            let mut ok = 0u32;
+            for s in &phones {
+                ok += u32::from(parse_phone(black_box(s)).is_some());
+            }
+            ok
+        })
+    });
+    g.finish();
+}
+
+fn bench_spells(c: &mut Criterion) {
+    let mut rng = Rng(0x5BE1);
+    let one = person_intervals(&mut rng);
+    let many: Vec<Vec<Interval>> = (0..10_000).map(|_| person_intervals(&mut rng)).collect();
+    let many_total: usize = many.iter().map(Vec::len).sum();
+    let mut merged = Vec::new();
+    merge_spells(&one, 31, &mut merged);
+    eprintln!(
+        "merge_spells+months: one person {} intervals -> {} spells; 10k persons {many_total} intervals",
+        one.len(),
+        merged.len()
+    );
+
+    let mut g = c.benchmark_group("merge_spells+months");
+    g.throughput(Throughput::Elements(one.len() as u64));
+    g.bench_with_input(
+        BenchmarkId::new("one_person", format!("{}_intervals", one.len())),
+        &one,
+        |b, ivs| b.iter(|| spells_and_months(black_box(ivs), &mut merged)),
+    );
+    g.throughput(Throughput::Elements(many_total as u64));
+    g.bench_with_input(
+        BenchmarkId::new("10k_persons", format!("{many_total}_intervals")),
+        &many,
+        |b, people| {
+            b.iter(|| {
+                people
+                    .iter()
+                    .map(|ivs| spells_and_months(black_box(ivs), &mut merged))
+                    .sum::<u32>()
+            })
+        },
+    );
+    g.finish();
+}
+
+criterion_group! {
+    name = kernels;
+    config = Criterion::default()
+        .measurement_time(Duration::from_secs(2))
+        .warm_up_time(Duration::from_millis(500))
+        .sample_size(30);
+    targets = bench_id, bench_dates, bench_address, bench_phone, bench_spells
+}
+criterion_main!(kernels);

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 
 use crate::rules::date::{parse_date, parse_month};
 use crate::rules::division::{Division, parse_division};
-use crate::rules::id::{PersonId, parse_id_number};
+use crate::rules::id::{PersonId, mask_id_text, parse_id_number};
 use crate::rules::number::parse_number;
 use crate::rules::phone::{Phone, parse_phone};
 use crate::rules::reason::Reason;
@@ -35,6 +35,16 @@ impl Rejection {
 }
 
 pub type Check<T> = Result<T, Rejection>;
+
+/// A value quoted in a detail. Values long enough to be an ID number (a
+/// misplaced column) are masked like one.
+fn shown(v: &str) -> std::borrow::Cow<'_, str> {
+    if v.chars().count() >= 15 {
+        mask_id_text(v).into()
+    } else {
+        v.into()
+    }
+}
 
 /// One row's values in canonical order, with the names used in details.
 pub struct Fields<'a> {
@@ -93,7 +103,7 @@ impl<'a> Fields<'a> {
                 parse_date(v).ok_or_else(|| {
                     Rejection::new(
                         Reason::InvalidDate,
-                        format!("{}: not a date: {:?}", self.name(f), v),
+                        format!("{}: not a date: {:?}", self.name(f), shown(v)),
                     )
                 })
             })
@@ -110,7 +120,7 @@ impl<'a> Fields<'a> {
         parse_month(v).ok_or_else(|| {
             Rejection::new(
                 Reason::InvalidDate,
-                format!("{}: not a month: {:?}", self.name(f), v),
+                format!("{}: not a month: {:?}", self.name(f), shown(v)),
             )
         })
     }
@@ -121,7 +131,7 @@ impl<'a> Fields<'a> {
                 parse_division(v).ok_or_else(|| {
                     Rejection::new(
                         Reason::InvalidDivision,
-                        format!("{}: not a division code: {:?}", self.name(f), v),
+                        format!("{}: not a division code: {:?}", self.name(f), shown(v)),
                     )
                 })
             })
@@ -150,7 +160,7 @@ impl<'a> Fields<'a> {
         parse_number(v).ok_or_else(|| {
             Rejection::new(
                 Reason::InvalidNumber,
-                format!("{}: not a number: {:?}", self.name(f), v),
+                format!("{}: not a number: {:?}", self.name(f), shown(v)),
             )
         })
     }
@@ -167,7 +177,7 @@ impl<'a> Fields<'a> {
                     format!(
                         "{}: {:?} is not one of {}",
                         self.name(f),
-                        v,
+                        shown(v),
                         options.join(", ")
                     ),
                 )

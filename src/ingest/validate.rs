@@ -206,7 +206,7 @@ fn utility(f: &Fields<'_>, ctx: &Ctx<'_>) -> Check<Outcome> {
     if usage < 0.0 {
         return Err(Rejection::new(
             Reason::InvalidNumber,
-            format!("usage: negative: {:?}", f.values[7]),
+            format!("usage: negative: {}", usage),
         ));
     }
     ordered(start, Some(end))?;
