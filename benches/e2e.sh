@@ -76,7 +76,7 @@ measure() {
     [ -n "$rss" ] || die "$name: no peak RSS in /usr/bin/time output ($tv)"
     walls+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", (b - a) / 1e9}')")
     if ((rss > rss_max)); then rss_max=$rss; fi
-    log "  $name rep $rep/$REPS: ${walls[-1]} s, peak RSS $((rss / 1024)) MB"
+    log "  $name rep $rep/$REPS: ${walls[-1]} s, peak RSS $(awk -v k="$rss" 'BEGIN {printf "%.0f", k / 1024}') MB"
   done
   MEAS_WALL=$(printf '%s\n' "${walls[@]}" | median)
   MEAS_RSS_KB=$rss_max
@@ -109,7 +109,7 @@ for persons in "${SCALES[@]}"; do
 
   rows_md+=("$(awk -v p="$persons" -v r="$rows" -v by="$bytes" -v bw="$base_wall" -v br="$base_rss" \
     -v rw="$run_wall" -v rr="$run_rss" 'BEGIN {
-      printf "| %d | %d | %.1f | %.2f | %.0f | %.0f | %.2f | %.0f | %.0f | %.2f× (%.0f %%) |",
+      printf "| %d | %d | %.1f | %.3f | %.0f | %.0f | %.3f | %.0f | %.0f | %.2f× (%.0f %%) |",
         p, r, by / 1e6, bw, r / bw, br / 1024, rw, r / rw, rr / 1024, rw / bw, 100 * bw / rw }')")
   log "  ${rows_md[-1]}"
 

@@ -343,8 +343,10 @@ fn phone_text(rng: &mut Rng) -> String {
 // Spells
 
 /// About 80 evidence intervals of one person over three years, sorted by (start, end):
-/// monthly insurance contributions with a gap, monthly utility bills, two leases, and a few
-/// one-day events (deliveries, registrations).
+/// monthly insurance contributions with a short break, monthly electricity and two-monthly
+/// water bills, two one-year leases and a few one-day events (deliveries, registrations).
+/// Three persons in ten were away for 3–6 months (no evidence at all then), so they have
+/// two spells.
 fn person_intervals(rng: &mut Rng) -> Vec<Interval> {
     let mut v = Vec::with_capacity(96);
     let base = rng.date(ymd(2023, 1, 1), 300);
@@ -353,23 +355,25 @@ fn person_intervals(rng: &mut Rng) -> Vec<Interval> {
         ymd(total.div_euclid(12), total.rem_euclid(12) as u32 + 1, 1)
     };
     let month_end = |k: u32| month_start(k + 1) - Days::days(1);
+    let months_iv = |from: u32, n: u32| Interval {
+        start: month_start(from),
+        end: month_end(from + n - 1),
+    };
     // Insurance: 36 months, with a break of 2–4 months somewhere in the middle.
     let gap_at = 10 + rng.below(15) as u32;
     let gap_len = 2 + rng.below(3) as u32;
     for k in (0..36).filter(|k| !(gap_at..gap_at + gap_len).contains(k)) {
-        v.push(Interval {
-            start: month_start(k),
-            end: month_end(k),
-        });
+        v.push(months_iv(k, 1));
     }
-    // Electricity bills: about 24 billing months.
+    // Electricity bills: most of 24 billing months.
     for k in 6..30 {
         if rng.below(10) != 0 {
-            v.push(Interval {
-                start: month_start(k),
-                end: month_end(k),
-            });
+            v.push(months_iv(k, 1));
         }
+    }
+    // Water bills: every two months for 16 months.
+    for k in (12..28).step_by(2) {
+        v.push(months_iv(k, 2));
     }
     // Two one-year leases.
     for k in [2u32, 14] {
@@ -380,9 +384,15 @@ fn person_intervals(rng: &mut Rng) -> Vec<Interval> {
         });
     }
     // One-day events.
-    for _ in 0..(10 + rng.below(10)) {
+    for _ in 0..(12 + rng.below(9)) {
         let d = rng.date(base, 3 * 365);
         v.push(Interval { start: d, end: d });
+    }
+    // An absence: nothing that touches it.
+    if rng.below(10) < 3 {
+        let from = month_start(8 + rng.below(20) as u32);
+        let to = from + Days::days(90 + rng.below(90) as i64);
+        v.retain(|iv| iv.end < from || iv.start > to);
     }
     v.sort_unstable();
     v
@@ -497,10 +507,18 @@ fn bench_spells(c: &mut Criterion) {
     let many_total: usize = many.iter().map(Vec::len).sum();
     let mut merged = Vec::new();
     merge_spells(&one, 31, &mut merged);
+    let one_spells = merged.len();
+    let many_spells: usize = many
+        .iter()
+        .map(|ivs| {
+            merge_spells(ivs, 31, &mut merged);
+            merged.len()
+        })
+        .sum();
     eprintln!(
-        "merge_spells+months: one person {} intervals -> {} spells; 10k persons {many_total} intervals",
-        one.len(),
-        merged.len()
+        "merge_spells+months: one person: {} intervals, {one_spells} spells; \
+         10k persons: {many_total} intervals, {many_spells} spells",
+        one.len()
     );
 
     let mut g = c.benchmark_group("merge_spells+months");
