@@ -76,22 +76,56 @@ impl EvidenceBuilder {
     }
 
     pub fn finish(self) -> EvidenceTable {
-        let height = self.person.len();
+        EvidenceBuilder::concat(vec![self])
+    }
+
+    /// Joins builders filled in parallel over consecutive slices of the order.
+    pub fn concat(parts: Vec<EvidenceBuilder>) -> EvidenceTable {
+        let height: usize = parts.iter().map(|p| p.person.len()).sum();
+        let mut all = EvidenceBuilder {
+            person: Vec::with_capacity(height),
+            city: Vec::with_capacity(height),
+            division: Vec::with_capacity(height),
+            source: Vec::with_capacity(height),
+            record_id: StringChunkedBuilder::new(RECORD_ID.into(), 0),
+            start: Vec::with_capacity(height),
+            end: Vec::with_capacity(height),
+            file: Vec::with_capacity(height),
+            line: Vec::with_capacity(height),
+        };
+        let mut record_id: Option<StringChunked> = None;
+        for p in parts {
+            all.person.extend_from_slice(&p.person);
+            all.city.extend_from_slice(&p.city);
+            all.division.extend_from_slice(&p.division);
+            all.source.extend_from_slice(&p.source);
+            all.start.extend_from_slice(&p.start);
+            all.end.extend_from_slice(&p.end);
+            all.file.extend_from_slice(&p.file);
+            all.line.extend_from_slice(&p.line);
+            let ids = p.record_id.finish();
+            match &mut record_id {
+                None => record_id = Some(ids),
+                // Chunks are kept as they are: nothing reads record ids as one slice.
+                Some(r) => r.append_owned(ids).expect("same dtype"),
+            }
+        }
+        let record_id = record_id.unwrap_or_else(|| all.record_id.finish());
         let date = |name: &str, v: Vec<i32>| {
             Int32Chunked::from_vec(name.into(), v)
                 .into_date()
                 .into_column()
         };
         let columns = vec![
-            UInt64Chunked::from_vec(PERSON.into(), self.person).into_column(),
-            UInt32Chunked::from_vec(CITY.into(), self.city).into_column(),
-            UInt32Chunked::from_vec(DIVISION.into(), self.division).into_column(),
-            UInt32Chunked::from_vec(SOURCE.into(), self.source).into_column(),
-            self.record_id.finish().into_column(),
-            date(START, self.start),
-            date(END, self.end),
-            UInt32Chunked::from_vec(FILE.into(), self.file).into_column(),
-            UInt32Chunked::from_vec(LINE.into(), self.line).into_column(),
+            UInt64Chunked::from_vec(PERSON.into(), all.person).into_column(),
+            UInt32Chunked::from_vec(CITY.into(), all.city).into_column(),
+            UInt32Chunked::from_vec(DIVISION.into(), all.division).into_column(),
+            UInt32Chunked::from_vec(SOURCE.into(), all.source).into_column(),
+            record_id.with_name(RECORD_ID.into()).into_column(),
+            date(START, all.start),
+            date(END, all.end),
+            UInt32Chunked::from_vec(FILE.into(), all.file).into_column(),
+            UInt32Chunked::from_vec(LINE.into(), all.line).into_column(),
         ];
         let df = DataFrame::new(height, columns).expect("columns have equal length");
         EvidenceTable { df }

@@ -344,18 +344,27 @@ fn assemble(mut results: Vec<FileResult>, warnings: Vec<String>) -> Ingested {
         })
     });
 
-    let mut evidence = EvidenceBuilder::with_capacity(keys.len());
-    for k in &keys {
-        let file = &results[k.file as usize];
-        let row = &file.rows[k.row as usize];
-        if let Ok(Outcome::Evidence(e)) = row.verdict {
-            evidence.push(&e, file.input.source, record_id(k), k.file, row.line);
-        }
-    }
+    // Filled in parallel over consecutive slices of the sorted keys.
+    let slice = (keys.len() / (4 * pool.current_num_threads().max(1))).max(1 << 16);
+    let parts: Vec<EvidenceBuilder> = pool.install(|| {
+        keys.par_chunks(slice)
+            .map(|keys| {
+                let mut part = EvidenceBuilder::with_capacity(keys.len());
+                for k in keys {
+                    let file = &results[k.file as usize];
+                    let row = &file.rows[k.row as usize];
+                    if let Ok(Outcome::Evidence(e)) = row.verdict {
+                        part.push(&e, file.input.source, record_id(k), k.file, row.line);
+                    }
+                }
+                part
+            })
+            .collect()
+    });
     drop(keys);
     drop(results);
     Ingested {
-        evidence: evidence.finish(),
+        evidence: EvidenceBuilder::concat(parts),
         pledges,
         hukou,
         files,

@@ -123,6 +123,27 @@ fn gather_text(name: &str, dictionary: &[&str], idx: IdxCa) -> PolarsResult<Colu
     Ok(dict.take(&idx)?.with_name(name.into()).into_column())
 }
 
+/// Codes as 6-digit text through a dictionary of the distinct codes (a city
+/// column is one value repeated millions of times; a division column a few dozen).
+fn code_dictionary_column(name: &str, codes: &UInt32Chunked) -> PolarsResult<Column> {
+    let mut distinct: hashbrown::HashMap<u32, IdxSize> = hashbrown::HashMap::new();
+    let mut dictionary: Vec<u32> = Vec::new();
+    let idx: Vec<IdxSize> = codes
+        .into_no_null_iter()
+        .map(|c| {
+            *distinct.entry(c).or_insert_with(|| {
+                dictionary.push(c);
+                (dictionary.len() - 1) as IdxSize
+            })
+        })
+        .collect();
+    let text: StringChunked = code_column("", dictionary.into_iter()).str()?.clone();
+    Ok(text
+        .take(&IdxCa::from_vec("".into(), idx))?
+        .with_name(name.into())
+        .into_column())
+}
+
 /// `evidence.parquet` from the sorted evidence table, sorted by city,
 /// person_id, start, end, source, record_id.
 pub fn evidence_frame(table: &EvidenceTable, files: &[FileReport]) -> PolarsResult<DataFrame> {
@@ -135,45 +156,41 @@ pub fn evidence_frame(table: &EvidenceTable, files: &[FileReport]) -> PolarsResu
     let file = df.column(evidence::FILE)?.u32()?;
     let line = df.column(evidence::LINE)?.u32()?;
 
-    let source_names: Vec<&str> = SourceKind::ALL.iter().map(|s| s.name()).collect();
-    let source_idx = IdxCa::from_vec(
-        "".into(),
-        source.into_no_null_iter().map(|s| s as IdxSize).collect(),
+    // The 18-character ids are the costly column: build it beside the others.
+    let (person_id, rest) = polars_core::runtime::THREAD_POOL.join(
+        || {
+            let ids: Vec<PersonId> = person.into_no_null_iter().map(PersonId::from_u64).collect();
+            person_column("person_id", ids.into_iter())
+        },
+        || -> PolarsResult<Vec<Column>> {
+            let source_names: Vec<&str> = SourceKind::ALL.iter().map(|s| s.name()).collect();
+            let source_idx = IdxCa::from_vec(
+                "".into(),
+                source.into_no_null_iter().map(|s| s as IdxSize).collect(),
+            );
+            let file_names: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+            let file_idx = IdxCa::from_vec(
+                "".into(),
+                file.into_no_null_iter().map(|f| f as IdxSize).collect(),
+            );
+            let line = Int64Chunked::from_vec(
+                "line".into(),
+                line.into_no_null_iter().map(i64::from).collect(),
+            );
+            Ok(vec![
+                code_dictionary_column("city", city)?,
+                code_dictionary_column("division", division)?,
+                gather_text("source", &source_names, source_idx)?,
+                df.column(evidence::RECORD_ID)?.clone(),
+                df.column(evidence::START)?.clone(),
+                df.column(evidence::END)?.clone(),
+                gather_text("input_file", &file_names, file_idx)?,
+                line.into_column(),
+            ])
+        },
     );
-    let file_names: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    let file_idx = IdxCa::from_vec(
-        "".into(),
-        file.into_no_null_iter().map(|f| f as IdxSize).collect(),
-    );
-    let line = Int64Chunked::from_vec(
-        "line".into(),
-        line.into_no_null_iter().map(i64::from).collect(),
-    );
-
-    let columns = vec![
-        person_column(
-            "person_id",
-            person
-                .into_no_null_iter()
-                .map(PersonId::from_u64)
-                .collect::<Vec<_>>()
-                .into_iter(),
-        ),
-        code_column(
-            "city",
-            city.into_no_null_iter().collect::<Vec<_>>().into_iter(),
-        ),
-        code_column(
-            "division",
-            division.into_no_null_iter().collect::<Vec<_>>().into_iter(),
-        ),
-        gather_text("source", &source_names, source_idx)?,
-        df.column(evidence::RECORD_ID)?.clone(),
-        df.column(evidence::START)?.clone(),
-        df.column(evidence::END)?.clone(),
-        gather_text("input_file", &file_names, file_idx)?,
-        line.into_column(),
-    ];
+    let mut columns = vec![person_id];
+    columns.extend(rest?);
     DataFrame::new(n, columns)
 }
 
