@@ -140,11 +140,10 @@ pub fn run(opts: &RunOptions, progress: &(dyn Fn(u64) + Sync)) -> Result<RunRepo
     };
     // The evidence file dwarfs the others: write it alongside them.
     let (big, small) = polars_core::runtime::THREAD_POOL.join(
-        || {
-            write(
-                "evidence.parquet",
-                parquet::evidence_frame(&evidence, &ingested.files),
-            )
+        || -> Result<_, RunError> {
+            let name = "evidence.parquet";
+            let rows = parquet::write_evidence(&evidence, &ingested.files, &dir.join(name))?;
+            Ok((name.to_owned(), rows))
         },
         || -> Result<Vec<_>, RunError> {
             Ok(vec![

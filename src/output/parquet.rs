@@ -211,6 +211,55 @@ pub fn rejects_frame(rejects: &[RejectRecord], files: &[FileReport]) -> PolarsRe
     DataFrame::new(rejects.len(), columns)
 }
 
+/// Rows of evidence converted and written at a time: one Parquet row group
+/// (polars' default row-group size), so the text form of the table is never
+/// held whole.
+const EVIDENCE_BATCH: usize = 512 * 512;
+
+/// Writes `evidence.parquet` batch by batch from the sorted evidence table.
+pub fn write_evidence(
+    table: &EvidenceTable,
+    files: &[FileReport],
+    path: &Path,
+) -> Result<u64, super::OutputError> {
+    let polars_err = |e| super::OutputError::Polars {
+        path: path.to_owned(),
+        source: e,
+    };
+    let file = super::create_private(path)?;
+    let mut writer = std::io::BufWriter::with_capacity(1 << 20, file);
+    let n = table.df.height();
+    let batch = |offset: usize| {
+        let part = EvidenceTable {
+            df: table.df.slice(offset as i64, EVIDENCE_BATCH),
+        };
+        let mut df = evidence_frame(&part, files)?;
+        df.rechunk_mut();
+        Ok::<_, PolarsError>(df)
+    };
+    let first = batch(0).map_err(polars_err)?;
+    let mut batched = ParquetWriter::new(&mut writer)
+        .with_compression(ParquetCompression::Snappy)
+        .batched(first.schema())
+        .map_err(polars_err)?;
+    if n > 0 {
+        batched.write_batch(&first).map_err(polars_err)?;
+    }
+    drop(first);
+    for offset in (EVIDENCE_BATCH..n).step_by(EVIDENCE_BATCH) {
+        let df = batch(offset).map_err(polars_err)?;
+        batched.write_batch(&df).map_err(polars_err)?;
+    }
+    batched.finish().map_err(polars_err)?;
+    drop(batched);
+    let file = writer.into_inner().map_err(|e| super::OutputError::Io {
+        path: path.to_owned(),
+        source: e.into_error(),
+    })?;
+    file.sync_all().map_err(super::OutputError::io(path))?;
+    Ok(n as u64)
+}
+
 /// Writes `df` to `path` (created owner-only: the outputs hold ID numbers).
 pub fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<u64, super::OutputError> {
     let file = super::create_private(path)?;
