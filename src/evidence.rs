@@ -6,9 +6,7 @@
 
 use polars::prelude::*;
 
-use crate::ingest::validate::Evidence;
 use crate::pipeline::SourceKind;
-use crate::rules::date::to_epoch_days;
 
 pub const PERSON: &str = "person";
 pub const CITY: &str = "city";
@@ -56,23 +54,18 @@ impl EvidenceBuilder {
         }
     }
 
-    pub fn push(
-        &mut self,
-        e: &Evidence,
-        source: SourceKind,
-        record_id: &str,
-        file: u32,
-        line: u32,
-    ) {
-        self.person.push(e.person.as_u64());
-        self.city.push(e.division.city().code());
-        self.division.push(e.division.code());
-        self.source.push(source as u32);
+    /// Appends the row a sort key stands for.
+    pub fn push(&mut self, k: &SortKey, record_id: &str) {
+        let (city, person, start, end, source) = unpack(k.key);
+        self.person.push(person);
+        self.city.push(city);
+        self.division.push(k.division);
+        self.source.push(source);
         self.record_id.append_value(record_id);
-        self.start.push(to_epoch_days(e.start));
-        self.end.push(to_epoch_days(e.end));
-        self.file.push(file);
-        self.line.push(line);
+        self.start.push(start);
+        self.end.push(end);
+        self.file.push(k.file);
+        self.line.push(k.line);
     }
 
     pub fn finish(self) -> EvidenceTable {
@@ -80,52 +73,55 @@ impl EvidenceBuilder {
     }
 
     /// Joins builders filled in parallel over consecutive slices of the order.
-    pub fn concat(parts: Vec<EvidenceBuilder>) -> EvidenceTable {
+    /// Column by column, each part's copy freed as soon as it is moved, so the
+    /// join costs one extra column of memory, not a second table.
+    pub fn concat(mut parts: Vec<EvidenceBuilder>) -> EvidenceTable {
         let height: usize = parts.iter().map(|p| p.person.len()).sum();
-        let mut all = EvidenceBuilder {
-            person: Vec::with_capacity(height),
-            city: Vec::with_capacity(height),
-            division: Vec::with_capacity(height),
-            source: Vec::with_capacity(height),
-            record_id: StringChunkedBuilder::new(RECORD_ID.into(), 0),
-            start: Vec::with_capacity(height),
-            end: Vec::with_capacity(height),
-            file: Vec::with_capacity(height),
-            line: Vec::with_capacity(height),
-        };
+        fn join<T: Copy>(
+            parts: &mut [EvidenceBuilder],
+            height: usize,
+            column: fn(&mut EvidenceBuilder) -> &mut Vec<T>,
+        ) -> Vec<T> {
+            let mut all = Vec::with_capacity(height);
+            for p in parts {
+                all.extend_from_slice(&std::mem::take(column(p)));
+            }
+            all
+        }
+        let person = join(&mut parts, height, |p| &mut p.person);
+        let city = join(&mut parts, height, |p| &mut p.city);
+        let division = join(&mut parts, height, |p| &mut p.division);
+        let source = join(&mut parts, height, |p| &mut p.source);
+        let start = join(&mut parts, height, |p| &mut p.start);
+        let end = join(&mut parts, height, |p| &mut p.end);
+        let file = join(&mut parts, height, |p| &mut p.file);
+        let line = join(&mut parts, height, |p| &mut p.line);
+        // Record ids: the parts' arrays become chunks of one column, without a copy.
         let mut record_id: Option<StringChunked> = None;
         for p in parts {
-            all.person.extend_from_slice(&p.person);
-            all.city.extend_from_slice(&p.city);
-            all.division.extend_from_slice(&p.division);
-            all.source.extend_from_slice(&p.source);
-            all.start.extend_from_slice(&p.start);
-            all.end.extend_from_slice(&p.end);
-            all.file.extend_from_slice(&p.file);
-            all.line.extend_from_slice(&p.line);
             let ids = p.record_id.finish();
             match &mut record_id {
                 None => record_id = Some(ids),
-                // Chunks are kept as they are: nothing reads record ids as one slice.
                 Some(r) => r.append_owned(ids).expect("same dtype"),
             }
         }
-        let record_id = record_id.unwrap_or_else(|| all.record_id.finish());
+        let record_id =
+            record_id.unwrap_or_else(|| StringChunkedBuilder::new(RECORD_ID.into(), 0).finish());
         let date = |name: &str, v: Vec<i32>| {
             Int32Chunked::from_vec(name.into(), v)
                 .into_date()
                 .into_column()
         };
         let columns = vec![
-            UInt64Chunked::from_vec(PERSON.into(), all.person).into_column(),
-            UInt32Chunked::from_vec(CITY.into(), all.city).into_column(),
-            UInt32Chunked::from_vec(DIVISION.into(), all.division).into_column(),
-            UInt32Chunked::from_vec(SOURCE.into(), all.source).into_column(),
+            UInt64Chunked::from_vec(PERSON.into(), person).into_column(),
+            UInt32Chunked::from_vec(CITY.into(), city).into_column(),
+            UInt32Chunked::from_vec(DIVISION.into(), division).into_column(),
+            UInt32Chunked::from_vec(SOURCE.into(), source).into_column(),
             record_id.with_name(RECORD_ID.into()).into_column(),
-            date(START, all.start),
-            date(END, all.end),
-            UInt32Chunked::from_vec(FILE.into(), all.file).into_column(),
-            UInt32Chunked::from_vec(LINE.into(), all.line).into_column(),
+            date(START, start),
+            date(END, end),
+            UInt32Chunked::from_vec(FILE.into(), file).into_column(),
+            UInt32Chunked::from_vec(LINE.into(), line).into_column(),
         ];
         let df = DataFrame::new(height, columns).expect("columns have equal length");
         EvidenceTable { df }
@@ -145,7 +141,11 @@ pub struct SortKey {
     /// evidence order up to the record id (see [`pack`]).
     pub key: u128,
     pub file: u32,
+    /// Row in the file: where its record id is.
     pub row: u32,
+    // The rest of the row, so the files' row verdicts can be freed before the sort.
+    pub division: u32,
+    pub line: u32,
 }
 
 // Bit layout, high to low: city (20 bits: codes < 10^6), person (57: 17 digits <
@@ -162,6 +162,18 @@ pub fn pack(city: u32, person: u64, start: i32, end: i32, source: SourceKind) ->
         | (day(start) << (4 + DAY_BITS))
         | (day(end) << 4)
         | source as u128
+}
+
+/// The inverse of [`pack`]: (city, person, start, end, source as u32).
+pub fn unpack(key: u128) -> (u32, u64, i32, i32, u32) {
+    let day = |bits: u128| (bits & ((1 << DAY_BITS) - 1)) as i32 - DAY_OFFSET;
+    (
+        (key >> (4 + 2 * DAY_BITS + 57)) as u32,
+        ((key >> (4 + 2 * DAY_BITS)) & ((1 << 57) - 1)) as u64,
+        day(key >> (4 + DAY_BITS)),
+        day(key >> 4),
+        (key & 0xF) as u32,
+    )
 }
 
 #[cfg(test)]
@@ -202,5 +214,8 @@ mod tests {
         let mut by_key = rows.to_vec();
         by_key.sort_by_key(|&(c, p, s, e, k)| pack(c, p, s, e, k));
         assert_eq!(by_tuple, by_key);
+        for &(c, p, s, e, k) in &rows {
+            assert_eq!(unpack(pack(c, p, s, e, k)), (c, p, s, e, k as u32));
+        }
     }
 }

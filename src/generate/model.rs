@@ -203,50 +203,11 @@ impl Source {
 }
 
 /// Every reason, in SPEC order; tallies index into this.
-pub(crate) const REASONS: [Reason; 19] = [
-    Reason::MalformedRow,
-    Reason::Superseded,
-    Reason::MissingField,
-    Reason::InvalidIdNumber,
-    Reason::InvalidDate,
-    Reason::InvalidDivision,
-    Reason::InvalidPhone,
-    Reason::InvalidNumber,
-    Reason::InvalidValue,
-    Reason::EndBeforeStart,
-    Reason::UnresolvedAddress,
-    Reason::AmbiguousAddress,
-    Reason::UnresolvedIdentity,
-    Reason::AmbiguousIdentity,
-    Reason::NotFiled,
-    Reason::ZeroUsage,
-    Reason::NoLocation,
-    Reason::AfterAsOf,
-    Reason::OutOfScope,
-];
+pub(crate) const REASONS: [Reason; 19] = Reason::ALL;
 
+/// A reason's position in [`REASONS`]: `Reason` is `repr(u8)` in that order.
 pub(crate) fn reason_index(r: Reason) -> usize {
-    match r {
-        Reason::MalformedRow => 0,
-        Reason::Superseded => 1,
-        Reason::MissingField => 2,
-        Reason::InvalidIdNumber => 3,
-        Reason::InvalidDate => 4,
-        Reason::InvalidDivision => 5,
-        Reason::InvalidPhone => 6,
-        Reason::InvalidNumber => 7,
-        Reason::InvalidValue => 8,
-        Reason::EndBeforeStart => 9,
-        Reason::UnresolvedAddress => 10,
-        Reason::AmbiguousAddress => 11,
-        Reason::UnresolvedIdentity => 12,
-        Reason::AmbiguousIdentity => 13,
-        Reason::NotFiled => 14,
-        Reason::ZeroUsage => 15,
-        Reason::NoLocation => 16,
-        Reason::AfterAsOf => 17,
-        Reason::OutOfScope => 18,
-    }
+    r as usize
 }
 
 /// What the pipeline will do with one record.

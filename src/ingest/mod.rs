@@ -270,6 +270,8 @@ fn file_part(fi: u32, file: &mut FileResult) -> FilePart {
                     ),
                     file: fi,
                     row: ri as u32,
+                    division: e.division.code(),
+                    line: row.line,
                 });
             }
             Ok(Outcome::Pledge(p)) => {
@@ -304,6 +306,8 @@ fn file_part(fi: u32, file: &mut FileResult) -> FilePart {
             });
         }
     }
+    // Everything the later steps need is in the part now; only record ids stay.
+    file.rows = Vec::new();
     part
 }
 
@@ -351,11 +355,7 @@ fn assemble(mut results: Vec<FileResult>, warnings: Vec<String>) -> Ingested {
             .map(|keys| {
                 let mut part = EvidenceBuilder::with_capacity(keys.len());
                 for k in keys {
-                    let file = &results[k.file as usize];
-                    let row = &file.rows[k.row as usize];
-                    if let Ok(Outcome::Evidence(e)) = row.verdict {
-                        part.push(&e, file.input.source, record_id(k), k.file, row.line);
-                    }
+                    part.push(k, record_id(k));
                 }
                 part
             })
