@@ -81,7 +81,7 @@ impl Ctx<'_> {
         }
         // Callers have already rejected rows where both are empty.
         let address = address.unwrap_or("");
-        self.gazetteer.resolve(address).map_err(|e| match e {
+        self.gazetteer.resolve_cached(address).map_err(|e| match e {
             AddressError::Unresolved => Rejection::new(
                 Reason::UnresolvedAddress,
                 "address names no gazetteer city or county",
