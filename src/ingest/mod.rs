@@ -340,12 +340,13 @@ fn assemble(mut results: Vec<FileResult>, warnings: Vec<String>) -> Ingested {
     // The record id breaks ties of the packed key: (source, record_id) is unique
     // among accepted rows after supersession, so the order is total.
     let record_id = |k: &SortKey| results[k.file as usize].ids.get(k.row as usize);
+    // Integers first; then only the short runs of equal keys (two insurance
+    // records of one month, say) look up their record ids.
     pool.install(|| {
-        keys.par_sort_unstable_by(|a, b| {
-            a.key
-                .cmp(&b.key)
-                .then_with(|| record_id(a).cmp(record_id(b)))
-        })
+        keys.par_sort_unstable_by_key(|k| k.key);
+        keys.par_chunk_by_mut(|a, b| a.key == b.key)
+            .filter(|run| run.len() > 1)
+            .for_each(|run| run.sort_unstable_by(|a, b| record_id(a).cmp(record_id(b))));
     });
 
     // Filled in parallel over consecutive slices of the sorted keys.
