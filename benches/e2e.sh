@@ -94,6 +94,9 @@ for persons in "${SCALES[@]}"; do
   rm -rf "$gen" "$out"
   log "scale $persons persons: generating into $gen"
   "$BIN" generate --persons "$persons" --seed "$SEED" --as-of "$AS_OF" --dirty-rate "$DIRTY" --out "$gen" >&2
+  # Let the kernel write the new files back before timing, so its writeback
+  # threads do not compete with the measured commands for the two cores.
+  sync
   rows=$(summary_field "$gen/generate-summary.json" rows)
   bytes=$(summary_field "$gen/generate-summary.json" bytes)
   csv_bytes=$(find "$gen" -name '*.csv' -type f -print0 | du -cb --files0-from=- | awk 'END {print $1}')
