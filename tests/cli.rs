@@ -426,97 +426,91 @@ fn mode(path: &Path) -> u32 {
 // a. sample data against expected/*.csv
 // ---------------------------------------------------------------------------
 
+/// Reads `OUT/.../<name>.parquet` and checks it equals `expected/<name>.csv`
+/// (columns in SPEC §7's order, rows in output order), that `dates` are Date
+/// and that `sources`, where present, is List(String).
+fn check_output(dir: &Path, name: &str, cols: &[&str], dates: &[&str]) -> DataFrame {
+    let file = format!("{name}.parquet");
+    let df = read_parquet(&dir.join(&file));
+    assert_eq!(column_names(&df), cols, "{name} columns (SPEC §7)");
+    let (h, rows) = expected(&format!("{name}.csv"));
+    assert_same_rows(&file, &rows_of(&df, cols), &project(&h, &rows, cols));
+    for c in dates {
+        assert_eq!(dtype(&df, c), DataType::Date, "{name}.{c}");
+    }
+    if cols.contains(&"sources") {
+        assert_eq!(
+            dtype(&df, "sources"),
+            DataType::List(Box::new(DataType::String)),
+            "{name}.sources"
+        );
+    }
+    df
+}
+
 #[test]
 fn sample_data_outputs_equal_the_expected_tables() {
     let out = tempdir();
     let dir = run_ok(&default_pipeline(), None, out.path(), &[]);
 
-    let cols = [
-        "person_id",
-        "city",
-        "status",
-        "basis",
-        "spell_start",
-        "spell_end",
-        "months_of_evidence",
-        "covered_days",
-        "evidence_count",
-        "sources",
-        "eligible_since",
-        "eligible_on",
-        "pledge_since",
-    ];
-    let elig = read_parquet(&dir.join("eligibility.parquet"));
-    assert_eq!(column_names(&elig), cols, "eligibility columns (SPEC §7)");
-    let (h, rows) = expected("eligibility.csv");
-    assert_same_rows(
-        "eligibility.parquet",
-        &rows_of(&elig, &cols),
-        &project(&h, &rows, &cols),
+    let elig = check_output(
+        &dir,
+        "eligibility",
+        &[
+            "person_id",
+            "city",
+            "status",
+            "basis",
+            "spell_start",
+            "spell_end",
+            "months_of_evidence",
+            "covered_days",
+            "evidence_count",
+            "sources",
+            "eligible_since",
+            "eligible_on",
+            "pledge_since",
+        ],
+        &[
+            "spell_start",
+            "spell_end",
+            "eligible_since",
+            "eligible_on",
+            "pledge_since",
+        ],
     );
-    for c in [
-        "spell_start",
-        "spell_end",
-        "eligible_since",
-        "eligible_on",
-        "pledge_since",
-    ] {
-        assert_eq!(dtype(&elig, c), DataType::Date, "eligibility.{c}");
-    }
-    assert_eq!(
-        dtype(&elig, "sources"),
-        DataType::List(Box::new(DataType::String))
+    let spells = check_output(
+        &dir,
+        "spells",
+        &[
+            "person_id",
+            "city",
+            "spell_no",
+            "start",
+            "end",
+            "months",
+            "covered_days",
+            "evidence_count",
+            "sources",
+        ],
+        &["start", "end"],
     );
-
-    let cols = [
-        "person_id",
-        "city",
-        "spell_no",
-        "start",
-        "end",
-        "months",
-        "covered_days",
-        "evidence_count",
-        "sources",
-    ];
-    let spells = read_parquet(&dir.join("spells.parquet"));
-    assert_eq!(column_names(&spells), cols, "spells columns (SPEC §7)");
-    let (h, rows) = expected("spells.csv");
-    assert_same_rows(
-        "spells.parquet",
-        &rows_of(&spells, &cols),
-        &project(&h, &rows, &cols),
+    let evidence = check_output(
+        &dir,
+        "evidence",
+        &[
+            "person_id",
+            "city",
+            "division",
+            "source",
+            "record_id",
+            "start",
+            "end",
+            "input_file",
+            "line",
+        ],
+        &["start", "end"],
     );
-    for c in ["start", "end"] {
-        assert_eq!(dtype(&spells, c), DataType::Date, "spells.{c}");
-    }
-    assert_eq!(
-        dtype(&spells, "sources"),
-        DataType::List(Box::new(DataType::String))
-    );
-
-    let cols = [
-        "person_id",
-        "city",
-        "division",
-        "source",
-        "record_id",
-        "start",
-        "end",
-        "input_file",
-        "line",
-    ];
-    let evidence = read_parquet(&dir.join("evidence.parquet"));
-    assert_eq!(column_names(&evidence), cols, "evidence columns (SPEC §7)");
-    let (h, rows) = expected("evidence.csv");
-    assert_same_rows(
-        "evidence.parquet",
-        &rows_of(&evidence, &cols),
-        &project(&h, &rows, &cols),
-    );
-    for c in ["start", "end"] {
-        assert_eq!(dtype(&evidence, c), DataType::Date, "evidence.{c}");
-    }
     // README: 46 eligibility rows, 40 spells, 596 evidence rows.
     assert_eq!(
         (elig.height(), spells.height(), evidence.height()),
