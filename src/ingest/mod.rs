@@ -118,14 +118,12 @@ pub fn list_csv_files(dir: &Path) -> std::io::Result<Option<Vec<PathBuf>>> {
     Ok(Some(files))
 }
 
-/// Runs the whole ingest stage.
-pub fn ingest(
+/// Every file the pipeline reads, sources in name order and files in path
+/// order, and a warning per declared source whose folder is absent.
+pub fn input_files(
     pipeline: &Pipeline,
     data_dir: &Path,
-    as_of: NaiveDate,
-    gazetteer: &Gazetteer,
-    progress: &(dyn Fn(u64) + Sync),
-) -> Result<Ingested, IngestError> {
+) -> Result<(Vec<FileInput>, Vec<String>), IngestError> {
     let mut warnings = Vec::new();
     let mut inputs: Vec<FileInput> = Vec::new();
     for source in &pipeline.sources {
@@ -134,31 +132,41 @@ pub fn ingest(
             path: dir.clone(),
             source: e,
         })?;
-        match listed {
-            None => warnings.push(format!(
+        let Some(files) = listed else {
+            warnings.push(format!(
                 "source {}: folder {} is absent; source skipped",
                 source.kind,
                 dir.display()
-            )),
-            Some(files) => {
-                for path in files {
-                    let rel = path
-                        .strip_prefix(data_dir)
-                        .unwrap_or(&path)
-                        .components()
-                        .map(|c| c.as_os_str().to_string_lossy())
-                        .collect::<Vec<_>>()
-                        .join("/");
-                    inputs.push(FileInput {
-                        source: source.kind,
-                        path,
-                        rel,
-                    });
-                }
-            }
+            ));
+            continue;
+        };
+        for path in files {
+            let rel = path
+                .strip_prefix(data_dir)
+                .unwrap_or(&path)
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            inputs.push(FileInput {
+                source: source.kind,
+                path,
+                rel,
+            });
         }
     }
+    Ok((inputs, warnings))
+}
 
+/// Runs the whole ingest stage.
+pub fn ingest(
+    pipeline: &Pipeline,
+    data_dir: &Path,
+    as_of: NaiveDate,
+    gazetteer: &Gazetteer,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Ingested, IngestError> {
+    let (inputs, warnings) = input_files(pipeline, data_dir)?;
     let mut timings_ms = Vec::new();
     let mut step = std::time::Instant::now();
     let mut lap = |name: &'static str| {
@@ -387,17 +395,11 @@ pub struct ScanTotals {
 /// source's files (decoding every field, on the same pool and reader as
 /// [`ingest`]) and does nothing else. The practical speed limit of a run.
 pub fn scan(pipeline: &Pipeline, data_dir: &Path) -> Result<ScanTotals, IngestError> {
-    let mut inputs = Vec::new();
-    for source in &pipeline.sources {
-        let dir = data_dir.join(&source.folder);
-        let files = list_csv_files(&dir).map_err(|e| IngestError::Io {
-            path: dir.clone(),
-            source: e,
-        })?;
-        for path in files.into_iter().flatten() {
-            inputs.push((path, source.encoding));
-        }
-    }
+    let (files, _) = input_files(pipeline, data_dir)?;
+    let inputs: Vec<(PathBuf, reader::Encoding)> = files
+        .into_iter()
+        .filter_map(|f| Some((f.path, pipeline.source(f.source)?.encoding)))
+        .collect();
     let per_file = |(path, encoding): (PathBuf, reader::Encoding)| {
         let io = |e| IngestError::Io {
             path: path.clone(),
