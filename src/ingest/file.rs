@@ -7,7 +7,7 @@ use super::IngestError;
 use super::fields::{Fields, MAX_FIELDS};
 use super::hashing::{HashingReader, hex};
 use super::header::map_header;
-use super::reader::{HeaderError, RecordReader};
+use super::reader::{Encoding, HeaderError, RecordReader};
 use super::validate::{Ctx, Outcome, Owner, validate};
 use crate::pipeline::{SourceConfig, SourceKind};
 use crate::rules::id::parse_id_number;
@@ -18,9 +18,20 @@ use crate::rules::text::trim;
 #[derive(Clone, Debug)]
 pub struct FileInput {
     pub source: SourceKind,
+    pub encoding: Encoding,
     pub path: PathBuf,
     /// Path relative to the data root, with `/` separators: what outputs show.
     pub rel: String,
+}
+
+impl FileInput {
+    /// The text of the record at `offset .. offset + len`, read from the file again.
+    pub fn raw_at(&self, offset: u64, len: u32) -> std::io::Result<String> {
+        use std::os::unix::fs::FileExt;
+        let mut bytes = vec![0; len as usize];
+        File::open(&self.path)?.read_exact_at(&mut bytes, offset)?;
+        Ok(self.encoding.decode_lossy(&bytes))
+    }
 }
 
 /// A row's verdict: an outcome, or the reason it was rejected.
@@ -79,8 +90,9 @@ pub struct FileResult {
     pub rejects: Vec<RejectText>,
     /// Phone ownership proven by telecom rows (row index, owner).
     pub owners: Vec<(u32, Owner)>,
-    /// Raw text of shopping rows awaiting the identity step, in case it rejects them.
-    pub awaiting: Vec<(u32, String)>,
+    /// Shopping rows awaiting the identity step: row, and where the record's
+    /// text is in the file (offset, length), to read it back if that step rejects it.
+    pub awaiting: Vec<(u32, u64, u32)>,
 }
 
 /// Reads and judges every record of one file (SPEC §5 steps 1 and 3–5, 7).
@@ -212,7 +224,8 @@ fn read_records<R: std::io::Read>(
         let verdict = match validate(kind, &fields, ctx, &mut owner) {
             Ok(outcome) => {
                 if matches!(outcome, Outcome::AwaitIdentity(_)) {
-                    out.awaiting.push((row, rec.raw_lossy()));
+                    let len = u32::try_from(rec.raw().len()).unwrap_or(u32::MAX);
+                    out.awaiting.push((row, rec.offset(), len));
                 }
                 Ok(outcome)
             }

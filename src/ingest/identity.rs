@@ -59,11 +59,17 @@ impl PhoneOwners {
 }
 
 /// Decides every shopping row awaiting its buyer, then applies step 7's filters.
-pub fn resolve_buyers(files: &mut [FileResult], owners: &PhoneOwners, ctx: &Ctx<'_>) {
+/// The text of a row it rejects is read back from the file (rejects are rare;
+/// keeping every awaiting row's text would not be).
+pub fn resolve_buyers(
+    files: &mut [FileResult],
+    owners: &PhoneOwners,
+    ctx: &Ctx<'_>,
+) -> Result<(), super::IngestError> {
     for file in files {
         let awaiting = std::mem::take(&mut file.awaiting);
         let mut added = false;
-        for (row, raw) in awaiting {
+        for (row, offset, len) in awaiting {
             let Ok(Outcome::AwaitIdentity(a)) = file.rows[row as usize].verdict else {
                 continue; // superseded
             };
@@ -81,6 +87,13 @@ pub fn resolve_buyers(files: &mut [FileResult], owners: &PhoneOwners, ctx: &Ctx<
             file.rows[row as usize].verdict = match verdict {
                 Ok(outcome) => Ok(outcome),
                 Err((reason, detail)) => {
+                    let raw =
+                        file.input
+                            .raw_at(offset, len)
+                            .map_err(|e| super::IngestError::Io {
+                                path: file.input.path.clone(),
+                                source: e,
+                            })?;
                     file.rejects.push(RejectText {
                         row,
                         detail: detail.to_owned(),
@@ -95,6 +108,7 @@ pub fn resolve_buyers(files: &mut [FileResult], owners: &PhoneOwners, ctx: &Ctx<
             file.rejects.sort_by_key(|r| r.row);
         }
     }
+    Ok(())
 }
 
 #[cfg(test)]

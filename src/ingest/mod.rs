@@ -150,6 +150,7 @@ pub fn input_files(
                 .join("/");
             inputs.push(FileInput {
                 source: source.kind,
+                encoding: source.encoding,
                 path,
                 rel,
             });
@@ -227,7 +228,7 @@ pub fn ingest(
         .map(|r| identity::PhoneOwners::from_telecom(&results[r]))
         .unwrap_or_default();
     if let Some(r) = range_of(SourceKind::Shopping) {
-        identity::resolve_buyers(&mut results[r], &owners, &ctx);
+        identity::resolve_buyers(&mut results[r], &owners, &ctx)?;
     }
     drop(owners);
     lap("identity");
@@ -396,10 +397,8 @@ pub struct ScanTotals {
 /// [`ingest`]) and does nothing else. The practical speed limit of a run.
 pub fn scan(pipeline: &Pipeline, data_dir: &Path) -> Result<ScanTotals, IngestError> {
     let (files, _) = input_files(pipeline, data_dir)?;
-    let inputs: Vec<(PathBuf, reader::Encoding)> = files
-        .into_iter()
-        .filter_map(|f| Some((f.path, pipeline.source(f.source)?.encoding)))
-        .collect();
+    let inputs: Vec<(PathBuf, reader::Encoding)> =
+        files.into_iter().map(|f| (f.path, f.encoding)).collect();
     let per_file = |(path, encoding): (PathBuf, reader::Encoding)| {
         let io = |e| IngestError::Io {
             path: path.clone(),

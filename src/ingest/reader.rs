@@ -80,6 +80,14 @@ impl Encoding {
         }
     }
 
+    /// Bytes in this encoding as text, invalid sequences replaced (for reject output).
+    pub fn decode_lossy(self, bytes: &[u8]) -> String {
+        self.codec()
+            .decode_without_bom_handling(bytes)
+            .0
+            .into_owned()
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Encoding::Utf8 => "utf-8",
@@ -295,8 +303,11 @@ impl<R: Read> RecordReader<R> {
             }
         };
 
+        // `data[..end]` holds the last `end` bytes read from the file.
+        let offset = self.bytes_read - self.end as u64 + p.raw_start as u64;
         Ok(Some(Record {
             line: p.line,
+            offset,
             raw: self.data.get(p.raw_start..p.raw_end).unwrap_or_default(),
             text,
             ends,
@@ -561,6 +572,8 @@ fn ends_inside_quotes(raw: &[u8]) -> bool {
 #[derive(Debug)]
 pub struct Record<'a> {
     line: u64,
+    /// Byte offset of the record's first byte in the file.
+    offset: u64,
     raw: &'a [u8],
     /// Decoded fields, concatenated; empty when malformed.
     text: &'a str,
@@ -586,11 +599,13 @@ impl<'a> Record<'a> {
     /// [`Self::raw`] decoded in the file's encoding, invalid sequences
     /// replaced by U+FFFD (for reject output).
     pub fn raw_lossy(&self) -> String {
-        self.encoding
-            .codec()
-            .decode_without_bom_handling(self.raw)
-            .0
-            .into_owned()
+        self.encoding.decode_lossy(self.raw)
+    }
+
+    /// Byte offset of the record's first byte in the file: with `raw().len()`,
+    /// enough to read its text again later instead of keeping it.
+    pub fn offset(&self) -> u64 {
+        self.offset
     }
 
     pub fn malformed(&self) -> Option<Malformed> {
@@ -638,6 +653,14 @@ mod tests {
         let header = r.read_header().expect("header");
         let mut rows = Vec::new();
         while let Some(rec) = r.next_record().expect("record") {
+            // The offset finds the record's bytes in the input again.
+            let at = rec.offset() as usize;
+            assert_eq!(
+                input.get(at..at + rec.raw().len()),
+                Some(rec.raw()),
+                "offset of the record on line {} (buffer {cap})",
+                rec.line()
+            );
             let fields = (0..rec.len()).map(|i| rec.field(i).to_owned()).collect();
             rows.push((rec.line(), rec.raw().to_vec(), rec.malformed(), fields));
         }
