@@ -17,6 +17,23 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 use serde_json::Value;
 
+/// eligibility.parquet's columns in SPEC §7's order.
+const ELIGIBILITY_COLUMNS: [&str; 13] = [
+    "person_id",
+    "city",
+    "status",
+    "basis",
+    "spell_start",
+    "spell_end",
+    "months_of_evidence",
+    "covered_days",
+    "evidence_count",
+    "sources",
+    "eligible_since",
+    "eligible_on",
+    "pledge_since",
+];
+
 const AS_OF: &str = "2026-11-27";
 
 /// The 19 reason codes of SPEC §5.
@@ -456,21 +473,7 @@ fn sample_data_outputs_equal_the_expected_tables() {
     let elig = check_output(
         &dir,
         "eligibility",
-        &[
-            "person_id",
-            "city",
-            "status",
-            "basis",
-            "spell_start",
-            "spell_end",
-            "months_of_evidence",
-            "covered_days",
-            "evidence_count",
-            "sources",
-            "eligible_since",
-            "eligible_on",
-            "pledge_since",
-        ],
+        &ELIGIBILITY_COLUMNS,
         &[
             "spell_start",
             "spell_end",
@@ -932,21 +935,7 @@ fn check_people(dir: &Path, md: &Path, with_spells: bool) {
         .collect();
     want.sort(); // sorted by city, person_id (one city)
     let elig = read_parquet(&dir.join("eligibility.parquet"));
-    let cols = [
-        "person_id",
-        "city",
-        "status",
-        "basis",
-        "spell_start",
-        "spell_end",
-        "months_of_evidence",
-        "covered_days",
-        "evidence_count",
-        "sources",
-        "eligible_since",
-        "eligible_on",
-        "pledge_since",
-    ];
+    let cols = ELIGIBILITY_COLUMNS;
     assert_same_rows(
         &format!("eligibility vs {}", md.display()),
         &rows_of(&elig, &cols),
@@ -1556,21 +1545,7 @@ fn a_person_with_evidence_in_two_cities_gets_a_row_per_city() {
     let base = run_ok(&default_pipeline(), None, &tmp.path().join("out-one"), &[]);
     let dir = run_ok(&pipeline, None, &tmp.path().join("out-two"), &[]);
     let elig = read_parquet(&dir.join("eligibility.parquet"));
-    let cols = [
-        "person_id",
-        "city",
-        "status",
-        "basis",
-        "spell_start",
-        "spell_end",
-        "months_of_evidence",
-        "covered_days",
-        "evidence_count",
-        "sources",
-        "eligible_since",
-        "eligible_on",
-        "pledge_since",
-    ];
+    let cols = ELIGIBILITY_COLUMNS;
     let rows = rows_of(&elig, &cols);
 
     // P03 王磊 (README: moved from Xiamen to Quanzhou in 2026-04). Its Xiamen
