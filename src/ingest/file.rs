@@ -52,10 +52,12 @@ pub struct RejectText {
 }
 
 /// Record ids of a file's rows, one per row (empty: the row has none), in one buffer.
+/// Offsets are 32-bit (4 bytes a row, not 8): one file may hold up to 4 GiB of
+/// record ids, some 300 million rows.
 #[derive(Default, Debug)]
 pub struct IdArena {
     bytes: String,
-    ends: Vec<usize>,
+    ends: Vec<u32>,
 }
 
 impl IdArena {
@@ -66,14 +68,23 @@ impl IdArena {
         }
     }
 
-    pub fn push(&mut self, id: &str) {
+    /// Appends a row's id; an error once the file's ids pass 4 GiB.
+    pub fn push(&mut self, id: &str) -> std::io::Result<()> {
         self.bytes.push_str(id);
-        self.ends.push(self.bytes.len());
+        let end = u32::try_from(self.bytes.len()).map_err(|_| {
+            std::io::Error::other("file too large: its record ids exceed 4 GiB; split the file")
+        })?;
+        self.ends.push(end);
+        Ok(())
     }
 
     pub fn get(&self, row: usize) -> &str {
-        let start = if row == 0 { 0 } else { self.ends[row - 1] };
-        &self.bytes[start..self.ends[row]]
+        let start = if row == 0 {
+            0
+        } else {
+            self.ends[row - 1] as usize
+        };
+        &self.bytes[start..self.ends[row] as usize]
     }
 }
 
@@ -185,7 +196,7 @@ fn read_records<R: std::io::Read>(
         let line = u32::try_from(rec.line()).unwrap_or(u32::MAX);
         if let Some(m) = rec.malformed() {
             // Step 1: a malformed row takes no part in supersession.
-            out.ids.push("");
+            out.ids.push("")?;
             out.rows.push(Row {
                 line,
                 verdict: Err(Reason::MalformedRow),
@@ -206,14 +217,13 @@ fn read_records<R: std::io::Read>(
         let values = &values[..mapping.len()];
         // The supersession key: the record id, or for hukou the normalised ID number.
         if kind == SourceKind::Hukou {
-            match parse_id_number(values[0], ctx.as_of) {
-                Ok(p) => out
-                    .ids
-                    .push(std::str::from_utf8(&p.canonical()).unwrap_or("")),
-                Err(_) => out.ids.push(""),
-            }
+            let canonical = parse_id_number(values[0], ctx.as_of).map(|p| p.canonical());
+            let key = canonical
+                .as_ref()
+                .map_or("", |c| std::str::from_utf8(c).unwrap_or(""));
+            out.ids.push(key)?;
         } else {
-            out.ids.push(values[0]);
+            out.ids.push(values[0])?;
         }
         let fields = Fields {
             values,
