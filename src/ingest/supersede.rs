@@ -29,44 +29,60 @@ struct Entry {
     row: u32,
 }
 
+/// The rows of one file that have a record id, with their hashes.
+fn entries<'a>(
+    file: &'a FileResult,
+    fi: usize,
+    hashes: &'a [u64],
+) -> impl Iterator<Item = Entry> + 'a {
+    hashes
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(move |&(row, _)| !file.ids.get(row).is_empty())
+        .map(move |(row, hash)| Entry {
+            hash,
+            file: fi as u32,
+            row: row as u32,
+        })
+}
+
 /// Marks every row that a later row with the same record id replaces as
 /// filtered `superseded`; returns how many. `files` are one source's files in
 /// path order.
 pub fn supersede(files: &mut [FileResult]) -> u64 {
     let hasher = hashbrown::DefaultHashBuilder::default();
-    let per_file: Vec<Vec<Entry>> = files
+    // Per file, each row's id hash (8 bytes a row; rows without an id are
+    // skipped below), computed in parallel.
+    let hashes: Vec<Vec<u64>> = files
         .par_iter()
-        .enumerate()
-        .map(|(fi, file)| {
+        .map(|file| {
             (0..file.rows.len())
-                .filter_map(|row| {
-                    let id = file.ids.get(row);
-                    (!id.is_empty()).then(|| Entry {
-                        hash: hasher.hash_one(id),
-                        file: fi as u32,
-                        row: row as u32,
-                    })
-                })
+                .map(|row| hasher.hash_one(file.ids.get(row)))
                 .collect()
         })
         .collect();
-
     // Stable scatter into partitions by the hash's top bits.
     let partition = |e: &Entry| (e.hash >> (64 - PARTITION_BITS)) as usize;
     let mut starts = vec![0usize; (1 << PARTITION_BITS) + 1];
-    for e in per_file.iter().flatten() {
-        starts[partition(e) + 1] += 1;
+    for (fi, h) in hashes.iter().enumerate() {
+        for e in entries(&files[fi], fi, h) {
+            starts[partition(&e) + 1] += 1;
+        }
     }
     for i in 1..starts.len() {
         starts[i] += starts[i - 1];
     }
     let mut next = starts.clone();
     let mut scattered = vec![Entry::default(); starts[starts.len() - 1]];
-    for e in per_file.into_iter().flatten() {
-        let p = partition(&e);
-        scattered[next[p]] = e;
-        next[p] += 1;
+    for (fi, h) in hashes.iter().enumerate() {
+        for e in entries(&files[fi], fi, h) {
+            let p = partition(&e);
+            scattered[next[p]] = e;
+            next[p] += 1;
+        }
     }
+    drop(hashes);
 
     let files_ref = &*files;
     let id = |e: &Entry| files_ref[e.file as usize].ids.get(e.row as usize);
