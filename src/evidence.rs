@@ -3,27 +3,71 @@
 //! Compact columns (ids as integers, dates as Date) so that it sorts fast and
 //! could be persisted for incremental nightly runs; [`crate::output`] turns it
 //! into the published `evidence.parquet` schema.
+//!
+//! Record ids stay in the per-file arenas ingest already holds (the table
+//! keeps each row's file and row number), like a dictionary-encoded column:
+//! copying them into a text column as well would hold every id twice while
+//! the table is built. Persisting the table means materialising them
+//! ([`EvidenceSlice::record_ids`]).
 
 use polars::prelude::*;
 
+use crate::ingest::file::IdArena;
 use crate::pipeline::SourceKind;
 
 pub const PERSON: &str = "person";
 pub const CITY: &str = "city";
 pub const DIVISION: &str = "division";
 pub const SOURCE: &str = "source";
-pub const RECORD_ID: &str = "record_id";
 pub const START: &str = "start";
 pub const END: &str = "end";
 pub const FILE: &str = "file";
+pub const ROW: &str = "row";
 pub const LINE: &str = "line";
 
-/// Accepted evidence, one row per interval. Columns: person (u64: the first 17
-/// digits of the ID number), city, division (u32 codes), source (u32:
-/// [`SourceKind`] as u32; polars' u8 needs a feature we do not build), record_id (str), start, end (Date), file (u32: index of
-/// the input file), line (u32).
+/// Accepted evidence, one row per interval, sorted by city, person, start,
+/// end, source, record_id. Columns: person (u64: the first 17 digits of the ID
+/// number), city, division (u32 codes), source (u32: [`SourceKind`] as u32;
+/// polars' u8 needs a feature we do not build), start, end (Date), file (u32:
+/// index of the input file), row (u32: row in that file, for its record id),
+/// line (u32).
 pub struct EvidenceTable {
     pub df: DataFrame,
+    /// Record ids per input file, indexed by (file, row).
+    pub ids: Vec<IdArena>,
+}
+
+impl EvidenceTable {
+    pub fn height(&self) -> usize {
+        self.df.height()
+    }
+
+    /// Rows `offset .. offset + len` (ids shared, not copied).
+    pub fn slice(&self, offset: usize, len: usize) -> EvidenceSlice<'_> {
+        EvidenceSlice {
+            df: self.df.slice(offset as i64, len),
+            ids: &self.ids,
+        }
+    }
+}
+
+/// A run of the table's rows, for writing it in batches.
+pub struct EvidenceSlice<'a> {
+    pub df: DataFrame,
+    pub ids: &'a [IdArena],
+}
+
+impl EvidenceSlice<'_> {
+    /// The rows' record ids, in order, as a text column.
+    pub fn record_ids(&self, name: &str) -> PolarsResult<Column> {
+        let file = self.df.column(FILE)?.u32()?;
+        let row = self.df.column(ROW)?.u32()?;
+        let mut b = StringChunkedBuilder::new(name.into(), self.df.height());
+        for (f, r) in file.into_no_null_iter().zip(row.into_no_null_iter()) {
+            b.append_value(self.ids[f as usize].get(r as usize));
+        }
+        Ok(b.finish().into_column())
+    }
 }
 
 /// Column-wise builder, filled row by row in the table's sorted order.
@@ -32,10 +76,10 @@ pub struct EvidenceBuilder {
     city: Vec<u32>,
     division: Vec<u32>,
     source: Vec<u32>,
-    record_id: StringChunkedBuilder,
     start: Vec<i32>,
     end: Vec<i32>,
     file: Vec<u32>,
+    row: Vec<u32>,
     line: Vec<u32>,
 }
 
@@ -46,36 +90,32 @@ impl EvidenceBuilder {
             city: Vec::with_capacity(n),
             division: Vec::with_capacity(n),
             source: Vec::with_capacity(n),
-            record_id: StringChunkedBuilder::new(RECORD_ID.into(), n),
             start: Vec::with_capacity(n),
             end: Vec::with_capacity(n),
             file: Vec::with_capacity(n),
+            row: Vec::with_capacity(n),
             line: Vec::with_capacity(n),
         }
     }
 
     /// Appends the row a sort key stands for.
-    pub fn push(&mut self, k: &SortKey, record_id: &str) {
+    pub fn push(&mut self, k: &SortKey) {
         let (city, person, start, end, source) = unpack(k.key);
         self.person.push(person);
         self.city.push(city);
         self.division.push(k.division);
         self.source.push(source);
-        self.record_id.append_value(record_id);
         self.start.push(start);
         self.end.push(end);
         self.file.push(k.file);
+        self.row.push(k.row);
         self.line.push(k.line);
-    }
-
-    pub fn finish(self) -> EvidenceTable {
-        EvidenceBuilder::concat(vec![self])
     }
 
     /// Joins builders filled in parallel over consecutive slices of the order.
     /// Column by column, each part's copy freed as soon as it is moved, so the
     /// join costs one extra column of memory, not a second table.
-    pub fn concat(mut parts: Vec<EvidenceBuilder>) -> EvidenceTable {
+    pub fn concat(mut parts: Vec<EvidenceBuilder>, ids: Vec<IdArena>) -> EvidenceTable {
         let height: usize = parts.iter().map(|p| p.person.len()).sum();
         fn join<T: Copy>(
             parts: &mut [EvidenceBuilder],
@@ -88,49 +128,26 @@ impl EvidenceBuilder {
             }
             all
         }
-        let person = join(&mut parts, height, |p| &mut p.person);
-        let city = join(&mut parts, height, |p| &mut p.city);
-        let division = join(&mut parts, height, |p| &mut p.division);
-        let source = join(&mut parts, height, |p| &mut p.source);
-        let start = join(&mut parts, height, |p| &mut p.start);
-        let end = join(&mut parts, height, |p| &mut p.end);
-        let file = join(&mut parts, height, |p| &mut p.file);
-        let line = join(&mut parts, height, |p| &mut p.line);
-        // Record ids: the parts' arrays become chunks of one column, without a copy.
-        let mut record_id: Option<StringChunked> = None;
-        for p in parts {
-            let ids = p.record_id.finish();
-            match &mut record_id {
-                None => record_id = Some(ids),
-                Some(r) => r.append_owned(ids).expect("same dtype"),
-            }
-        }
-        let record_id =
-            record_id.unwrap_or_else(|| StringChunkedBuilder::new(RECORD_ID.into(), 0).finish());
         let date = |name: &str, v: Vec<i32>| {
             Int32Chunked::from_vec(name.into(), v)
                 .into_date()
                 .into_column()
         };
+        let u32s = |name: &str, v: Vec<u32>| UInt32Chunked::from_vec(name.into(), v).into_column();
         let columns = vec![
-            UInt64Chunked::from_vec(PERSON.into(), person).into_column(),
-            UInt32Chunked::from_vec(CITY.into(), city).into_column(),
-            UInt32Chunked::from_vec(DIVISION.into(), division).into_column(),
-            UInt32Chunked::from_vec(SOURCE.into(), source).into_column(),
-            record_id.with_name(RECORD_ID.into()).into_column(),
-            date(START, start),
-            date(END, end),
-            UInt32Chunked::from_vec(FILE.into(), file).into_column(),
-            UInt32Chunked::from_vec(LINE.into(), line).into_column(),
+            UInt64Chunked::from_vec(PERSON.into(), join(&mut parts, height, |p| &mut p.person))
+                .into_column(),
+            u32s(CITY, join(&mut parts, height, |p| &mut p.city)),
+            u32s(DIVISION, join(&mut parts, height, |p| &mut p.division)),
+            u32s(SOURCE, join(&mut parts, height, |p| &mut p.source)),
+            date(START, join(&mut parts, height, |p| &mut p.start)),
+            date(END, join(&mut parts, height, |p| &mut p.end)),
+            u32s(FILE, join(&mut parts, height, |p| &mut p.file)),
+            u32s(ROW, join(&mut parts, height, |p| &mut p.row)),
+            u32s(LINE, join(&mut parts, height, |p| &mut p.line)),
         ];
         let df = DataFrame::new(height, columns).expect("columns have equal length");
-        EvidenceTable { df }
-    }
-}
-
-impl EvidenceTable {
-    pub fn height(&self) -> usize {
-        self.df.height()
+        EvidenceTable { df, ids }
     }
 }
 

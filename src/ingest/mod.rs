@@ -365,16 +365,17 @@ fn assemble(mut results: Vec<FileResult>, warnings: Vec<String>) -> Ingested {
             .map(|keys| {
                 let mut part = EvidenceBuilder::with_capacity(keys.len());
                 for k in keys {
-                    part.push(k, record_id(k));
+                    part.push(k);
                 }
                 part
             })
             .collect()
     });
     drop(keys);
-    drop(results);
+    // The table keeps the record ids where they are.
+    let ids = results.into_iter().map(|f| f.ids).collect();
     Ingested {
-        evidence: EvidenceBuilder::concat(parts),
+        evidence: EvidenceBuilder::concat(parts, ids),
         pledges,
         hukou,
         files,

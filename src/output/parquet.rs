@@ -9,7 +9,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 use polars::prelude::*;
 
-use crate::evidence::{self, EvidenceTable};
+use crate::evidence::{self, EvidenceSlice, EvidenceTable};
 use crate::ingest::{FileReport, RejectRecord};
 use crate::pipeline::SourceKind;
 use crate::rules::date::to_epoch_days;
@@ -146,7 +146,7 @@ fn code_dictionary_column(name: &str, codes: &UInt32Chunked) -> PolarsResult<Col
 
 /// `evidence.parquet` from the sorted evidence table, sorted by city,
 /// person_id, start, end, source, record_id.
-pub fn evidence_frame(table: &EvidenceTable, files: &[FileReport]) -> PolarsResult<DataFrame> {
+pub fn evidence_frame(table: &EvidenceSlice<'_>, files: &[FileReport]) -> PolarsResult<DataFrame> {
     let df = &table.df;
     let n = df.height();
     let person = df.column(evidence::PERSON)?.u64()?;
@@ -181,7 +181,7 @@ pub fn evidence_frame(table: &EvidenceTable, files: &[FileReport]) -> PolarsResu
                 code_dictionary_column("city", city)?,
                 code_dictionary_column("division", division)?,
                 gather_text("source", &source_names, source_idx)?,
-                df.column(evidence::RECORD_ID)?.clone(),
+                table.record_ids("record_id")?,
                 df.column(evidence::START)?.clone(),
                 df.column(evidence::END)?.clone(),
                 gather_text("input_file", &file_names, file_idx)?,
@@ -230,9 +230,7 @@ pub fn write_evidence(
     let mut writer = std::io::BufWriter::with_capacity(1 << 20, file);
     let n = table.df.height();
     let batch = |offset: usize| {
-        let part = EvidenceTable {
-            df: table.df.slice(offset as i64, EVIDENCE_BATCH),
-        };
+        let part = table.slice(offset, EVIDENCE_BATCH);
         let mut df = evidence_frame(&part, files)?;
         df.rechunk_mut();
         Ok::<_, PolarsError>(df)
