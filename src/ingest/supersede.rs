@@ -21,12 +21,18 @@ use crate::rules::reason::Reason;
 
 const PARTITION_BITS: u32 = 8;
 
-/// A row that has a record id: its id's hash and position.
-#[derive(Clone, Copy, Default)]
-struct Entry {
-    hash: u64,
-    file: u32,
-    row: u32,
+/// A row that has a record id: `[hash of the id, file << 32 | row]`. A plain
+/// array so that `vec![[0; 2]; n]` is zero-allocated (the OS hands out zero
+/// pages lazily): the scatter array only costs memory as it fills, while the
+/// per-file hashes it is filled from are freed.
+type Entry = [u64; 2];
+
+fn hash(e: &Entry) -> u64 {
+    e[0]
+}
+
+fn position(e: &Entry) -> (u32, u32) {
+    ((e[1] >> 32) as u32, e[1] as u32)
 }
 
 /// The rows of one file that have a record id, with their hashes.
@@ -40,11 +46,7 @@ fn entries<'a>(
         .copied()
         .enumerate()
         .filter(move |&(row, _)| !file.ids.get(row).is_empty())
-        .map(move |(row, hash)| Entry {
-            hash,
-            file: fi as u32,
-            row: row as u32,
-        })
+        .map(move |(row, hash)| [hash, ((fi as u64) << 32) | row as u64])
 }
 
 /// Marks every row that a later row with the same record id replaces as
@@ -63,7 +65,7 @@ pub fn supersede(files: &mut [FileResult]) -> u64 {
         })
         .collect();
     // Stable scatter into partitions by the hash's top bits.
-    let partition = |e: &Entry| (e.hash >> (64 - PARTITION_BITS)) as usize;
+    let partition = |e: &Entry| (hash(e) >> (64 - PARTITION_BITS)) as usize;
     let mut starts = vec![0usize; (1 << PARTITION_BITS) + 1];
     for (fi, h) in hashes.iter().enumerate() {
         for e in entries(&files[fi], fi, h) {
@@ -74,18 +76,20 @@ pub fn supersede(files: &mut [FileResult]) -> u64 {
         starts[i] += starts[i - 1];
     }
     let mut next = starts.clone();
-    let mut scattered = vec![Entry::default(); starts[starts.len() - 1]];
-    for (fi, h) in hashes.iter().enumerate() {
-        for e in entries(&files[fi], fi, h) {
+    let mut scattered: Vec<Entry> = vec![[0; 2]; starts[starts.len() - 1]];
+    for (fi, h) in hashes.into_iter().enumerate() {
+        for e in entries(&files[fi], fi, &h) {
             let p = partition(&e);
             scattered[next[p]] = e;
             next[p] += 1;
         }
     }
-    drop(hashes);
 
     let files_ref = &*files;
-    let id = |e: &Entry| files_ref[e.file as usize].ids.get(e.row as usize);
+    let id = |e: &Entry| {
+        let (file, row) = position(e);
+        files_ref[file as usize].ids.get(row as usize)
+    };
     let replaced: Vec<(u32, u32)> = starts
         .windows(2)
         .collect::<Vec<_>>()
@@ -98,16 +102,15 @@ pub fn supersede(files: &mut [FileResult]) -> u64 {
             for (i, e) in part.iter().enumerate() {
                 let eq = |&j: &u32| {
                     let other = &part[j as usize];
-                    other.hash == e.hash && id(other) == id(e)
+                    hash(other) == hash(e) && id(other) == id(e)
                 };
-                match latest.find_mut(e.hash, eq) {
+                match latest.find_mut(hash(e), eq) {
                     Some(slot) => {
-                        let old = &part[*slot as usize];
-                        replaced.push((old.file, old.row));
+                        replaced.push(position(&part[*slot as usize]));
                         *slot = i as u32;
                     }
                     None => {
-                        latest.insert_unique(e.hash, i as u32, |&j| part[j as usize].hash);
+                        latest.insert_unique(hash(e), i as u32, |&j| hash(&part[j as usize]));
                     }
                 }
             }
