@@ -5,14 +5,19 @@
 //! carry a corrected ID number.
 //!
 //! One hash table over millions of record ids misses the cache on nearly every
-//! probe, so the ids' hashes are first partitioned by their top bits (a stable
-//! scatter that keeps row order within a partition); each partition then gets a
-//! small table that fits in cache, and partitions are independent, so they run
-//! in parallel.
+//! probe, so the rows are first partitioned by the top bits of their id's hash
+//! (a stable scatter that keeps row order within a partition); each partition
+//! then gets a small table that fits in cache, and partitions are independent,
+//! so they run in parallel.
+//!
+//! Memory is the constraint at scale (this runs while every row's verdict is
+//! held): the scatter array holds only each row's position (8 bytes), and
+//! hashes are computed again where needed rather than stored — hashing a short
+//! id costs less than keeping 8 more bytes for each of tens of millions of rows.
 
 use std::hash::BuildHasher;
 
-use hashbrown::HashTable;
+use hashbrown::{DefaultHashBuilder, HashTable};
 use rayon::prelude::*;
 
 use super::file::FileResult;
@@ -20,106 +25,102 @@ use super::validate::Outcome;
 use crate::rules::reason::Reason;
 
 const PARTITION_BITS: u32 = 8;
+const PARTITIONS: usize = 1 << PARTITION_BITS;
 
-/// A row that has a record id: `[hash of the id, file << 32 | row]`. A plain
-/// array so that `vec![[0; 2]; n]` is zero-allocated (the OS hands out zero
-/// pages lazily): the scatter array only costs memory as it fills, while the
-/// per-file hashes it is filled from are freed.
-type Entry = [u64; 2];
+/// A row's position: `file << 32 | row`.
+type Position = u64;
 
-fn hash(e: &Entry) -> u64 {
-    e[0]
+fn position(file: usize, row: usize) -> Position {
+    ((file as u64) << 32) | row as u64
 }
 
-fn position(e: &Entry) -> (u32, u32) {
-    ((e[1] >> 32) as u32, e[1] as u32)
+fn split(p: Position) -> (usize, usize) {
+    ((p >> 32) as usize, (p & u64::from(u32::MAX)) as usize)
 }
 
-/// The rows of one file that have a record id, with their hashes.
-fn entries<'a>(
-    file: &'a FileResult,
-    fi: usize,
-    hashes: &'a [u64],
-) -> impl Iterator<Item = Entry> + 'a {
-    hashes
-        .iter()
-        .copied()
-        .enumerate()
-        .filter(move |&(row, _)| !file.ids.get(row).is_empty())
-        .map(move |(row, hash)| [hash, ((fi as u64) << 32) | row as u64])
+fn partition(hash: u64) -> usize {
+    (hash >> (64 - PARTITION_BITS)) as usize
 }
 
 /// Marks every row that a later row with the same record id replaces as
 /// filtered `superseded`; returns how many. `files` are one source's files in
 /// path order.
 pub fn supersede(files: &mut [FileResult]) -> u64 {
-    let hasher = hashbrown::DefaultHashBuilder::default();
-    // Per file, each row's id hash (8 bytes a row; rows without an id are
-    // skipped below), computed in parallel.
-    let hashes: Vec<Vec<u64>> = files
+    let hasher = DefaultHashBuilder::default();
+    let id = |p: Position| {
+        let (file, row) = split(p);
+        files[file].ids.get(row)
+    };
+
+    // Rows per partition, counted per file in parallel.
+    let counts: Vec<[usize; PARTITIONS]> = files
         .par_iter()
         .map(|file| {
-            (0..file.rows.len())
-                .map(|row| hasher.hash_one(file.ids.get(row)))
-                .collect()
+            let mut counts = [0usize; PARTITIONS];
+            for row in 0..file.rows.len() {
+                let id = file.ids.get(row);
+                if !id.is_empty() {
+                    counts[partition(hasher.hash_one(id))] += 1;
+                }
+            }
+            counts
         })
         .collect();
-    // Stable scatter into partitions by the hash's top bits.
-    let partition = |e: &Entry| (hash(e) >> (64 - PARTITION_BITS)) as usize;
-    let mut starts = vec![0usize; (1 << PARTITION_BITS) + 1];
-    for (fi, h) in hashes.iter().enumerate() {
-        for e in entries(&files[fi], fi, h) {
-            starts[partition(&e) + 1] += 1;
+    let mut starts = vec![0usize; PARTITIONS + 1];
+    for counts in &counts {
+        for (p, n) in counts.iter().enumerate() {
+            starts[p + 1] += n;
         }
     }
     for i in 1..starts.len() {
         starts[i] += starts[i - 1];
     }
+
+    // Stable scatter of positions. Zero-allocated: the OS hands out zero pages
+    // lazily, so the array costs memory only as it fills.
     let mut next = starts.clone();
-    let mut scattered: Vec<Entry> = vec![[0; 2]; starts[starts.len() - 1]];
-    for (fi, h) in hashes.into_iter().enumerate() {
-        for e in entries(&files[fi], fi, &h) {
-            let p = partition(&e);
-            scattered[next[p]] = e;
-            next[p] += 1;
+    let mut scattered: Vec<Position> = vec![0; starts[PARTITIONS]];
+    for (fi, file) in files.iter().enumerate() {
+        for row in 0..file.rows.len() {
+            let id = file.ids.get(row);
+            if !id.is_empty() {
+                let p = partition(hasher.hash_one(id));
+                scattered[next[p]] = position(fi, row);
+                next[p] += 1;
+            }
         }
     }
 
-    let files_ref = &*files;
-    let id = |e: &Entry| {
-        let (file, row) = position(e);
-        files_ref[file as usize].ids.get(row as usize)
-    };
-    let replaced: Vec<(u32, u32)> = starts
+    let replaced: Vec<(usize, usize)> = starts
         .windows(2)
         .collect::<Vec<_>>()
         .into_par_iter()
         .flat_map_iter(|w| {
             let part = &scattered[w[0]..w[1]];
+            let hashes: Vec<u64> = part.iter().map(|&p| hasher.hash_one(id(p))).collect();
             // Index into `part` of the latest row seen per record id.
             let mut latest: HashTable<u32> = HashTable::with_capacity(part.len());
             let mut replaced = Vec::new();
-            for (i, e) in part.iter().enumerate() {
-                let eq = |&j: &u32| {
-                    let other = &part[j as usize];
-                    hash(other) == hash(e) && id(other) == id(e)
-                };
-                match latest.find_mut(hash(e), eq) {
+            for (i, &p) in part.iter().enumerate() {
+                let eq =
+                    |&j: &u32| hashes[j as usize] == hashes[i] && id(part[j as usize]) == id(p);
+                match latest.find_mut(hashes[i], eq) {
                     Some(slot) => {
-                        replaced.push(position(&part[*slot as usize]));
+                        replaced.push(split(part[*slot as usize]));
                         *slot = i as u32;
                     }
                     None => {
-                        latest.insert_unique(hash(e), i as u32, |&j| hash(&part[j as usize]));
+                        latest.insert_unique(hashes[i], i as u32, |&j| hashes[j as usize]);
                     }
                 }
             }
             replaced
         })
         .collect();
+    drop(scattered);
 
     for &(f, r) in &replaced {
-        files[f as usize].rows[r as usize].verdict = Ok(Outcome::Filtered(Reason::Superseded));
+        files[f].rows[r].verdict = Ok(Outcome::Filtered(Reason::Superseded));
     }
     replaced.len() as u64
 }
