@@ -70,8 +70,8 @@ impl EvidenceSlice<'_> {
     }
 }
 
-/// Column-wise builder, filled row by row in the table's sorted order.
-pub struct EvidenceBuilder {
+/// The table's columns as plain vectors, filled in place in sorted order.
+struct Columns {
     person: Vec<u64>,
     city: Vec<u32>,
     division: Vec<u32>,
@@ -83,51 +83,141 @@ pub struct EvidenceBuilder {
     line: Vec<u32>,
 }
 
-impl EvidenceBuilder {
-    pub fn with_capacity(n: usize) -> Self {
-        EvidenceBuilder {
-            person: Vec::with_capacity(n),
-            city: Vec::with_capacity(n),
-            division: Vec::with_capacity(n),
-            source: Vec::with_capacity(n),
-            start: Vec::with_capacity(n),
-            end: Vec::with_capacity(n),
-            file: Vec::with_capacity(n),
-            row: Vec::with_capacity(n),
-            line: Vec::with_capacity(n),
+/// Mutable views of the same rows of every column.
+struct ColumnsMut<'a> {
+    person: &'a mut [u64],
+    city: &'a mut [u32],
+    division: &'a mut [u32],
+    source: &'a mut [u32],
+    start: &'a mut [i32],
+    end: &'a mut [i32],
+    file: &'a mut [u32],
+    row: &'a mut [u32],
+    line: &'a mut [u32],
+}
+
+impl Columns {
+    /// Zero-allocated: pages cost memory only once written.
+    fn zeroed(n: usize) -> Self {
+        Columns {
+            person: vec![0; n],
+            city: vec![0; n],
+            division: vec![0; n],
+            source: vec![0; n],
+            start: vec![0; n],
+            end: vec![0; n],
+            file: vec![0; n],
+            row: vec![0; n],
+            line: vec![0; n],
         }
     }
 
-    /// Appends the row a sort key stands for.
-    pub fn push(&mut self, k: &SortKey) {
-        let (city, person, start, end, source) = unpack(k.key);
-        self.person.push(person);
-        self.city.push(city);
-        self.division.push(k.division);
-        self.source.push(source);
-        self.start.push(start);
-        self.end.push(end);
-        self.file.push(k.file);
-        self.row.push(k.row);
-        self.line.push(k.line);
+    fn rows(&mut self, from: usize) -> ColumnsMut<'_> {
+        ColumnsMut {
+            person: &mut self.person[from..],
+            city: &mut self.city[from..],
+            division: &mut self.division[from..],
+            source: &mut self.source[from..],
+            start: &mut self.start[from..],
+            end: &mut self.end[from..],
+            file: &mut self.file[from..],
+            row: &mut self.row[from..],
+            line: &mut self.line[from..],
+        }
+    }
+}
+
+impl<'a> ColumnsMut<'a> {
+    fn split_at(self, mid: usize) -> (ColumnsMut<'a>, ColumnsMut<'a>) {
+        let (person, person2) = self.person.split_at_mut(mid);
+        let (city, city2) = self.city.split_at_mut(mid);
+        let (division, division2) = self.division.split_at_mut(mid);
+        let (source, source2) = self.source.split_at_mut(mid);
+        let (start, start2) = self.start.split_at_mut(mid);
+        let (end, end2) = self.end.split_at_mut(mid);
+        let (file, file2) = self.file.split_at_mut(mid);
+        let (row, row2) = self.row.split_at_mut(mid);
+        let (line, line2) = self.line.split_at_mut(mid);
+        (
+            ColumnsMut {
+                person,
+                city,
+                division,
+                source,
+                start,
+                end,
+                file,
+                row,
+                line,
+            },
+            ColumnsMut {
+                person: person2,
+                city: city2,
+                division: division2,
+                source: source2,
+                start: start2,
+                end: end2,
+                file: file2,
+                row: row2,
+                line: line2,
+            },
+        )
     }
 
-    /// Joins builders filled in parallel over consecutive slices of the order.
-    /// Column by column, each part's copy freed as soon as it is moved, so the
-    /// join costs one extra column of memory, not a second table.
-    pub fn concat(mut parts: Vec<EvidenceBuilder>, ids: Vec<IdArena>) -> EvidenceTable {
-        let height: usize = parts.iter().map(|p| p.person.len()).sum();
-        fn join<T: Copy>(
-            parts: &mut [EvidenceBuilder],
-            height: usize,
-            column: fn(&mut EvidenceBuilder) -> &mut Vec<T>,
-        ) -> Vec<T> {
-            let mut all = Vec::with_capacity(height);
-            for p in parts {
-                all.extend_from_slice(&std::mem::take(column(p)));
-            }
-            all
+    /// Writes the rows the keys stand for, splitting the work across the pool.
+    fn fill(self, keys: &[SortKey]) {
+        const SERIAL: usize = 1 << 16;
+        if keys.len() > SERIAL {
+            let mid = keys.len() / 2;
+            let (a, b) = self.split_at(mid);
+            rayon::join(|| a.fill(&keys[..mid]), || b.fill(&keys[mid..]));
+            return;
         }
+        for (i, k) in keys.iter().enumerate() {
+            let (city, person, start, end, source) = unpack(k.key);
+            self.person[i] = person;
+            self.city[i] = city;
+            self.division[i] = k.division;
+            self.source[i] = source;
+            self.start[i] = start;
+            self.end[i] = end;
+            self.file[i] = k.file;
+            self.row[i] = k.row;
+            self.line[i] = k.line;
+        }
+    }
+}
+
+impl EvidenceTable {
+    /// Builds the table from sorted keys, consuming them from the end a round
+    /// at a time: each round's keys are cut off and their memory returned, so
+    /// the keys shrink as the table grows instead of both being held whole.
+    pub fn from_sorted_keys(
+        mut keys: Vec<SortKey>,
+        ids: Vec<IdArena>,
+        pool: &rayon::ThreadPool,
+    ) -> EvidenceTable {
+        let height = keys.len();
+        let mut columns = Columns::zeroed(height);
+        let round = (height / 8).max(1 << 20);
+        while !keys.is_empty() {
+            let from = keys.len().saturating_sub(round);
+            let rows = columns.rows(from);
+            pool.install(|| rows.fill(&keys[from..]));
+            keys.truncate(from);
+            keys.shrink_to_fit();
+        }
+        let Columns {
+            person,
+            city,
+            division,
+            source,
+            start,
+            end,
+            file,
+            row,
+            line,
+        } = columns;
         let date = |name: &str, v: Vec<i32>| {
             Int32Chunked::from_vec(name.into(), v)
                 .into_date()
@@ -135,16 +225,15 @@ impl EvidenceBuilder {
         };
         let u32s = |name: &str, v: Vec<u32>| UInt32Chunked::from_vec(name.into(), v).into_column();
         let columns = vec![
-            UInt64Chunked::from_vec(PERSON.into(), join(&mut parts, height, |p| &mut p.person))
-                .into_column(),
-            u32s(CITY, join(&mut parts, height, |p| &mut p.city)),
-            u32s(DIVISION, join(&mut parts, height, |p| &mut p.division)),
-            u32s(SOURCE, join(&mut parts, height, |p| &mut p.source)),
-            date(START, join(&mut parts, height, |p| &mut p.start)),
-            date(END, join(&mut parts, height, |p| &mut p.end)),
-            u32s(FILE, join(&mut parts, height, |p| &mut p.file)),
-            u32s(ROW, join(&mut parts, height, |p| &mut p.row)),
-            u32s(LINE, join(&mut parts, height, |p| &mut p.line)),
+            UInt64Chunked::from_vec(PERSON.into(), person).into_column(),
+            u32s(CITY, city),
+            u32s(DIVISION, division),
+            u32s(SOURCE, source),
+            date(START, start),
+            date(END, end),
+            u32s(FILE, file),
+            u32s(ROW, row),
+            u32s(LINE, line),
         ];
         let df = DataFrame::new(height, columns).expect("columns have equal length");
         EvidenceTable { df, ids }

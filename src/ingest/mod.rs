@@ -22,7 +22,7 @@ use chrono::NaiveDate;
 use hashbrown::HashMap;
 use rayon::prelude::*;
 
-use crate::evidence::{EvidenceBuilder, SortKey, pack};
+use crate::evidence::{EvidenceTable, SortKey, pack};
 use crate::pipeline::{Pipeline, SourceKind};
 use crate::rules::address::Gazetteer;
 use crate::rules::date::to_epoch_days;
@@ -358,24 +358,10 @@ fn assemble(mut results: Vec<FileResult>, warnings: Vec<String>) -> Ingested {
             .for_each(|run| run.sort_unstable_by(|a, b| record_id(a).cmp(record_id(b))));
     });
 
-    // Filled in parallel over consecutive slices of the sorted keys.
-    let slice = (keys.len() / (4 * pool.current_num_threads().max(1))).max(1 << 16);
-    let parts: Vec<EvidenceBuilder> = pool.install(|| {
-        keys.par_chunks(slice)
-            .map(|keys| {
-                let mut part = EvidenceBuilder::with_capacity(keys.len());
-                for k in keys {
-                    part.push(k);
-                }
-                part
-            })
-            .collect()
-    });
-    drop(keys);
     // The table keeps the record ids where they are.
     let ids = results.into_iter().map(|f| f.ids).collect();
     Ingested {
-        evidence: EvidenceBuilder::concat(parts, ids),
+        evidence: EvidenceTable::from_sorted_keys(keys, ids, pool),
         pledges,
         hukou,
         files,
