@@ -77,19 +77,33 @@ pub fn supersede(files: &mut [FileResult]) -> u64 {
     }
 
     // Stable scatter of positions. Zero-allocated: the OS hands out zero pages
-    // lazily, so the array costs memory only as it fills.
-    let mut next = starts.clone();
+    // lazily, so the array costs memory only as it fills. Each partition's
+    // range is cut into one run per file (files in path order), so files
+    // scatter in parallel into disjoint runs and the order stays stable.
     let mut scattered: Vec<Position> = vec![0; starts[PARTITIONS]];
-    for (fi, file) in files.iter().enumerate() {
+    let mut runs: Vec<Vec<&mut [Position]>> = (0..files.len()).map(|_| Vec::new()).collect();
+    let mut rest: &mut [Position] = &mut scattered;
+    for p in 0..PARTITIONS {
+        let (mut part, tail) = std::mem::take(&mut rest).split_at_mut(starts[p + 1] - starts[p]);
+        rest = tail;
+        for (fi, counts) in counts.iter().enumerate() {
+            let (run, after) = std::mem::take(&mut part).split_at_mut(counts[p]);
+            runs[fi].push(run);
+            part = after;
+        }
+    }
+    runs.into_par_iter().enumerate().for_each(|(fi, mut runs)| {
+        let file = &files[fi];
+        let mut next = [0usize; PARTITIONS];
         for row in 0..file.rows.len() {
             let id = file.ids.get(row);
             if !id.is_empty() {
                 let p = partition(hasher.hash_one(id));
-                scattered[next[p]] = position(fi, row);
+                runs[p][next[p]] = position(fi, row);
                 next[p] += 1;
             }
         }
-    }
+    });
 
     let replaced: Vec<(usize, usize)> = starts
         .windows(2)
