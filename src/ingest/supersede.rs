@@ -49,7 +49,7 @@ pub fn supersede(files: &mut [FileResult]) -> u64 {
     let hasher = DefaultHashBuilder::default();
     let id = |p: Position| {
         let (file, row) = split(p);
-        files[file].ids.get(row)
+        files[file].ids.get_bytes(row)
     };
 
     // Rows per partition, counted per file in parallel.
@@ -58,7 +58,7 @@ pub fn supersede(files: &mut [FileResult]) -> u64 {
         .map(|file| {
             let mut counts = [0usize; PARTITIONS];
             for row in 0..file.rows.len() {
-                let id = file.ids.get(row);
+                let id = file.ids.get_bytes(row);
                 if !id.is_empty() {
                     counts[partition(hasher.hash_one(id))] += 1;
                 }
@@ -96,7 +96,7 @@ pub fn supersede(files: &mut [FileResult]) -> u64 {
         let file = &files[fi];
         let mut next = [0usize; PARTITIONS];
         for row in 0..file.rows.len() {
-            let id = file.ids.get(row);
+            let id = file.ids.get_bytes(row);
             if !id.is_empty() {
                 let p = partition(hasher.hash_one(id));
                 runs[p][next[p]] = position(fi, row);
