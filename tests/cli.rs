@@ -1086,33 +1086,27 @@ fn dirty_fixture_people() {
 // e. headers: renamed, optional missing, required missing
 // ---------------------------------------------------------------------------
 
+/// Runs a fixture's own pipeline and checks its people and per-file counts
+/// against its EXPECTED.md; returns the run folder.
+fn run_fixture(name: &str, out: &Path, all_people: bool) -> PathBuf {
+    let dir = run_ok(&fixture(name).join("pipeline.toml"), None, out, &[]);
+    let md = fixture(name).join("EXPECTED.md");
+    check_people(&dir, &md, all_people);
+    check_file_counts(&read_manifest(&dir), &md);
+    dir
+}
+
 #[test]
 fn renamed_headers_fixture() {
     let out = tempdir();
-    let dir = run_ok(
-        &fixture("renamed-headers").join("pipeline.toml"),
-        None,
-        out.path(),
-        &[],
-    );
-    let md = fixture("renamed-headers").join("EXPECTED.md");
-    check_people(&dir, &md, true);
-    check_file_counts(&read_manifest(&dir), &md);
+    let dir = run_fixture("renamed-headers", out.path(), true);
     assert_eq!(read_parquet(&dir.join("rejects.parquet")).height(), 0);
 }
 
 #[test]
 fn missing_optional_columns_read_as_empty() {
     let out = tempdir();
-    let dir = run_ok(
-        &fixture("missing-optional").join("pipeline.toml"),
-        None,
-        out.path(),
-        &[],
-    );
-    let md = fixture("missing-optional").join("EXPECTED.md");
-    check_people(&dir, &md, false);
-    check_file_counts(&read_manifest(&dir), &md);
+    run_fixture("missing-optional", out.path(), false);
 }
 
 fn copy_dir(from: &Path, to: &Path) {
