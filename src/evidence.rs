@@ -38,10 +38,6 @@ pub struct EvidenceTable {
 }
 
 impl EvidenceTable {
-    pub fn height(&self) -> usize {
-        self.df.height()
-    }
-
     /// Rows `offset .. offset + len` (ids shared, not copied).
     pub fn slice(&self, offset: usize, len: usize) -> EvidenceSlice<'_> {
         EvidenceSlice {

@@ -17,6 +17,19 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 use serde_json::Value;
 
+/// spells.parquet's columns in SPEC §7's order.
+const SPELL_COLUMNS: [&str; 9] = [
+    "person_id",
+    "city",
+    "spell_no",
+    "start",
+    "end",
+    "months",
+    "covered_days",
+    "evidence_count",
+    "sources",
+];
+
 /// eligibility.parquet's columns in SPEC §7's order.
 const ELIGIBILITY_COLUMNS: [&str; 13] = [
     "person_id",
@@ -482,22 +495,7 @@ fn sample_data_outputs_equal_the_expected_tables() {
             "pledge_since",
         ],
     );
-    let spells = check_output(
-        &dir,
-        "spells",
-        &[
-            "person_id",
-            "city",
-            "spell_no",
-            "start",
-            "end",
-            "months",
-            "covered_days",
-            "evidence_count",
-            "sources",
-        ],
-        &["start", "end"],
-    );
+    let spells = check_output(&dir, "spells", &SPELL_COLUMNS, &["start", "end"]);
     let evidence = check_output(
         &dir,
         "evidence",
@@ -957,17 +955,7 @@ fn check_people(dir: &Path, md: &Path, with_spells: bool) {
         .collect();
     want.sort();
     let spells = read_parquet(&dir.join("spells.parquet"));
-    let cols = [
-        "person_id",
-        "city",
-        "spell_no",
-        "start",
-        "end",
-        "months",
-        "covered_days",
-        "evidence_count",
-        "sources",
-    ];
+    let cols = SPELL_COLUMNS;
     assert_same_rows(
         &format!("spells vs {}", md.display()),
         &rows_of(&spells, &cols),

@@ -11,7 +11,7 @@ use polars::prelude::*;
 
 use crate::evidence::{self, EvidenceTable};
 use crate::ingest::PledgeRecord;
-use crate::pipeline::{Params, SourceKind};
+use crate::pipeline::Params;
 use crate::rules::date::from_epoch_days;
 use crate::rules::decision::{self, Decision, LastSpell, PledgeDates, decide, pledge_counts};
 use crate::rules::division::Division;
@@ -30,7 +30,7 @@ pub struct SpellRow {
     pub months: u32,
     pub covered_days: u32,
     pub evidence_count: u32,
-    /// Set of [`SourceKind`] bits.
+    /// Set of [`crate::pipeline::SourceKind`] bits.
     pub sources: u16,
 }
 
@@ -127,6 +127,7 @@ pub fn build(
             let first = i + s.first;
             let mask = source[first..first + s.evidence_count as usize]
                 .iter()
+                // The column holds `SourceKind as u32`, so `1 << b` is `SourceKind::bit`.
                 .fold(0u16, |m, &b| m | (1 << b));
             spells.push(SpellRow {
                 person: p,
@@ -186,9 +187,4 @@ pub fn build(
         spells,
         eligibility,
     })
-}
-
-/// Source names of a bit set, for output.
-pub fn source_names(mask: u16) -> Vec<&'static str> {
-    SourceKind::names_in(mask).collect()
 }
