@@ -1,253 +1,220 @@
-//! The evidence table: the one table between the ingest and timeline stages.
+//! Evidence intervals between the ingest and timeline stages: how one is
+//! encoded while it waits in the spill, how the (city, person) space is cut
+//! into ordered partitions, and one partition loaded back sorted, as columns.
 //!
-//! Compact columns (ids as integers, dates as Date) so that it sorts fast and
-//! could be persisted for incremental nightly runs; [`crate::output`] turns it
-//! into the published `evidence.parquet` schema.
-//!
-//! Record ids stay in the per-file arenas ingest already holds (the table
-//! keeps each row's file and row number), like a dictionary-encoded column:
-//! copying them into a text column as well would hold every id twice while
-//! the table is built. Persisting the table means materialising them
-//! ([`EvidenceSlice::record_ids`]).
+//! Partitions are ranges of (city, person), in that order, so processing them
+//! one after another and concatenating what each yields gives every output in
+//! its global sort order without a final merge. The person ranges come from a
+//! sample of the input's ID numbers (see `ingest::sample`); a poor sample makes
+//! partitions uneven, never wrong.
 
-use polars::prelude::*;
-
-use crate::ingest::file::IdArena;
 use crate::pipeline::SourceKind;
+use crate::spill::Cursor;
 
-pub const PERSON: &str = "person";
-pub const CITY: &str = "city";
-pub const DIVISION: &str = "division";
-pub const SOURCE: &str = "source";
-pub const START: &str = "start";
-pub const END: &str = "end";
-pub const FILE: &str = "file";
-pub const ROW: &str = "row";
-pub const LINE: &str = "line";
-
-/// Accepted evidence, one row per interval, sorted by city, person, start,
-/// end, source, record_id. Columns: person (u64: the first 17 digits of the ID
-/// number), city, division (u32 codes), source (u32: [`SourceKind`] as u32;
-/// polars' u8 needs a feature we do not build), start, end (Date), file (u32:
-/// index of the input file), row (u32: row in that file, for its record id),
-/// line (u32).
-pub struct EvidenceTable {
-    pub df: DataFrame,
-    /// Record ids per input file, indexed by (file, row).
-    pub ids: Vec<IdArena>,
+/// One accepted evidence interval as ingest spills it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EvidenceRecord<'a> {
+    /// The first 17 digits of the ID number.
+    pub person: u64,
+    /// As given, or resolved from the address.
+    pub division: u32,
+    /// Days since 1970-01-01.
+    pub start: i32,
+    /// Clipped to the as-of date.
+    pub end: i32,
+    /// Index of the input file (which also gives the source).
+    pub file: u32,
+    pub line: u32,
+    pub record_id: &'a [u8],
 }
 
-impl EvidenceTable {
-    /// Rows `offset .. offset + len` (ids shared, not copied).
-    pub fn slice(&self, offset: usize, len: usize) -> EvidenceSlice<'_> {
-        EvidenceSlice {
-            df: self.df.slice(offset as i64, len),
-            ids: &self.ids,
-        }
-    }
-}
-
-/// A run of the table's rows, for writing it in batches.
-pub struct EvidenceSlice<'a> {
-    pub df: DataFrame,
-    pub ids: &'a [IdArena],
-}
-
-impl EvidenceSlice<'_> {
-    /// The rows' record ids, in order, as a text column.
-    pub fn record_ids(&self, name: &str) -> PolarsResult<Column> {
-        let file = self.df.column(FILE)?.u32()?;
-        let row = self.df.column(ROW)?.u32()?;
-        let mut b = StringChunkedBuilder::new(name.into(), self.df.height());
-        for (f, r) in file.into_no_null_iter().zip(row.into_no_null_iter()) {
-            b.append_value(self.ids[f as usize].get(r as usize));
-        }
-        Ok(b.finish().into_column())
-    }
-}
-
-/// The table's columns as plain vectors, filled in place in sorted order.
-struct Columns {
-    person: Vec<u64>,
-    city: Vec<u32>,
-    division: Vec<u32>,
-    source: Vec<u32>,
-    start: Vec<i32>,
-    end: Vec<i32>,
-    file: Vec<u32>,
-    row: Vec<u32>,
-    line: Vec<u32>,
-}
-
-/// Mutable views of the same rows of every column.
-struct ColumnsMut<'a> {
-    person: &'a mut [u64],
-    city: &'a mut [u32],
-    division: &'a mut [u32],
-    source: &'a mut [u32],
-    start: &'a mut [i32],
-    end: &'a mut [i32],
-    file: &'a mut [u32],
-    row: &'a mut [u32],
-    line: &'a mut [u32],
-}
-
-impl Columns {
-    /// Zero-allocated: pages cost memory only once written.
-    fn zeroed(n: usize) -> Self {
-        Columns {
-            person: vec![0; n],
-            city: vec![0; n],
-            division: vec![0; n],
-            source: vec![0; n],
-            start: vec![0; n],
-            end: vec![0; n],
-            file: vec![0; n],
-            row: vec![0; n],
-            line: vec![0; n],
-        }
+impl<'a> EvidenceRecord<'a> {
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.person.to_le_bytes());
+        out.extend_from_slice(&self.division.to_le_bytes());
+        out.extend_from_slice(&self.start.to_le_bytes());
+        out.extend_from_slice(&self.end.to_le_bytes());
+        out.extend_from_slice(&self.file.to_le_bytes());
+        out.extend_from_slice(&self.line.to_le_bytes());
+        // Record ids longer than 64 KiB are cut (no feed comes near that).
+        let id = &self.record_id[..self.record_id.len().min(usize::from(u16::MAX))];
+        out.extend_from_slice(&(id.len() as u16).to_le_bytes());
+        out.extend_from_slice(id);
     }
 
-    fn rows(&mut self, from: usize) -> ColumnsMut<'_> {
-        ColumnsMut {
-            person: &mut self.person[from..],
-            city: &mut self.city[from..],
-            division: &mut self.division[from..],
-            source: &mut self.source[from..],
-            start: &mut self.start[from..],
-            end: &mut self.end[from..],
-            file: &mut self.file[from..],
-            row: &mut self.row[from..],
-            line: &mut self.line[from..],
-        }
-    }
-}
-
-impl<'a> ColumnsMut<'a> {
-    fn split_at(self, mid: usize) -> (ColumnsMut<'a>, ColumnsMut<'a>) {
-        let (person, person2) = self.person.split_at_mut(mid);
-        let (city, city2) = self.city.split_at_mut(mid);
-        let (division, division2) = self.division.split_at_mut(mid);
-        let (source, source2) = self.source.split_at_mut(mid);
-        let (start, start2) = self.start.split_at_mut(mid);
-        let (end, end2) = self.end.split_at_mut(mid);
-        let (file, file2) = self.file.split_at_mut(mid);
-        let (row, row2) = self.row.split_at_mut(mid);
-        let (line, line2) = self.line.split_at_mut(mid);
-        (
-            ColumnsMut {
-                person,
-                city,
-                division,
-                source,
-                start,
-                end,
-                file,
-                row,
-                line,
-            },
-            ColumnsMut {
-                person: person2,
-                city: city2,
-                division: division2,
-                source: source2,
-                start: start2,
-                end: end2,
-                file: file2,
-                row: row2,
-                line: line2,
-            },
-        )
-    }
-
-    /// Writes the rows the keys stand for, splitting the work across the pool.
-    fn fill(self, keys: &[SortKey]) {
-        const SERIAL: usize = 1 << 16;
-        if keys.len() > SERIAL {
-            let mid = keys.len() / 2;
-            let (a, b) = self.split_at(mid);
-            rayon::join(|| a.fill(&keys[..mid]), || b.fill(&keys[mid..]));
-            return;
-        }
-        for (i, k) in keys.iter().enumerate() {
-            let (city, person, start, end, source) = unpack(k.key);
-            self.person[i] = person;
-            self.city[i] = city;
-            self.division[i] = k.division;
-            self.source[i] = source;
-            self.start[i] = start;
-            self.end[i] = end;
-            self.file[i] = k.file;
-            self.row[i] = k.row;
-            self.line[i] = k.line;
-        }
-    }
-}
-
-impl EvidenceTable {
-    /// Builds the table from sorted keys, consuming them from the end a round
-    /// at a time: each round's keys are cut off and their memory returned, so
-    /// the keys shrink as the table grows instead of both being held whole.
-    pub fn from_sorted_keys(
-        mut keys: Vec<SortKey>,
-        ids: Vec<IdArena>,
-        pool: &rayon::ThreadPool,
-    ) -> EvidenceTable {
-        let height = keys.len();
-        let mut columns = Columns::zeroed(height);
-        let round = (height / 8).max(1 << 20);
-        while !keys.is_empty() {
-            let from = keys.len().saturating_sub(round);
-            let rows = columns.rows(from);
-            pool.install(|| rows.fill(&keys[from..]));
-            keys.truncate(from);
-            keys.shrink_to_fit();
-        }
-        let Columns {
+    pub fn decode(c: &mut Cursor<'a>) -> Self {
+        let person = c.u64();
+        let division = c.u32();
+        let start = c.i32();
+        let end = c.i32();
+        let file = c.u32();
+        let line = c.u32();
+        let len = c.u16();
+        EvidenceRecord {
             person,
-            city,
             division,
-            source,
             start,
             end,
             file,
-            row,
             line,
-        } = columns;
-        let date = |name: &str, v: Vec<i32>| {
-            Int32Chunked::from_vec(name.into(), v)
-                .into_date()
-                .into_column()
-        };
-        let u32s = |name: &str, v: Vec<u32>| UInt32Chunked::from_vec(name.into(), v).into_column();
-        let columns = vec![
-            UInt64Chunked::from_vec(PERSON.into(), person).into_column(),
-            u32s(CITY, city),
-            u32s(DIVISION, division),
-            u32s(SOURCE, source),
-            date(START, start),
-            date(END, end),
-            u32s(FILE, file),
-            u32s(ROW, row),
-            u32s(LINE, line),
-        ];
-        let df = DataFrame::new(height, columns).expect("columns have equal length");
-        EvidenceTable { df, ids }
+            record_id: c.bytes(usize::from(len)),
+        }
     }
 }
 
-/// Where an accepted evidence row sits among the ingested files, with its sort key.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct SortKey {
-    /// city, person, start, end, source packed so that integer order is SPEC §7's
-    /// evidence order up to the record id (see [`pack`]).
-    pub key: u128,
-    pub file: u32,
-    /// Row in the file: where its record id is.
-    pub row: u32,
-    // The rest of the row, so the files' row verdicts can be freed before the sort.
-    pub division: u32,
-    pub line: u32,
+/// Cuts (city, person) into ordered ranges: for each city in scope (in code
+/// order), the person ranges between consecutive splitters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Partitioner {
+    cities: Vec<u32>,
+    splitters: Vec<u64>,
+}
+
+impl Partitioner {
+    pub fn new(mut cities: Vec<u32>, mut splitters: Vec<u64>) -> Self {
+        cities.sort_unstable();
+        cities.dedup();
+        if cities.is_empty() {
+            cities.push(0);
+        }
+        splitters.sort_unstable();
+        splitters.dedup();
+        Partitioner { cities, splitters }
+    }
+
+    /// `parts` person ranges per city with about as many sampled people in each.
+    pub fn from_sample(cities: Vec<u32>, mut sample: Vec<u64>, parts: usize) -> Self {
+        sample.sort_unstable();
+        let parts = parts.max(1);
+        let splitters = (1..parts)
+            .filter_map(|k| sample.get(k * sample.len() / parts).copied())
+            .collect();
+        Partitioner::new(cities, splitters)
+    }
+
+    pub fn count(&self) -> usize {
+        self.cities.len() * (self.splitters.len() + 1)
+    }
+
+    /// The partition of (city, person). Cities outside the list (which ingest
+    /// filters out of scope) fall to the nearest one.
+    #[inline]
+    pub fn index(&self, city: u32, person: u64) -> usize {
+        let c = self
+            .cities
+            .partition_point(|&x| x < city)
+            .min(self.cities.len() - 1);
+        let p = self.splitters.partition_point(|&s| s <= person);
+        c * (self.splitters.len() + 1) + p
+    }
+}
+
+/// One partition's evidence, sorted by city, person, start, end, source,
+/// record_id, one vector per column (`source` holds `SourceKind as u32`).
+#[derive(Debug, Default)]
+pub struct PartitionRows {
+    pub person: Vec<u64>,
+    pub city: Vec<u32>,
+    pub division: Vec<u32>,
+    pub source: Vec<u32>,
+    pub start: Vec<i32>,
+    pub end: Vec<i32>,
+    pub file: Vec<u32>,
+    pub line: Vec<u32>,
+    ids: Vec<u8>,
+    id_ends: Vec<u32>,
+}
+
+impl PartitionRows {
+    /// Decodes the partition's spilled records, keeps those `keep(file, line)`
+    /// accepts (the superseded ones are not), and sorts them.
+    pub fn load(
+        chunks: &[Vec<u8>],
+        sources: &[SourceKind],
+        keep: impl Fn(u32, u32) -> bool,
+    ) -> PartitionRows {
+        let mut keys: Vec<(u128, u32)> = Vec::new();
+        let mut division = Vec::new();
+        let mut file = Vec::new();
+        let mut line = Vec::new();
+        let mut ids: Vec<u8> = Vec::new();
+        let mut id_ends: Vec<u32> = Vec::new();
+        for chunk in chunks {
+            let mut c = Cursor::new(chunk);
+            while !c.is_empty() {
+                let r = EvidenceRecord::decode(&mut c);
+                if !keep(r.file, r.line) {
+                    continue;
+                }
+                let city = r.division / 100 * 100;
+                let source = sources[r.file as usize];
+                keys.push((
+                    pack(city, r.person, r.start, r.end, source),
+                    keys.len() as u32,
+                ));
+                division.push(r.division);
+                file.push(r.file);
+                line.push(r.line);
+                ids.extend_from_slice(r.record_id);
+                id_ends.push(ids.len() as u32);
+            }
+        }
+        let id = |i: u32| {
+            let i = i as usize;
+            let start = if i == 0 { 0 } else { id_ends[i - 1] as usize };
+            &ids[start..id_ends[i] as usize]
+        };
+        // Integers first; the record id only breaks ties (two insurance records
+        // of one month, say), and (source, record_id) is unique once superseded
+        // versions are gone, so the order is total.
+        keys.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| id(a.1).cmp(id(b.1))));
+
+        let n = keys.len();
+        let mut rows = PartitionRows {
+            person: Vec::with_capacity(n),
+            city: Vec::with_capacity(n),
+            division: Vec::with_capacity(n),
+            source: Vec::with_capacity(n),
+            start: Vec::with_capacity(n),
+            end: Vec::with_capacity(n),
+            file: Vec::with_capacity(n),
+            line: Vec::with_capacity(n),
+            ids: Vec::with_capacity(ids.len()),
+            id_ends: Vec::with_capacity(n),
+        };
+        for &(key, i) in &keys {
+            let (city, person, start, end, source) = unpack(key);
+            rows.person.push(person);
+            rows.city.push(city);
+            rows.source.push(source);
+            rows.start.push(start);
+            rows.end.push(end);
+            rows.division.push(division[i as usize]);
+            rows.file.push(file[i as usize]);
+            rows.line.push(line[i as usize]);
+            rows.ids.extend_from_slice(id(i));
+            rows.id_ends.push(rows.ids.len() as u32);
+        }
+        rows
+    }
+
+    pub fn len(&self) -> usize {
+        self.person.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.person.is_empty()
+    }
+
+    /// Row `i`'s record id (ingest only spills ids that were text).
+    pub fn record_id(&self, i: usize) -> &str {
+        let start = if i == 0 {
+            0
+        } else {
+            self.id_ends[i - 1] as usize
+        };
+        std::str::from_utf8(&self.ids[start..self.id_ends[i] as usize]).unwrap_or_default()
+    }
 }
 
 // Bit layout, high to low: city (20 bits: codes < 10^6), person (57: 17 digits <
@@ -281,6 +248,80 @@ pub fn unpack(key: u128) -> (u32, u64, i32, i32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn records_round_trip_through_their_encoding() {
+        let r = EvidenceRecord {
+            person: 35050219900101001,
+            division: 350502,
+            start: -5,
+            end: 20_000,
+            file: 3,
+            line: 70_000,
+            record_id: "SB-1 二".as_bytes(),
+        };
+        let mut buf = Vec::new();
+        r.encode(&mut buf);
+        r.encode(&mut buf);
+        let mut c = Cursor::new(&buf);
+        assert_eq!(EvidenceRecord::decode(&mut c), r);
+        assert_eq!(EvidenceRecord::decode(&mut c), r);
+        assert!(c.is_empty());
+    }
+
+    #[test]
+    fn partitions_are_ordered_ranges_of_city_then_person() {
+        let p = Partitioner::from_sample(vec![350500, 350200], (0..1000).collect(), 4);
+        assert_eq!(p.count(), 8);
+        let mut last = 0;
+        for city in [350200, 350500] {
+            for person in (0..2000).step_by(7) {
+                let i = p.index(city, person);
+                assert!(i >= last, "partition index falls along (city, person)");
+                last = i;
+            }
+        }
+        assert_eq!(p.index(350200, 0), 0);
+        assert_eq!(p.index(350500, u64::MAX), 7);
+        // About a quarter of the sample in each range.
+        let sizes: Vec<usize> = (0..4)
+            .map(|k| (0..1000).filter(|&x| p.index(350200, x) == k).count())
+            .collect();
+        assert_eq!(sizes, vec![250, 250, 250, 250]);
+    }
+
+    #[test]
+    fn a_loaded_partition_is_sorted_without_the_rows_it_drops() {
+        let sources = [SourceKind::Utility, SourceKind::Lease];
+        let rec = |person, start, file, line, id: &'static str| EvidenceRecord {
+            person,
+            division: 350503,
+            start,
+            end: start + 10,
+            file,
+            line,
+            record_id: id.as_bytes(),
+        };
+        let mut chunk = Vec::new();
+        for r in [
+            rec(2, 5, 0, 2, "b"),
+            rec(1, 9, 1, 2, "z"),
+            rec(2, 5, 0, 3, "a"),
+            rec(1, 9, 0, 4, "y"),
+            rec(1, 1, 0, 5, "gone"),
+        ] {
+            r.encode(&mut chunk);
+        }
+        let rows = PartitionRows::load(&[chunk], &sources, |file, line| (file, line) != (0, 5));
+        assert_eq!(rows.person, vec![1, 1, 2, 2]);
+        // Lease sorts before utility; equal keys fall back to the record id.
+        let (lease, utility) = (SourceKind::Lease as u32, SourceKind::Utility as u32);
+        assert_eq!(rows.source, vec![lease, utility, utility, utility]);
+        let ids: Vec<&str> = (0..rows.len()).map(|i| rows.record_id(i)).collect();
+        assert_eq!(ids, vec!["z", "y", "a", "b"]);
+        assert_eq!(rows.city, vec![350500; 4]);
+        assert_eq!(rows.line, vec![2, 4, 3, 2]);
+    }
 
     #[test]
     fn packed_order_is_tuple_order() {

@@ -5,7 +5,8 @@
 //! - [`rules`]: the pure core (ID numbers, divisions, dates, spells, decisions).
 //! - [`pipeline`]: the pipeline file and the feeds it declares.
 //! - [`ingest`]: CSV → typed rows, verdicts and the evidence table.
-//! - [`evidence`]: the evidence table between the two stages.
+//! - [`evidence`]: evidence intervals between the two stages, and their partitions.
+//! - [`spill`]: per-row intermediates kept in memory up to a budget, on disk beyond.
 //! - [`timeline`]: evidence → spells → decisions.
 //! - [`output`]: Parquet, manifest, publishing.
 //! - [`run`]: the `residence run` command end to end.
@@ -18,4 +19,5 @@ pub mod output;
 pub mod pipeline;
 pub mod rules;
 pub mod run;
+pub mod spill;
 pub mod timeline;

@@ -43,6 +43,10 @@ enum Command {
         /// No progress bar and no summary, only warnings and errors.
         #[arg(long, short)]
         quiet: bool,
+        /// MiB of intermediate rows kept in memory; beyond it they spill to
+        /// disk under OUT (a bound on that share of memory, not on the whole process).
+        #[arg(long, value_name = "MIB", default_value_t = 1024)]
+        memory_budget: usize,
     },
     /// Write synthetic feeds for all ten sources (deterministic for a seed), with
     /// DIR/generate-summary.json predicting the run's counts per reason.
@@ -92,6 +96,7 @@ fn main() -> ExitCode {
             out,
             max_reject_rate,
             quiet,
+            memory_budget,
         } => {
             let opts = RunOptions {
                 pipeline,
@@ -99,6 +104,7 @@ fn main() -> ExitCode {
                 as_of: as_of.unwrap_or_else(|| chrono::Local::now().date_naive()),
                 out,
                 max_reject_rate,
+                memory_budget: memory_budget.saturating_mul(1 << 20),
             };
             run_command(&opts, quiet)
         }

@@ -2,16 +2,25 @@
 //! SPEC §2's exit codes and §8's quality gate.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use chrono::NaiveDate;
 
-use crate::ingest::{self, IngestError, gazetteer::load_gazetteer};
+use rayon::prelude::*;
+
+use crate::evidence::PartitionRows;
+use crate::ingest::file::decode_reject;
+use crate::ingest::{self, IngestError, Ingested, RejectRecord, gazetteer::load_gazetteer};
 use crate::output::manifest::{Manifest, ParamsEntry, PipelineEntry};
+use crate::output::parquet::{OutFile, ParquetSink};
 use crate::output::{OutputError, parquet, publish};
 use crate::pipeline::{Pipeline, PipelineError};
-use crate::timeline;
+use crate::spill::{Budget, Cursor, SpillDir};
+use crate::timeline::{self, EligibilityRow, SpellRow};
+
+/// (city, status, basis) → persons.
+type Decisions = BTreeMap<(String, &'static str, &'static str), u64>;
 
 #[derive(Clone, Debug)]
 pub struct RunOptions {
@@ -22,7 +31,13 @@ pub struct RunOptions {
     pub out: PathBuf,
     /// Overrides every source's gate.
     pub max_reject_rate: Option<f64>,
+    /// Bytes of spilled intermediate rows kept in memory; beyond it they go
+    /// to disk under `OUT` ([`crate::spill`]).
+    pub memory_budget: usize,
 }
+
+/// The default of [`RunOptions::memory_budget`]: 1 GiB.
+pub const DEFAULT_MEMORY_BUDGET: usize = 1 << 30;
 
 /// Why a run stopped, mapped to SPEC §2's exit codes by [`RunError::exit_code`].
 #[derive(Debug, thiserror::Error)]
@@ -61,7 +76,7 @@ pub struct RunReport {
     /// Sources whose reject rate tripped the gate (exit 3 when non-empty).
     pub gate_failures: Vec<String>,
     /// (city, status, basis) → persons.
-    pub decisions: BTreeMap<(String, &'static str, &'static str), u64>,
+    pub decisions: Decisions,
 }
 
 impl RunReport {
@@ -108,62 +123,44 @@ pub fn run(opts: &RunOptions, progress: &(dyn Fn(u64) + Sync)) -> Result<RunRepo
     let gazetteer = load_gazetteer(&pipeline.gazetteer)?;
 
     let _lock = publish::lock(&opts.out)?;
+    publish::remove_stale_spills(&opts.out);
+    let run_id = publish::new_run_id();
+    let spill = SpillDir::new(publish::spill_dir(&opts.out, &run_id));
+    let budget = Budget::new(opts.memory_budget);
     let mut timings = BTreeMap::new();
 
     let t = Instant::now();
-    let ingested = ingest::ingest(&pipeline, &data_dir, opts.as_of, &gazetteer, progress)?;
+    let ingested = ingest::ingest(
+        &pipeline, &data_dir, opts.as_of, &gazetteer, &spill, &budget, progress,
+    )?;
     timings.insert("ingest".to_owned(), ms(t));
     for (step, ms) in &ingested.timings_ms {
         timings.insert(format!("ingest.{step}"), *ms);
     }
 
-    let evidence = ingested.evidence;
-    let t = Instant::now();
-    let timelines = timeline::build(
-        &evidence,
-        &ingested.pledges,
-        &ingested.hukou,
-        &pipeline.params,
-        opts.as_of,
-    )?;
-    timings.insert("timelines".to_owned(), ms(t));
-
     // Only now, with every header known good, does the run get a folder.
-    let t = Instant::now();
-    let run_id = publish::new_run_id();
     let dir = publish::create_run_dir(&opts.out, &run_id)?;
-    let write = |name: &'static str,
-                 df: polars::prelude::PolarsResult<polars::prelude::DataFrame>| {
-        let mut df = df?;
-        let rows = parquet::write_parquet(&mut df, &dir.join(name))?;
-        Ok::<_, RunError>((name.to_owned(), rows))
-    };
-    // The evidence file dwarfs the others: write it alongside them.
-    let (big, small) = polars_core::runtime::THREAD_POOL.join(
-        || -> Result<_, RunError> {
-            let name = "evidence.parquet";
-            let rows = parquet::write_evidence(&evidence, &ingested.files, &dir.join(name))?;
-            Ok((name.to_owned(), rows))
-        },
-        || -> Result<Vec<_>, RunError> {
-            Ok(vec![
-                write(
-                    "rejects.parquet",
-                    parquet::rejects_frame(&ingested.rejects, &ingested.files),
-                )?,
-                write(
-                    "eligibility.parquet",
-                    parquet::eligibility_frame(&timelines.eligibility),
-                )?,
-                write("spells.parquet", parquet::spells_frame(&timelines.spells))?,
-            ])
-        },
+    let t = Instant::now();
+    let mut outputs = BTreeMap::new();
+    let mut decisions = BTreeMap::new();
+    write_partitions(
+        &ingested,
+        &pipeline,
+        opts.as_of,
+        &dir,
+        &mut outputs,
+        &mut decisions,
+    )?;
+    timings.insert("partitions".to_owned(), ms(t));
+    let t = Instant::now();
+    outputs.insert(
+        "rejects.parquet".to_owned(),
+        write_rejects(&ingested, &dir.join("rejects.parquet"))?,
     );
-    let mut outputs: BTreeMap<String, u64> = small?.into_iter().collect();
-    let (name, rows) = big?;
-    outputs.insert(name, rows);
-    drop(evidence);
-    timings.insert("outputs".to_owned(), ms(t));
+    timings.insert("rejects".to_owned(), ms(t));
+    if spill.used_disk() {
+        timings.insert("spilled_to_disk".to_owned(), 1);
+    }
 
     let (files, sources) = Manifest::inputs(&pipeline, &ingested.files);
     let gate_failures: Vec<String> = sources
@@ -217,16 +214,6 @@ pub fn run(opts: &RunOptions, progress: &(dyn Fn(u64) + Sync)) -> Result<RunRepo
     if gate_failures.is_empty() {
         publish::publish(&opts.out, &run_id)?;
     }
-    let mut decisions = BTreeMap::new();
-    for r in &timelines.eligibility {
-        *decisions
-            .entry((
-                r.city.to_string(),
-                r.decision.status.as_str(),
-                r.decision.basis.as_str(),
-            ))
-            .or_default() += 1;
-    }
     Ok(RunReport {
         run_id,
         dir,
@@ -234,4 +221,153 @@ pub fn run(opts: &RunOptions, progress: &(dyn Fn(u64) + Sync)) -> Result<RunRepo
         gate_failures,
         decisions,
     })
+}
+
+/// Each evidence partition in (city, person) order: load and sort it, build
+/// its spells and decisions, and append it to the three per-person outputs.
+/// Partitions run a wave at a time on the pool (one per thread), so memory
+/// holds a wave's partitions, not the night; the writes keep partition order.
+fn write_partitions(
+    ingested: &Ingested<'_>,
+    pipeline: &Pipeline,
+    as_of: NaiveDate,
+    dir: &Path,
+    outputs: &mut BTreeMap<String, u64>,
+    decisions: &mut Decisions,
+) -> Result<(), RunError> {
+    let pool = &polars_core::runtime::THREAD_POOL;
+    let pledges = timeline::pledges_by_partition(&ingested.pledges, &ingested.partitioner);
+    let sources = ingested.file_sources();
+    let files = &ingested.files;
+
+    let mut evidence_file = OutFile::create(&dir.join("evidence.parquet"))?;
+    let mut eligibility_file = OutFile::create(&dir.join("eligibility.parquet"))?;
+    let mut spells_file = OutFile::create(&dir.join("spells.parquet"))?;
+    let schema = parquet::evidence_frame(&PartitionRows::default(), files)?
+        .schema()
+        .clone();
+    let mut evidence = ParquetSink::new(&mut evidence_file, &schema)?;
+    let schema = parquet::eligibility_frame(&[])?.schema().clone();
+    let mut eligibility = ParquetSink::new(&mut eligibility_file, &schema)?;
+    let schema = parquet::spells_frame(&[])?.schema().clone();
+    let mut spells = ParquetSink::new(&mut spells_file, &schema)?;
+
+    let mut eligibility_rows: Vec<EligibilityRow> = Vec::new();
+    let mut spell_rows: Vec<SpellRow> = Vec::new();
+    let partitions: Vec<usize> = (0..ingested.partitioner.count()).collect();
+    for wave in partitions.chunks(pool.current_num_threads().max(1)) {
+        let evidence_ref = &evidence;
+        let done: Vec<Result<_, RunError>> = pool.install(|| {
+            wave.par_iter()
+                .map(|&p| {
+                    let chunks = ingested.evidence.take(p).map_err(|e| {
+                        RunError::Ingest(IngestError::Io {
+                            path: dir.to_owned(),
+                            source: e,
+                        })
+                    })?;
+                    let rows = PartitionRows::load(&chunks, &sources, |file, line| {
+                        !ingested.superseded.contains(file, line)
+                    });
+                    drop(chunks);
+                    let timelines = timeline::build(
+                        &rows,
+                        &pledges[p],
+                        &ingested.hukou,
+                        &pipeline.params,
+                        as_of,
+                    );
+                    let df = parquet::evidence_frame(&rows, files)?;
+                    drop(rows);
+                    Ok((evidence_ref.encode(&df)?, timelines))
+                })
+                .collect()
+        });
+        for result in done {
+            let (encoded, timelines) = result?;
+            evidence.write_encoded(encoded)?;
+            for r in &timelines.eligibility {
+                *decisions
+                    .entry((
+                        r.city.to_string(),
+                        r.decision.status.as_str(),
+                        r.decision.basis.as_str(),
+                    ))
+                    .or_default() += 1;
+            }
+            eligibility_rows.extend(timelines.eligibility);
+            spell_rows.extend(timelines.spells);
+            // Whole row groups as they fill; the rest at the end.
+            if eligibility_rows.len() >= parquet::ROW_GROUP {
+                eligibility.write(&parquet::eligibility_frame(&eligibility_rows)?)?;
+                eligibility_rows.clear();
+            }
+            if spell_rows.len() >= parquet::ROW_GROUP {
+                spells.write(&parquet::spells_frame(&spell_rows)?)?;
+                spell_rows.clear();
+            }
+        }
+    }
+    if !eligibility_rows.is_empty() {
+        eligibility.write(&parquet::eligibility_frame(&eligibility_rows)?)?;
+    }
+    if !spell_rows.is_empty() {
+        spells.write(&parquet::spells_frame(&spell_rows)?)?;
+    }
+    outputs.insert("evidence.parquet".to_owned(), evidence.finish()?);
+    outputs.insert("eligibility.parquet".to_owned(), eligibility.finish()?);
+    outputs.insert("spells.parquet".to_owned(), spells.finish()?);
+    evidence_file.close()?;
+    eligibility_file.close()?;
+    spells_file.close()?;
+    Ok(())
+}
+
+/// Rejects per file in file order (sources, then paths), each file's sorted by
+/// line, without the rows a later version superseded.
+fn write_rejects(ingested: &Ingested<'_>, path: &Path) -> Result<u64, RunError> {
+    const BATCH: usize = 1 << 16;
+    let mut file = OutFile::create(path)?;
+    let schema = parquet::rejects_frame(&[], &ingested.files)?
+        .schema()
+        .clone();
+    let mut sink = ParquetSink::new(&mut file, &schema)?;
+    let mut batch: Vec<RejectRecord> = Vec::new();
+    let sources = ingested.file_sources();
+    for (fi, source) in sources.iter().enumerate() {
+        let chunks = ingested.rejects.take(fi).map_err(|e| {
+            RunError::Ingest(IngestError::Io {
+                path: path.to_owned(),
+                source: e,
+            })
+        })?;
+        let from = batch.len();
+        for chunk in &chunks {
+            let mut c = Cursor::new(chunk);
+            while !c.is_empty() {
+                let (line, reason, detail, raw) = decode_reject(&mut c);
+                if !ingested.superseded.contains(fi as u32, line) {
+                    batch.push(RejectRecord {
+                        source: *source,
+                        file: fi as u32,
+                        line,
+                        reason,
+                        detail: String::from_utf8_lossy(detail).into_owned(),
+                        raw: String::from_utf8_lossy(raw).into_owned(),
+                    });
+                }
+            }
+        }
+        batch[from..].sort_by_key(|r| r.line);
+        if batch.len() >= BATCH {
+            sink.write(&parquet::rejects_frame(&batch, &ingested.files)?)?;
+            batch.clear();
+        }
+    }
+    if !batch.is_empty() {
+        sink.write(&parquet::rejects_frame(&batch, &ingested.files)?)?;
+    }
+    let rows = sink.finish()?;
+    file.close()?;
+    Ok(rows)
 }

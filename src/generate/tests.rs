@@ -196,6 +196,7 @@ fn pipeline_counts(data: &Path) -> BTreeMap<String, summary::SourceCounts> {
         as_of: as_of(),
         out: out.path().to_owned(),
         max_reject_rate: Some(1.0),
+        memory_budget: crate::run::DEFAULT_MEMORY_BUDGET,
     };
     let report = crate::run::run(&opts, &|_| {}).expect("pipeline run");
     let nonzero = |m: &BTreeMap<String, u64>| -> BTreeMap<String, u64> {

@@ -1,4 +1,4 @@
-//! Reading one feed file: each record validated into a compact verdict, streamed.
+//! Reading one feed file: each record judged and spilled where the later steps need it, streamed.
 
 use std::fs::File;
 use std::path::PathBuf;
@@ -8,11 +8,16 @@ use super::fields::{Fields, MAX_FIELDS};
 use super::hashing::{HashingReader, hex};
 use super::header::map_header;
 use super::reader::{Encoding, HeaderError, RecordReader};
-use super::validate::{Ctx, Outcome, Owner, validate};
+use super::validate::{AwaitIdentity, Ctx, Outcome, Owner, Pledge, validate};
+use crate::evidence::{EvidenceRecord, Partitioner};
 use crate::pipeline::{SourceConfig, SourceKind};
-use crate::rules::id::parse_id_number;
+use crate::rules::date::{from_epoch_days, to_epoch_days};
+use crate::rules::division::Division;
+use crate::rules::id::{PersonId, parse_id_number};
+use crate::rules::phone::Phone;
 use crate::rules::reason::Reason;
 use crate::rules::text::trim;
+use crate::spill::{Cursor, Store, StoreWriter};
 
 /// A file to read.
 #[derive(Clone, Debug)]
@@ -34,116 +39,183 @@ impl FileInput {
     }
 }
 
-/// A row's verdict: an outcome, or the reason it was rejected.
-pub type Verdict = Result<Outcome, Reason>;
-
-#[derive(Clone, Debug)]
-pub struct Row {
-    pub line: u32,
-    pub verdict: Verdict,
+/// One file's share of what the rows go to: a partition of each spill store.
+pub struct Sinks<'s, 'a> {
+    /// Supersession keys, partitioned by hash ([`super::supersede`]).
+    pub supersession: &'s Store<'a>,
+    /// Accepted evidence, partitioned by (city, person) range.
+    pub evidence: &'s Store<'a>,
+    pub partitioner: &'s Partitioner,
+    /// Rejected rows, one partition per input file.
+    pub rejects: &'s Store<'a>,
+    /// Shopping rows waiting for the identity step, one partition per input file.
+    pub awaiting: &'s Store<'a>,
 }
 
-/// A rejected row's detail and text (kept only for rejected rows).
-#[derive(Clone, Debug)]
-pub struct RejectText {
-    pub row: u32,
-    pub detail: String,
-    pub raw: String,
-}
-
-/// Record ids of a file's rows, one per row (empty: the row has none), in one buffer.
-/// Offsets are 32-bit (4 bytes a row, not 8): one file may hold up to 4 GiB of
-/// record ids, some 300 million rows.
-#[derive(Default, Debug)]
-pub struct IdArena {
-    bytes: String,
-    ends: Vec<u32>,
-}
-
-impl IdArena {
-    pub fn with_capacity(ids: usize, bytes: usize) -> Self {
-        IdArena {
-            bytes: String::with_capacity(bytes),
-            ends: Vec::with_capacity(ids),
-        }
-    }
-
-    /// Appends a row's id; an error once the file's ids pass 4 GiB.
-    pub fn push(&mut self, id: &str) -> std::io::Result<()> {
-        self.bytes.push_str(id);
-        let end = u32::try_from(self.bytes.len()).map_err(|_| {
-            std::io::Error::other("file too large: its record ids exceed 4 GiB; split the file")
-        })?;
-        self.ends.push(end);
-        Ok(())
-    }
-
-    fn span(&self, row: usize) -> std::ops::Range<usize> {
-        let start = if row == 0 {
-            0
-        } else {
-            self.ends[row - 1] as usize
-        };
-        start..self.ends[row] as usize
-    }
-
-    pub fn get(&self, row: usize) -> &str {
-        &self.bytes[self.span(row)]
-    }
-
-    /// The id's bytes, without `str`'s char-boundary checks: for hashing and
-    /// comparing ids, millions of times during supersession.
-    pub fn get_bytes(&self, row: usize) -> &[u8] {
-        &self.bytes.as_bytes()[self.span(row)]
-    }
-}
-
-/// Everything one file yields.
+/// What one file leaves besides its spilled rows: counts and the few small
+/// per-row lists later steps need whole.
 #[derive(Debug)]
-pub struct FileResult {
+pub struct FileSummary {
     pub input: FileInput,
     pub bytes: u64,
     pub sha256: String,
     pub warnings: Vec<String>,
-    pub rows: Vec<Row>,
-    pub ids: IdArena,
-    /// Texts of rejected rows, in row order.
-    pub rejects: Vec<RejectText>,
-    /// Phone ownership proven by telecom rows (row index, owner).
+    pub counts: Counts,
+    /// The last line read (sizes the file's superseded-row set).
+    pub last_line: u32,
+    /// Phone ownership proven by telecom rows (line, owner).
     pub owners: Vec<(u32, Owner)>,
-    /// Shopping rows awaiting the identity step: row, and where the record's
-    /// text is in the file (offset, length), to read it back if that step rejects it.
-    pub awaiting: Vec<(u32, u64, u32)>,
+    pub pledges: Vec<(u32, Pledge)>,
+    pub hukou: Vec<(u32, PersonId, Division)>,
 }
 
-/// Reads and judges every record of one file (SPEC §5 steps 1 and 3–5, 7).
+/// Rows of a file by verdict; rows waiting for the identity step are in none yet.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub rows: u64,
+    pub accepted: u64,
+    /// Filtered and rejected rows, indexed by `Reason as usize`.
+    pub by_reason: [u64; Reason::ALL.len()],
+}
+
+impl Counts {
+    pub fn add(&mut self, verdict: u8) {
+        match verdict {
+            ACCEPTED => self.accepted += 1,
+            AWAITING => {}
+            r => self.by_reason[usize::from(r)] += 1,
+        }
+    }
+
+    pub fn remove(&mut self, verdict: u8) {
+        match verdict {
+            ACCEPTED => self.accepted -= 1,
+            AWAITING => {}
+            r => self.by_reason[usize::from(r)] -= 1,
+        }
+    }
+}
+
+/// A row's verdict in one byte, as the supersession step sees it: a reason
+/// (`Reason as u8`), or one of these.
+pub const ACCEPTED: u8 = 0xFF;
+pub const AWAITING: u8 = 0xFE;
+
+/// A rejected row as spilled: line, reason, detail, raw text.
+pub fn encode_reject(out: &mut Vec<u8>, line: u32, reason: Reason, detail: &str, raw: &str) {
+    out.extend_from_slice(&line.to_le_bytes());
+    out.push(reason as u8);
+    let detail = &detail.as_bytes()[..detail.len().min(usize::from(u16::MAX))];
+    out.extend_from_slice(&(detail.len() as u16).to_le_bytes());
+    out.extend_from_slice(detail);
+    out.extend_from_slice(&(raw.len() as u32).to_le_bytes());
+    out.extend_from_slice(raw.as_bytes());
+}
+
+/// The inverse of [`encode_reject`]: (line, reason, detail, raw).
+pub fn decode_reject<'a>(c: &mut Cursor<'a>) -> (u32, Reason, &'a [u8], &'a [u8]) {
+    let line = c.u32();
+    let reason = Reason::ALL[usize::from(c.u8())];
+    let n = usize::from(c.u16());
+    let detail = c.bytes(n);
+    let n = c.u32() as usize;
+    (line, reason, detail, c.bytes(n))
+}
+
+/// A shopping row waiting for its buyer, as spilled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Awaiting<'a> {
+    pub line: u32,
+    pub wait: AwaitIdentity,
+    /// Where the record's text is in the file, to read it back if rejected.
+    pub offset: u64,
+    pub len: u32,
+    pub record_id: &'a [u8],
+}
+
+impl<'a> Awaiting<'a> {
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.line.to_le_bytes());
+        out.extend_from_slice(&self.wait.phone.to_bits().to_le_bytes());
+        out.extend_from_slice(&to_epoch_days(self.wait.day).to_le_bytes());
+        out.extend_from_slice(&self.wait.division.code().to_le_bytes());
+        out.extend_from_slice(&self.offset.to_le_bytes());
+        out.extend_from_slice(&self.len.to_le_bytes());
+        let id = &self.record_id[..self.record_id.len().min(usize::from(u16::MAX))];
+        out.extend_from_slice(&(id.len() as u16).to_le_bytes());
+        out.extend_from_slice(id);
+    }
+
+    pub fn decode(c: &mut Cursor<'a>) -> Self {
+        let line = c.u32();
+        let phone = Phone::from_bits(c.u64());
+        let day = from_epoch_days(c.i32());
+        let division = Division::new_unchecked(c.u32());
+        let offset = c.u64();
+        let len = c.u32();
+        let n = usize::from(c.u16());
+        Awaiting {
+            line,
+            wait: AwaitIdentity {
+                phone,
+                day,
+                division,
+            },
+            offset,
+            len,
+            record_id: c.bytes(n),
+        }
+    }
+}
+
+/// Where a row is, for "the last version wins": file index, then line, so
+/// that integer order is file order. The low byte carries the row's verdict.
+pub fn position_tag(file: u32, line: u32, verdict: u8) -> u64 {
+    (u64::from(file) << 48) | (u64::from(line) << 8) | u64::from(verdict)
+}
+
+/// The inverse of [`position_tag`]: (file, line, verdict).
+pub fn split_tag(tag: u64) -> (u32, u32, u8) {
+    ((tag >> 48) as u32, (tag >> 8) as u32, tag as u8)
+}
+
+/// The supersession key of a record id within a source: 128 bits, so that
+/// two different ids colliding among even billions is not a practical concern.
+pub fn record_key(source: SourceKind, id: &[u8]) -> u128 {
+    xxhash_rust::xxh3::xxh3_128_with_seed(id, source as u64 + 1)
+}
+
+/// The supersession partition of a key among `parts`.
+pub fn key_partition(key: u128, parts: usize) -> usize {
+    (((key >> 64) as u64 as u128 * parts as u128) >> 64) as usize
+}
+
+/// Reads and judges every record of one file (SPEC §5 steps 1 and 3–5, 7),
+/// spilling each row where the later steps will look for it.
 pub fn read_file(
+    fi: u32,
     input: FileInput,
     source: &SourceConfig,
     ctx: &Ctx<'_>,
+    sinks: &Sinks<'_, '_>,
     progress: &dyn Fn(u64),
-) -> Result<FileResult, IngestError> {
+) -> Result<FileSummary, IngestError> {
     let io_err = |e: std::io::Error| IngestError::Io {
         path: input.path.clone(),
         source: e,
     };
     let file = File::open(&input.path).map_err(io_err)?;
-    // Reserve for the most rows the file can hold (a row is at least ~40 bytes):
-    // unused capacity is never touched, so it costs address space, not memory,
-    // and the vectors never reallocate and copy while they fill.
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0) as usize;
-    let max_rows = size / 40 + 16;
     let mut hashing = HashingReader::new(file);
-    let mut result = FileResult {
+    let mut summary = FileSummary {
         input: input.clone(),
         bytes: 0,
         sha256: String::new(),
         warnings: Vec::new(),
-        rows: Vec::with_capacity(max_rows),
-        ids: IdArena::with_capacity(max_rows, size / 4),
-        rejects: Vec::new(),
+        counts: Counts::default(),
+        last_line: 0,
         owners: Vec::new(),
-        awaiting: Vec::new(),
+        pledges: Vec::new(),
+        hukou: Vec::new(),
     };
     {
         let mut reader = RecordReader::new(&mut hashing, source.encoding);
@@ -158,7 +230,7 @@ pub fn read_file(
             }
         };
         match header {
-            None => result
+            None => summary
                 .warnings
                 .push("empty file: no header, 0 rows".to_owned()),
             Some(names) => {
@@ -169,53 +241,83 @@ pub fn read_file(
                         m.header, m.field, source.kind
                     ),
                 })?;
-                read_records(
-                    &mut reader,
-                    &mapping,
-                    source.kind,
-                    ctx,
-                    &mut result,
-                    progress,
-                )
-                .map_err(io_err)?;
+                let mut out = Out {
+                    fi,
+                    kind: source.kind,
+                    summary: &mut summary,
+                    supersession: sinks.supersession.writer(),
+                    evidence: sinks.evidence.writer(),
+                    partitioner: sinks.partitioner,
+                    rejects: sinks.rejects.writer(),
+                    awaiting: sinks.awaiting.writer(),
+                };
+                read_records(&mut reader, &mapping, ctx, &mut out, progress).map_err(io_err)?;
+                out.finish().map_err(io_err)?;
             }
         }
     }
     let (bytes, digest) = hashing.finish();
-    result.bytes = bytes;
-    result.sha256 = hex(&digest);
+    summary.bytes = bytes;
+    summary.sha256 = hex(&digest);
     if bytes == 0 {
-        result.warnings = vec!["0-byte file: 0 rows".to_owned()];
+        summary.warnings = vec!["0-byte file: 0 rows".to_owned()];
     }
-    Ok(result)
+    Ok(summary)
+}
+
+/// Where one file's rows go.
+struct Out<'o, 's, 'a> {
+    fi: u32,
+    kind: SourceKind,
+    summary: &'o mut FileSummary,
+    supersession: StoreWriter<'s, 'a>,
+    evidence: StoreWriter<'s, 'a>,
+    partitioner: &'s Partitioner,
+    rejects: StoreWriter<'s, 'a>,
+    awaiting: StoreWriter<'s, 'a>,
+}
+
+impl Out<'_, '_, '_> {
+    fn reject(
+        &mut self,
+        line: u32,
+        reason: Reason,
+        detail: &str,
+        raw: &str,
+    ) -> std::io::Result<()> {
+        let p = self.fi as usize;
+        encode_reject(self.rejects.buffer(p), line, reason, detail, raw);
+        self.rejects.done(p)
+    }
+
+    fn finish(self) -> std::io::Result<()> {
+        self.supersession.finish()?;
+        self.evidence.finish()?;
+        self.rejects.finish()?;
+        self.awaiting.finish()
+    }
 }
 
 fn read_records<R: std::io::Read>(
     reader: &mut RecordReader<R>,
     mapping: &[Option<usize>],
-    kind: SourceKind,
     ctx: &Ctx<'_>,
-    out: &mut FileResult,
+    out: &mut Out<'_, '_, '_>,
     progress: &dyn Fn(u64),
 ) -> std::io::Result<()> {
+    let kind = out.kind;
     let names = kind.fields();
+    let supersession_parts = out.supersession_parts();
     let mut since_progress = 0u64;
     let mut last_offset = 0u64;
     while let Some(rec) = reader.next_record()? {
-        let row = out.rows.len() as u32;
         let line = u32::try_from(rec.line()).unwrap_or(u32::MAX);
+        out.summary.last_line = line;
+        out.summary.counts.rows += 1;
         if let Some(m) = rec.malformed() {
             // Step 1: a malformed row takes no part in supersession.
-            out.ids.push("")?;
-            out.rows.push(Row {
-                line,
-                verdict: Err(Reason::MalformedRow),
-            });
-            out.rejects.push(RejectText {
-                row,
-                detail: m.detail(),
-                raw: rec.raw_lossy(),
-            });
+            out.summary.counts.add(Reason::MalformedRow as u8);
+            out.reject(line, Reason::MalformedRow, &m.detail(), &rec.raw_lossy())?;
             continue;
         }
         let mut values = [""; MAX_FIELDS];
@@ -225,16 +327,6 @@ fn read_records<R: std::io::Read>(
             }
         }
         let values = &values[..mapping.len()];
-        // The supersession key: the record id, or for hukou the normalised ID number.
-        if kind == SourceKind::Hukou {
-            let canonical = parse_id_number(values[0], ctx.as_of).map(|p| p.canonical());
-            let key = canonical
-                .as_ref()
-                .map_or("", |c| std::str::from_utf8(c).unwrap_or(""));
-            out.ids.push(key)?;
-        } else {
-            out.ids.push(values[0])?;
-        }
         let fields = Fields {
             values,
             names,
@@ -242,26 +334,71 @@ fn read_records<R: std::io::Read>(
         };
         let mut owner = None;
         let verdict = match validate(kind, &fields, ctx, &mut owner) {
-            Ok(outcome) => {
-                if matches!(outcome, Outcome::AwaitIdentity(_)) {
-                    let len = u32::try_from(rec.raw().len()).unwrap_or(u32::MAX);
-                    out.awaiting.push((row, rec.offset(), len));
+            Ok(Outcome::Evidence(e)) => {
+                let person = e.person.as_u64();
+                let p = out.partitioner.index(e.division.city().code(), person);
+                EvidenceRecord {
+                    person,
+                    division: e.division.code(),
+                    start: to_epoch_days(e.start),
+                    end: to_epoch_days(e.end),
+                    file: out.fi,
+                    line,
+                    record_id: values[0].as_bytes(),
                 }
-                Ok(outcome)
+                .encode(out.evidence.buffer(p));
+                out.evidence.done(p)?;
+                ACCEPTED
+            }
+            Ok(Outcome::Pledge(pledge)) => {
+                out.summary.pledges.push((line, pledge));
+                ACCEPTED
+            }
+            Ok(Outcome::Hukou { person, city }) => {
+                out.summary.hukou.push((line, person, city));
+                ACCEPTED
+            }
+            Ok(Outcome::Filtered(reason)) => reason as u8,
+            Ok(Outcome::AwaitIdentity(wait)) => {
+                let p = out.fi as usize;
+                Awaiting {
+                    line,
+                    wait,
+                    offset: rec.offset(),
+                    len: u32::try_from(rec.raw().len()).unwrap_or(u32::MAX),
+                    record_id: values[0].as_bytes(),
+                }
+                .encode(out.awaiting.buffer(p));
+                out.awaiting.done(p)?;
+                AWAITING
             }
             Err(rejection) => {
-                out.rejects.push(RejectText {
-                    row,
-                    detail: rejection.detail,
-                    raw: rec.raw_lossy(),
-                });
-                Err(rejection.reason)
+                out.reject(line, rejection.reason, &rejection.detail, &rec.raw_lossy())?;
+                rejection.reason as u8
             }
         };
+        out.summary.counts.add(verdict);
         if let Some(o) = owner {
-            out.owners.push((row, o));
+            out.summary.owners.push((line, o));
         }
-        out.rows.push(Row { line, verdict });
+        // Step 2's key: the record id, or for hukou the normalised ID number.
+        // Rows without one take no part.
+        let key = if kind == SourceKind::Hukou {
+            parse_id_number(values[0], ctx.as_of)
+                .ok()
+                .map(|p| record_key(kind, &p.canonical()))
+        } else if values[0].is_empty() {
+            None
+        } else {
+            Some(record_key(kind, values[0].as_bytes()))
+        };
+        if let Some(key) = key {
+            let p = key_partition(key, supersession_parts);
+            let b = out.supersession.buffer(p);
+            b.extend_from_slice(&key.to_le_bytes());
+            b.extend_from_slice(&position_tag(out.fi, line, verdict).to_le_bytes());
+            out.supersession.done(p)?;
+        }
         since_progress += 1;
         if since_progress == 1 << 16 {
             since_progress = 0;
@@ -273,4 +410,63 @@ fn read_records<R: std::io::Read>(
     let offset = reader.byte_offset();
     progress(offset - last_offset);
     Ok(())
+}
+
+impl Out<'_, '_, '_> {
+    fn supersession_parts(&self) -> usize {
+        self.supersession.partitions()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::phone::parse_phone;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn spilled_rows_round_trip() {
+        let mut buf = Vec::new();
+        encode_reject(&mut buf, 7, Reason::InvalidDate, "bad date", "a,b,\"c\"");
+        let wait = Awaiting {
+            line: 9,
+            wait: AwaitIdentity {
+                phone: parse_phone("0595-2222333").unwrap(),
+                day: NaiveDate::from_ymd_opt(2026, 2, 3).unwrap(),
+                division: Division::new_unchecked(350503),
+            },
+            offset: 1 << 33,
+            len: 44,
+            record_id: b"JD-1",
+        };
+        wait.encode(&mut buf);
+        let mut c = Cursor::new(&buf);
+        let (line, reason, detail, raw) = decode_reject(&mut c);
+        assert_eq!((line, reason), (7, Reason::InvalidDate));
+        assert_eq!((detail, raw), (&b"bad date"[..], &b"a,b,\"c\""[..]));
+        assert_eq!(Awaiting::decode(&mut c), wait);
+        assert!(c.is_empty());
+    }
+
+    #[test]
+    fn position_tags_order_by_file_then_line() {
+        let a = position_tag(0, 99_999, ACCEPTED);
+        let b = position_tag(1, 2, 0);
+        let c = position_tag(1, 3, AWAITING);
+        assert!(a < b && b < c);
+        assert_eq!(split_tag(c), (1, 3, AWAITING));
+        assert_eq!(split_tag(a), (0, 99_999, ACCEPTED));
+    }
+
+    #[test]
+    fn record_keys_depend_on_source_and_id() {
+        let k = record_key(SourceKind::Lease, b"R1");
+        assert_eq!(k, record_key(SourceKind::Lease, b"R1"));
+        assert_ne!(k, record_key(SourceKind::Utility, b"R1"));
+        assert_ne!(k, record_key(SourceKind::Lease, b"R2"));
+        for parts in [1, 7, 256] {
+            assert!(key_partition(k, parts) < parts);
+            assert!(key_partition(u128::MAX, parts) < parts);
+        }
+    }
 }

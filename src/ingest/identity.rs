@@ -3,13 +3,18 @@
 //! (any service, any city, steps 1–4 passed) whose unclipped interval contains it.
 
 use hashbrown::HashMap;
+use rayon::prelude::*;
 
-use super::file::{FileResult, RejectText};
-use super::supersede::is_superseded;
+use super::file::{ACCEPTED, Awaiting, Counts, FileSummary, encode_reject};
+use super::supersede::Superseded;
 use super::validate::{Ctx, Outcome};
+use crate::evidence::{EvidenceRecord, Partitioner};
+use crate::pipeline::SourceKind;
+use crate::rules::date::to_epoch_days;
 use crate::rules::id::PersonId;
 use crate::rules::phone::Phone;
 use crate::rules::reason::Reason;
+use crate::spill::{Cursor, Store};
 use chrono::NaiveDate;
 
 /// Who held each phone when.
@@ -27,12 +32,15 @@ pub enum Buyer {
 }
 
 impl PhoneOwners {
-    /// From one source's telecom files, after supersession.
-    pub fn from_telecom(files: &[FileResult]) -> Self {
+    /// From the telecom files' current rows (superseded ones do not count).
+    pub fn from_files(files: &[FileSummary], superseded: &Superseded) -> Self {
         let mut by_phone: HashMap<Phone, Vec<_>> = HashMap::new();
-        for file in files {
-            for &(row, o) in &file.owners {
-                if !is_superseded(file, row) {
+        for (fi, file) in files.iter().enumerate() {
+            if file.input.source != SourceKind::Telecom {
+                continue;
+            }
+            for &(line, o) in &file.owners {
+                if !superseded.contains(fi as u32, line) {
                     by_phone
                         .entry(o.phone)
                         .or_default()
@@ -58,57 +66,94 @@ impl PhoneOwners {
     }
 }
 
-/// Decides every shopping row awaiting its buyer, then applies step 7's filters.
-/// The text of a row it rejects is read back from the file (rejects are rare;
-/// keeping every awaiting row's text would not be).
+/// Where resolved rows go.
+pub struct Sinks<'s, 'a> {
+    pub evidence: &'s Store<'a>,
+    pub partitioner: &'s Partitioner,
+    pub rejects: &'s Store<'a>,
+}
+
+/// Decides every current shopping row awaiting its buyer, then applies step
+/// 7's filters: accepted rows join the evidence, rejected ones the file's
+/// rejects. Returns each file's added counts. The text of a rejected row is
+/// read back from its file (rejects are rare; keeping every awaiting row's
+/// text would not be).
 pub fn resolve_buyers(
-    files: &mut [FileResult],
+    awaiting: &Store<'_>,
+    files: &[FileSummary],
+    superseded: &Superseded,
     owners: &PhoneOwners,
     ctx: &Ctx<'_>,
-) -> Result<(), super::IngestError> {
-    for file in files {
-        let awaiting = std::mem::take(&mut file.awaiting);
-        let mut added = false;
-        for (row, offset, len) in awaiting {
-            let Ok(Outcome::AwaitIdentity(a)) = file.rows[row as usize].verdict else {
-                continue; // superseded
+    sinks: &Sinks<'_, '_>,
+) -> Result<Vec<Counts>, super::IngestError> {
+    (0..files.len())
+        .into_par_iter()
+        .map(|fi| {
+            let file = &files[fi];
+            let io = |e| super::IngestError::Io {
+                path: file.input.path.clone(),
+                source: e,
             };
-            let verdict = match owners.buyer(a.phone, a.day) {
-                Buyer::Unique(person) => Ok(ctx.evidence(person, a.division, a.day, Some(a.day))),
-                Buyer::Nobody => Err((
-                    Reason::UnresolvedIdentity,
-                    "no telecom subscriber had this phone on the delivery day",
-                )),
-                Buyer::Several => Err((
-                    Reason::AmbiguousIdentity,
-                    "several telecom subscribers had this phone on the delivery day",
-                )),
-            };
-            file.rows[row as usize].verdict = match verdict {
-                Ok(outcome) => Ok(outcome),
-                Err((reason, detail)) => {
-                    let raw =
-                        file.input
-                            .raw_at(offset, len)
-                            .map_err(|e| super::IngestError::Io {
-                                path: file.input.path.clone(),
-                                source: e,
-                            })?;
-                    file.rejects.push(RejectText {
-                        row,
-                        detail: detail.to_owned(),
-                        raw,
-                    });
-                    added = true;
-                    Err(reason)
+            let mut counts = Counts::default();
+            let chunks = awaiting.take(fi).map_err(io)?;
+            if chunks.iter().all(|c| c.is_empty()) {
+                return Ok(counts);
+            }
+            let mut evidence = sinks.evidence.writer();
+            let mut rejects = sinks.rejects.writer();
+            for chunk in &chunks {
+                let mut c = Cursor::new(chunk);
+                while !c.is_empty() {
+                    let row = Awaiting::decode(&mut c);
+                    if superseded.contains(fi as u32, row.line) {
+                        continue;
+                    }
+                    let a = row.wait;
+                    let (reason, detail) = match owners.buyer(a.phone, a.day) {
+                        Buyer::Unique(person) => {
+                            match ctx.evidence(person, a.division, a.day, Some(a.day)) {
+                                Outcome::Evidence(e) => {
+                                    let person = e.person.as_u64();
+                                    let p =
+                                        sinks.partitioner.index(e.division.city().code(), person);
+                                    EvidenceRecord {
+                                        person,
+                                        division: e.division.code(),
+                                        start: to_epoch_days(e.start),
+                                        end: to_epoch_days(e.end),
+                                        file: fi as u32,
+                                        line: row.line,
+                                        record_id: row.record_id,
+                                    }
+                                    .encode(evidence.buffer(p));
+                                    evidence.done(p).map_err(io)?;
+                                    counts.add(ACCEPTED);
+                                }
+                                Outcome::Filtered(reason) => counts.add(reason as u8),
+                                other => unreachable!("ctx.evidence gave {other:?}"),
+                            }
+                            continue;
+                        }
+                        Buyer::Nobody => (
+                            Reason::UnresolvedIdentity,
+                            "no telecom subscriber had this phone on the delivery day",
+                        ),
+                        Buyer::Several => (
+                            Reason::AmbiguousIdentity,
+                            "several telecom subscribers had this phone on the delivery day",
+                        ),
+                    };
+                    counts.add(reason as u8);
+                    let raw = file.input.raw_at(row.offset, row.len).map_err(io)?;
+                    encode_reject(rejects.buffer(fi), row.line, reason, detail, &raw);
+                    rejects.done(fi).map_err(io)?;
                 }
-            };
-        }
-        if added {
-            file.rejects.sort_by_key(|r| r.row);
-        }
-    }
-    Ok(())
+            }
+            evidence.finish().map_err(io)?;
+            rejects.finish().map_err(io)?;
+            Ok(counts)
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -1,9 +1,13 @@
-//! Stage 1, ingest: every feed file → typed rows with verdicts → the evidence
-//! table, declarations, rejects and per-file counts.
+//! Stage 1, ingest: every feed file → judged rows, spilled by where they go
+//! next → evidence partitions, declarations, rejects and per-file counts.
 //!
 //! Files are read in parallel on polars' rayon pool, each streamed record by
-//! record. Supersession (per source, across its files) and the phone identity
-//! step need whole sources, so they run after reading on the compact verdicts.
+//! record; nothing per row stays in memory beyond the spill budget (see
+//! [`crate::spill`]). Supersession (per source, across its files) and the phone
+//! identity step need whole sources, so they run after reading, on the spilled
+//! supersession keys and awaiting rows; what they change is applied to the
+//! per-file counts, and replaced rows are dropped as the evidence partitions
+//! and rejects are read back.
 
 pub mod fields;
 pub mod file;
@@ -12,6 +16,7 @@ pub mod hashing;
 pub mod header;
 pub mod identity;
 pub mod reader;
+pub mod sample;
 pub mod supersede;
 pub mod validate;
 
@@ -22,15 +27,16 @@ use chrono::NaiveDate;
 use hashbrown::HashMap;
 use rayon::prelude::*;
 
-use crate::evidence::{EvidenceTable, SortKey, pack};
+use crate::evidence::Partitioner;
 use crate::pipeline::{Pipeline, SourceKind};
 use crate::rules::address::Gazetteer;
-use crate::rules::date::to_epoch_days;
 use crate::rules::division::Division;
 use crate::rules::id::PersonId;
 use crate::rules::reason::Reason;
-use file::{FileInput, FileResult, read_file};
-use validate::{Ctx, Outcome, Pledge};
+use crate::spill::{Budget, SpillDir, Store};
+use file::{Counts, FileInput, FileSummary, read_file};
+use supersede::Superseded;
+use validate::{Ctx, Pledge};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
@@ -76,26 +82,47 @@ pub struct RejectRecord {
 #[derive(Clone, Copy, Debug)]
 pub struct PledgeRecord {
     pub pledge: Pledge,
-    /// (file index, row) — later rows compare greater.
+    /// (file index, line) — later rows compare greater.
     pub order: (u32, u32),
 }
 
 /// What ingest hands the timeline stage.
-pub struct Ingested {
-    /// Sorted by city, person, start, end, source, record_id.
-    pub evidence: crate::evidence::EvidenceTable,
+pub struct Ingested<'a> {
+    /// Accepted evidence, by (city, person) range; superseded rows still in it.
+    pub evidence: Store<'a>,
+    pub partitioner: Partitioner,
+    /// Rejected rows, one partition per file; superseded rows still in it.
+    pub rejects: Store<'a>,
+    /// Rows a later version replaced.
+    pub superseded: Superseded,
+    /// Current pledges.
     pub pledges: Vec<PledgeRecord>,
     /// City of each person's household registration.
     pub hukou: HashMap<PersonId, Division>,
     /// Every input file, sources in name order, files in path order.
     pub files: Vec<FileReport>,
-    /// Rejected rows, sorted by source, file, line.
-    pub rejects: Vec<RejectRecord>,
     /// Run-level warnings (absent source folders).
     pub warnings: Vec<String>,
-    /// Milliseconds per step: read, supersede, identity, assemble.
+    /// Milliseconds per step: read, supersede, identity.
     pub timings_ms: Vec<(&'static str, u64)>,
 }
+
+impl Ingested<'_> {
+    /// The source of each input file.
+    pub fn file_sources(&self) -> Vec<SourceKind> {
+        self.files
+            .iter()
+            .map(|f| f.source.unwrap_or(SourceKind::Hukou))
+            .collect()
+    }
+}
+
+/// Input bytes per evidence partition: small enough that a partition, sorted
+/// and turned into output, stays a modest share of memory; large enough that
+/// the small files of a typical night still give full row groups.
+const BYTES_PER_PARTITION: u64 = 64 << 20;
+/// Input bytes per supersession partition (24 bytes spilled per ~100-byte row).
+const BYTES_PER_KEY_PARTITION: u64 = 32 << 20;
 
 /// The `*.csv` regular files directly in `dir`, sorted by path; `None` if `dir` is absent.
 pub fn list_csv_files(dir: &Path) -> std::io::Result<Option<Vec<PathBuf>>> {
@@ -159,15 +186,28 @@ pub fn input_files(
     Ok((inputs, warnings))
 }
 
-/// Runs the whole ingest stage.
-pub fn ingest(
+/// Runs the whole ingest stage; rows spill to `spill` beyond `budget`.
+pub fn ingest<'a>(
     pipeline: &Pipeline,
     data_dir: &Path,
     as_of: NaiveDate,
     gazetteer: &Gazetteer,
+    spill: &'a SpillDir,
+    budget: &'a Budget,
     progress: &(dyn Fn(u64) + Sync),
-) -> Result<Ingested, IngestError> {
+) -> Result<Ingested<'a>, IngestError> {
     let (inputs, warnings) = input_files(pipeline, data_dir)?;
+    if inputs.len() > usize::from(u16::MAX) {
+        return Err(IngestError::Io {
+            path: data_dir.to_owned(),
+            source: std::io::Error::other(format!(
+                "{} input files; at most {} are supported (merge some)",
+                inputs.len(),
+                u16::MAX
+            )),
+        });
+    }
+    let pool = &polars_core::runtime::THREAD_POOL;
     let mut timings_ms = Vec::new();
     let mut step = std::time::Instant::now();
     let mut lap = |name: &'static str| {
@@ -179,195 +219,152 @@ pub fn ingest(
         gazetteer,
         jurisdictions: &pipeline.params.jurisdictions,
     };
-    let results: Vec<Result<FileResult, IngestError>> =
-        polars_core::runtime::THREAD_POOL.install(|| {
-            inputs
-                .into_par_iter()
-                .map(|input| {
-                    let source = pipeline
-                        .source(input.source)
-                        .expect("inputs come from declared sources");
-                    read_file(input, source, &ctx, progress)
-                })
-                .collect()
-        });
-    let mut results = results.into_iter().collect::<Result<Vec<_>, _>>()?;
+    let total_bytes: u64 = inputs
+        .iter()
+        .map(|f| std::fs::metadata(&f.path).map_or(0, |m| m.len()))
+        .sum();
+    let parts = |per: u64| total_bytes.div_ceil(per).clamp(1, 4096) as usize;
+    let cities: Vec<u32> = pipeline
+        .params
+        .jurisdictions
+        .iter()
+        .map(|d| d.code())
+        .collect();
+    let sample = pool.install(|| sample::sample_persons(pipeline, &inputs, as_of));
+    let partitioner = Partitioner::from_sample(cities, sample, parts(BYTES_PER_PARTITION));
+    lap("sample");
+
+    let keys = Store::new("keys", parts(BYTES_PER_KEY_PARTITION), spill, budget);
+    let evidence = Store::new("evidence", partitioner.count(), spill, budget);
+    let rejects = Store::new("rejects", inputs.len(), spill, budget);
+    let awaiting = Store::new("awaiting", inputs.len(), spill, budget);
+    let sinks = file::Sinks {
+        supersession: &keys,
+        evidence: &evidence,
+        partitioner: &partitioner,
+        rejects: &rejects,
+        awaiting: &awaiting,
+    };
+    let results: Vec<Result<FileSummary, IngestError>> = pool.install(|| {
+        inputs
+            .into_par_iter()
+            .enumerate()
+            .map(|(fi, input)| {
+                let source = pipeline
+                    .source(input.source)
+                    .expect("inputs come from declared sources");
+                read_file(fi as u32, input, source, &ctx, &sinks, progress)
+            })
+            .collect()
+    });
+    let mut files = results.into_iter().collect::<Result<Vec<_>, _>>()?;
     lap("read");
 
-    // Group each source's files (already in source order, then path order).
-    let mut by_source: Vec<(SourceKind, std::ops::Range<usize>)> = Vec::new();
-    for (i, r) in results.iter().enumerate() {
-        match by_source.last_mut() {
-            Some((k, range)) if *k == r.input.source => range.end = i + 1,
-            _ => by_source.push((r.input.source, i..i + 1)),
-        }
+    let spill_err = |e| IngestError::Io {
+        path: spill.path().to_owned(),
+        source: e,
+    };
+    let replaced = pool
+        .install(|| supersede::replaced(&keys))
+        .map_err(spill_err)?;
+    drop(keys);
+    let last_lines: Vec<u32> = files.iter().map(|f| f.last_line).collect();
+    let mut superseded = Superseded::new(&last_lines);
+    for (file, _, verdict) in supersede::mark(&replaced, &mut superseded) {
+        let counts = &mut files[file as usize].counts;
+        counts.remove(verdict);
+        counts.add(Reason::Superseded as u8);
     }
-    polars_core::runtime::THREAD_POOL.install(|| {
-        let mut slices: Vec<&mut [FileResult]> = Vec::new();
-        let mut rest = results.as_mut_slice();
-        let mut offset = 0;
-        for (_, range) in &by_source {
-            let (head, tail) = std::mem::take(&mut rest).split_at_mut(range.end - offset);
-            offset = range.end;
-            slices.push(head);
-            rest = tail;
-        }
-        slices.into_par_iter().for_each(|files| {
-            supersede::supersede(files);
-        });
-    });
+    drop(replaced);
     lap("supersede");
 
-    let range_of = |kind| {
-        by_source
-            .iter()
-            .find(|(k, _)| *k == kind)
-            .map(|(_, r)| r.clone())
+    let owners = identity::PhoneOwners::from_files(&files, &superseded);
+    let identity_sinks = identity::Sinks {
+        evidence: &evidence,
+        partitioner: &partitioner,
+        rejects: &rejects,
     };
-    let owners = range_of(SourceKind::Telecom)
-        .map(|r| identity::PhoneOwners::from_telecom(&results[r]))
-        .unwrap_or_default();
-    if let Some(r) = range_of(SourceKind::Shopping) {
-        identity::resolve_buyers(&mut results[r], &owners, &ctx)?;
+    let added = pool.install(|| {
+        identity::resolve_buyers(
+            &awaiting,
+            &files,
+            &superseded,
+            &owners,
+            &ctx,
+            &identity_sinks,
+        )
+    })?;
+    for (file, added) in files.iter_mut().zip(added) {
+        file.counts.accepted += added.accepted;
+        for (n, a) in file.counts.by_reason.iter_mut().zip(added.by_reason) {
+            *n += a;
+        }
     }
     drop(owners);
     lap("identity");
 
-    let mut ingested = assemble(results, warnings);
-    lap("assemble");
-    ingested.timings_ms = timings_ms;
-    Ok(ingested)
-}
-
-/// One file's share of the stage's results.
-#[derive(Default)]
-struct FilePart {
-    report: FileReport,
-    keys: Vec<SortKey>,
-    pledges: Vec<PledgeRecord>,
-    hukou: Vec<(PersonId, Division)>,
-    rejects: Vec<RejectRecord>,
-}
-
-/// Counts one file's verdicts and collects its evidence keys, declarations and rejects.
-fn file_part(fi: u32, file: &mut FileResult) -> FilePart {
-    let source = file.input.source;
-    let mut part = FilePart {
-        report: FileReport {
-            source: Some(source),
-            path: file.input.rel.clone(),
-            bytes: file.bytes,
-            sha256: file.sha256.clone(),
-            rows: file.rows.len() as u64,
-            warnings: file.warnings.clone(),
-            ..FileReport::default()
-        },
-        ..FilePart::default()
-    };
-    let report = &mut part.report;
-    for (ri, row) in file.rows.iter().enumerate() {
-        match row.verdict {
-            Ok(Outcome::Evidence(e)) => {
-                report.accepted += 1;
-                part.keys.push(SortKey {
-                    key: pack(
-                        e.division.city().code(),
-                        e.person.as_u64(),
-                        to_epoch_days(e.start),
-                        to_epoch_days(e.end),
-                        source,
-                    ),
-                    file: fi,
-                    row: ri as u32,
-                    division: e.division.code(),
-                    line: row.line,
-                });
-            }
-            Ok(Outcome::Pledge(p)) => {
-                report.accepted += 1;
-                part.pledges.push(PledgeRecord {
-                    pledge: p,
-                    order: (fi, ri as u32),
-                });
-            }
-            Ok(Outcome::Hukou { person, city }) => {
-                report.accepted += 1;
-                part.hukou.push((person, city));
-            }
-            Ok(Outcome::Filtered(reason)) => *report.filtered.entry(reason).or_default() += 1,
-            Ok(Outcome::AwaitIdentity(_)) => {
-                unreachable!("identity step decides every awaiting row")
-            }
-            Err(reason) => *report.rejected.entry(reason).or_default() += 1,
-        }
-    }
-    for text in std::mem::take(&mut file.rejects) {
-        let row = &file.rows[text.row as usize];
-        // A rejected row that a later version superseded is no longer rejected.
-        if let Err(reason) = row.verdict {
-            part.rejects.push(RejectRecord {
-                source,
-                file: fi,
-                line: row.line,
-                reason,
-                detail: text.detail,
-                raw: text.raw,
-            });
-        }
-    }
-    // Everything the later steps need is in the part now; only record ids stay.
-    file.rows = Vec::new();
-    part
-}
-
-/// Folds the judged files into the evidence table (built directly in its sorted
-/// order), declarations, rejects and reports.
-fn assemble(mut results: Vec<FileResult>, warnings: Vec<String>) -> Ingested {
-    let pool = &polars_core::runtime::THREAD_POOL;
-    let parts: Vec<FilePart> = pool.install(|| {
-        results
-            .par_iter_mut()
-            .enumerate()
-            .map(|(fi, file)| file_part(fi as u32, file))
-            .collect()
-    });
-
-    let mut keys = Vec::with_capacity(parts.iter().map(|p| p.keys.len()).sum());
     let mut pledges = Vec::new();
     let mut hukou = HashMap::new();
-    let mut files = Vec::with_capacity(parts.len());
-    let mut rejects = Vec::new();
-    for part in parts {
-        keys.extend_from_slice(&part.keys);
-        pledges.extend(part.pledges);
+    let mut reports = Vec::with_capacity(files.len());
+    for (fi, file) in files.into_iter().enumerate() {
+        let fi = fi as u32;
+        let current = |line: u32| !superseded.contains(fi, line);
+        pledges.extend(file.pledges.iter().filter(|(line, _)| current(*line)).map(
+            |&(line, pledge)| PledgeRecord {
+                pledge,
+                order: (fi, line),
+            },
+        ));
         // Supersession left one current row per ID number.
-        hukou.extend(part.hukou);
-        rejects.extend(part.rejects);
-        files.push(part.report);
+        hukou.extend(
+            file.hukou
+                .iter()
+                .filter(|(line, _, _)| current(*line))
+                .map(|&(_, person, city)| (person, city)),
+        );
+        reports.push(report(file));
     }
-
-    // The record id breaks ties of the packed key: (source, record_id) is unique
-    // among accepted rows after supersession, so the order is total.
-    let record_id = |k: &SortKey| results[k.file as usize].ids.get(k.row as usize);
-    // Integers first; then only the short runs of equal keys (two insurance
-    // records of one month, say) look up their record ids.
-    pool.install(|| {
-        keys.par_sort_unstable_by_key(|k| k.key);
-        keys.par_chunk_by_mut(|a, b| a.key == b.key)
-            .filter(|run| run.len() > 1)
-            .for_each(|run| run.sort_unstable_by(|a, b| record_id(a).cmp(record_id(b))));
-    });
-
-    // The table keeps the record ids where they are.
-    let ids = results.into_iter().map(|f| f.ids).collect();
-    Ingested {
-        evidence: EvidenceTable::from_sorted_keys(keys, ids, pool),
+    Ok(Ingested {
+        evidence,
+        partitioner,
+        rejects,
+        superseded,
         pledges,
         hukou,
-        files,
-        rejects,
+        files: reports,
         warnings,
-        timings_ms: Vec::new(),
+        timings_ms,
+    })
+}
+
+/// A file's manifest entry from its summary.
+fn report(file: FileSummary) -> FileReport {
+    let Counts {
+        rows,
+        accepted,
+        by_reason,
+    } = file.counts;
+    let mut filtered = BTreeMap::new();
+    let mut rejected = BTreeMap::new();
+    for (reason, n) in Reason::ALL.into_iter().zip(by_reason) {
+        if n > 0 {
+            if reason.is_filter() {
+                filtered.insert(reason, n);
+            } else {
+                rejected.insert(reason, n);
+            }
+        }
+    }
+    FileReport {
+        source: Some(file.input.source),
+        path: file.input.rel,
+        bytes: file.bytes,
+        sha256: file.sha256,
+        rows,
+        accepted,
+        filtered,
+        rejected,
+        warnings: file.warnings,
     }
 }
 

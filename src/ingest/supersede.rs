@@ -4,145 +4,156 @@
 //! This runs across the whole source, not per person: a re-sent record may
 //! carry a corrected ID number.
 //!
-//! One hash table over millions of record ids misses the cache on nearly every
-//! probe, so the rows are first partitioned by the top bits of their id's hash
-//! (a stable scatter that keeps row order within a partition); each partition
-//! then gets a small table that fits in cache, and partitions are independent,
-//! so they run in parallel.
-//!
-//! Memory is the constraint at scale (this runs while every row's verdict is
-//! held): the scatter array holds only each row's position (8 bytes), and
-//! hashes are computed again where needed rather than stored — hashing a short
-//! id costs less than keeping 8 more bytes for each of tens of millions of rows.
+//! While the files are read, every row with a record id spills a 24-byte
+//! entry: a 128-bit hash of (source, record id) and its position tag (file,
+//! line, verdict; see [`super::file::position_tag`]), partitioned by hash.
+//! Each partition then fits a small hash table of its own, and partitions are
+//! independent, so they run in parallel and the memory needed is one
+//! partition's, whatever the night's size. What comes out is small: the
+//! replaced rows, kept as one bit per input line.
 
-use std::hash::BuildHasher;
-
-use hashbrown::{DefaultHashBuilder, HashTable};
+use hashbrown::HashTable;
 use rayon::prelude::*;
 
-use super::file::FileResult;
-use super::validate::Outcome;
-use crate::rules::reason::Reason;
+use super::file::split_tag;
+use crate::spill::{Cursor, Store};
 
-const PARTITION_BITS: u32 = 8;
-const PARTITIONS: usize = 1 << PARTITION_BITS;
-
-/// A row's position: `file << 32 | row`.
-type Position = u64;
-
-fn position(file: usize, row: usize) -> Position {
-    ((file as u64) << 32) | row as u64
+/// The rows a later version replaced, by file and line.
+#[derive(Debug, Default)]
+pub struct Superseded {
+    /// One bit per line of each file.
+    files: Vec<Vec<u64>>,
+    count: u64,
 }
 
-fn split(p: Position) -> (usize, usize) {
-    ((p >> 32) as usize, (p & u64::from(u32::MAX)) as usize)
+impl Superseded {
+    /// Room for `last_lines[f]` lines in file `f`.
+    pub fn new(last_lines: &[u32]) -> Self {
+        Superseded {
+            files: last_lines
+                .iter()
+                .map(|&n| vec![0; n as usize / 64 + 1])
+                .collect(),
+            count: 0,
+        }
+    }
+
+    fn insert(&mut self, file: u32, line: u32) {
+        let bits = &mut self.files[file as usize];
+        let word = &mut bits[line as usize / 64];
+        let bit = 1 << (line % 64);
+        if *word & bit == 0 {
+            *word |= bit;
+            self.count += 1;
+        }
+    }
+
+    #[inline]
+    pub fn contains(&self, file: u32, line: u32) -> bool {
+        self.files
+            .get(file as usize)
+            .and_then(|bits| bits.get(line as usize / 64))
+            .is_some_and(|w| w & (1 << (line % 64)) != 0)
+    }
+
+    pub fn count(&self) -> u64 {
+        self.count
+    }
 }
 
-fn partition(hash: u64) -> usize {
-    (hash >> (64 - PARTITION_BITS)) as usize
-}
-
-/// Marks every row that a later row with the same record id replaces as
-/// filtered `superseded`; returns how many. `files` are one source's files in
-/// path order.
-pub fn supersede(files: &mut [FileResult]) -> u64 {
-    let hasher = DefaultHashBuilder::default();
-    let id = |p: Position| {
-        let (file, row) = split(p);
-        files[file].ids.get_bytes(row)
-    };
-
-    // Rows per partition, counted per file in parallel.
-    let counts: Vec<[usize; PARTITIONS]> = files
-        .par_iter()
-        .map(|file| {
-            let mut counts = [0usize; PARTITIONS];
-            for row in 0..file.rows.len() {
-                let id = file.ids.get_bytes(row);
-                if !id.is_empty() {
-                    counts[partition(hasher.hash_one(id))] += 1;
-                }
-            }
-            counts
-        })
-        .collect();
-    let mut starts = vec![0usize; PARTITIONS + 1];
-    for counts in &counts {
-        for (p, n) in counts.iter().enumerate() {
-            starts[p + 1] += n;
-        }
-    }
-    for i in 1..starts.len() {
-        starts[i] += starts[i - 1];
-    }
-
-    // Stable scatter of positions. Zero-allocated: the OS hands out zero pages
-    // lazily, so the array costs memory only as it fills. Each partition's
-    // range is cut into one run per file (files in path order), so files
-    // scatter in parallel into disjoint runs and the order stays stable.
-    let mut scattered: Vec<Position> = vec![0; starts[PARTITIONS]];
-    let mut runs: Vec<Vec<&mut [Position]>> = (0..files.len()).map(|_| Vec::new()).collect();
-    let mut rest: &mut [Position] = &mut scattered;
-    for p in 0..PARTITIONS {
-        let (mut part, tail) = std::mem::take(&mut rest).split_at_mut(starts[p + 1] - starts[p]);
-        rest = tail;
-        for (fi, counts) in counts.iter().enumerate() {
-            let (run, after) = std::mem::take(&mut part).split_at_mut(counts[p]);
-            runs[fi].push(run);
-            part = after;
-        }
-    }
-    runs.into_par_iter().enumerate().for_each(|(fi, mut runs)| {
-        let file = &files[fi];
-        let mut next = [0usize; PARTITIONS];
-        for row in 0..file.rows.len() {
-            let id = file.ids.get_bytes(row);
-            if !id.is_empty() {
-                let p = partition(hasher.hash_one(id));
-                runs[p][next[p]] = position(fi, row);
-                next[p] += 1;
-            }
-        }
-    });
-
-    let replaced: Vec<(usize, usize)> = starts
-        .windows(2)
-        .collect::<Vec<_>>()
+/// The position tags of every row a later row with the same key replaces.
+/// Consumes the store's partitions.
+pub fn replaced(store: &Store<'_>) -> std::io::Result<Vec<u64>> {
+    let per_part: Vec<std::io::Result<Vec<u64>>> = (0..store.partitions())
         .into_par_iter()
-        .flat_map_iter(|w| {
-            let part = &scattered[w[0]..w[1]];
-            let hashes: Vec<u64> = part.iter().map(|&p| hasher.hash_one(id(p))).collect();
-            // Index into `part` of the latest row seen per record id.
-            let mut latest: HashTable<u32> = HashTable::with_capacity(part.len());
-            let mut replaced = Vec::new();
-            for (i, &p) in part.iter().enumerate() {
-                let eq =
-                    |&j: &u32| hashes[j as usize] == hashes[i] && id(part[j as usize]) == id(p);
-                match latest.find_mut(hashes[i], eq) {
-                    Some(slot) => {
-                        replaced.push(split(part[*slot as usize]));
-                        *slot = i as u32;
-                    }
-                    None => {
-                        latest.insert_unique(hashes[i], i as u32, |&j| hashes[j as usize]);
-                    }
-                }
-            }
-            replaced
-        })
+        .map(|p| Ok(replaced_in(&store.take(p)?)))
         .collect();
-    drop(scattered);
-
-    for &(f, r) in &replaced {
-        files[f].rows[r].verdict = Ok(Outcome::Filtered(Reason::Superseded));
+    let mut all = Vec::new();
+    for part in per_part {
+        all.extend(part?);
     }
-    replaced.len() as u64
+    Ok(all)
 }
 
-/// Whether a row was superseded (its reject text, ownership or pending identity then no longer count).
-pub fn is_superseded(file: &FileResult, row: u32) -> bool {
-    matches!(
-        file.rows[row as usize].verdict,
-        Ok(Outcome::Filtered(Reason::Superseded))
-    )
+/// One partition's entries: (key, tag) pairs of 24 bytes.
+fn replaced_in(chunks: &[Vec<u8>]) -> Vec<u64> {
+    let entries: usize = chunks.iter().map(|c| c.len() / 24).sum();
+    // The key is already a uniform hash: its low half is the table's hash.
+    let mut latest: HashTable<(u128, u64)> = HashTable::with_capacity(entries);
+    let mut replaced = Vec::new();
+    for chunk in chunks {
+        let mut c = Cursor::new(chunk);
+        while !c.is_empty() {
+            let key = u128::from(c.u64()) | (u128::from(c.u64()) << 64);
+            let tag = c.u64();
+            let hash = key as u64;
+            match latest.find_mut(hash, |&(k, _)| k == key) {
+                Some(slot) => {
+                    // Entries arrive in no particular order: the greater
+                    // position wins, the other is replaced.
+                    if tag > slot.1 {
+                        replaced.push(slot.1);
+                        slot.1 = tag;
+                    } else {
+                        replaced.push(tag);
+                    }
+                }
+                None => {
+                    latest.insert_unique(hash, (key, tag), |&(k, _)| k as u64);
+                }
+            }
+        }
+    }
+    replaced
+}
+
+/// Marks the replaced rows; returns (file, line, verdict) of each.
+pub fn mark(replaced: &[u64], superseded: &mut Superseded) -> Vec<(u32, u32, u8)> {
+    replaced
+        .iter()
+        .map(|&tag| {
+            let (file, line, verdict) = split_tag(tag);
+            superseded.insert(file, line);
+            (file, line, verdict)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::file::{ACCEPTED, position_tag};
+    use crate::spill::{Budget, SpillDir};
+
+    #[test]
+    fn the_last_version_wins_whatever_the_arrival_order() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = SpillDir::new(tmp.path().join("s"));
+        let budget = Budget::new(usize::MAX);
+        let store = Store::new("s", 2, &dir, &budget);
+        // Key 1 in file 0 line 5, file 1 line 2, file 0 line 9; key 2 once.
+        let entries = [
+            (1u128, position_tag(1, 2, ACCEPTED)),
+            (1, position_tag(0, 9, 3)),
+            (2, position_tag(0, 3, ACCEPTED)),
+            (1, position_tag(0, 5, ACCEPTED)),
+        ];
+        let mut w = store.writer();
+        for (key, tag) in entries {
+            let p = (key % 2) as usize;
+            w.buffer(p).extend_from_slice(&key.to_le_bytes());
+            w.buffer(p).extend_from_slice(&tag.to_le_bytes());
+            w.done(p).unwrap();
+        }
+        w.finish().unwrap();
+        let mut tags = replaced(&store).unwrap();
+        tags.sort_unstable();
+        let mut superseded = Superseded::new(&[10, 3]);
+        let marked = mark(&tags, &mut superseded);
+        assert_eq!(marked, vec![(0, 5, ACCEPTED), (0, 9, 3)]);
+        assert!(superseded.contains(0, 5) && superseded.contains(0, 9));
+        assert!(!superseded.contains(1, 2) && !superseded.contains(0, 3));
+        assert!(!superseded.contains(7, 1), "unknown files hold nothing");
+        assert_eq!(superseded.count(), 2);
+    }
 }

@@ -4,12 +4,15 @@
 //! analysts join them as they appear in the feeds; dates are Parquet DATE and
 //! `sources` is a LIST of text.
 
-use std::path::Path;
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
+use polars::io::parquet::write::BatchedWriter;
 use polars::prelude::*;
 
-use crate::evidence::{self, EvidenceSlice, EvidenceTable};
+use crate::evidence::PartitionRows;
 use crate::ingest::{FileReport, RejectRecord};
 use crate::pipeline::SourceKind;
 use crate::rules::date::to_epoch_days;
@@ -125,12 +128,12 @@ fn gather_text(name: &str, dictionary: &[&str], idx: IdxCa) -> PolarsResult<Colu
 
 /// Codes as 6-digit text through a dictionary of the distinct codes (a city
 /// column is one value repeated millions of times; a division column a few dozen).
-fn code_dictionary_column(name: &str, codes: &UInt32Chunked) -> PolarsResult<Column> {
+fn code_dictionary_column(name: &str, codes: &[u32]) -> PolarsResult<Column> {
     let mut distinct: hashbrown::HashMap<u32, IdxSize> = hashbrown::HashMap::new();
     let mut dictionary: Vec<u32> = Vec::new();
     let idx: Vec<IdxSize> = codes
-        .into_no_null_iter()
-        .map(|c| {
+        .iter()
+        .map(|&c| {
             *distinct.entry(c).or_insert_with(|| {
                 dictionary.push(c);
                 (dictionary.len() - 1) as IdxSize
@@ -144,53 +147,45 @@ fn code_dictionary_column(name: &str, codes: &UInt32Chunked) -> PolarsResult<Col
         .into_column())
 }
 
-/// `evidence.parquet` from the sorted evidence table, sorted by city,
-/// person_id, start, end, source, record_id.
-pub fn evidence_frame(table: &EvidenceSlice<'_>, files: &[FileReport]) -> PolarsResult<DataFrame> {
-    let df = &table.df;
-    let n = df.height();
-    let person = df.column(evidence::PERSON)?.u64()?;
-    let city = df.column(evidence::CITY)?.u32()?;
-    let division = df.column(evidence::DIVISION)?.u32()?;
-    let source = df.column(evidence::SOURCE)?.u32()?;
-    let file = df.column(evidence::FILE)?.u32()?;
-    let line = df.column(evidence::LINE)?.u32()?;
-
-    // The 18-character ids are the costly column: build it beside the others.
-    let (person_id, rest) = polars_core::runtime::THREAD_POOL.join(
-        || {
-            let ids: Vec<PersonId> = person.into_no_null_iter().map(PersonId::from_u64).collect();
-            person_column("person_id", ids.into_iter())
-        },
-        || -> PolarsResult<Vec<Column>> {
-            let source_names: Vec<&str> = SourceKind::ALL.iter().map(|s| s.name()).collect();
-            let source_idx = IdxCa::from_vec(
-                "".into(),
-                source.into_no_null_iter().map(|s| s as IdxSize).collect(),
-            );
-            let file_names: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
-            let file_idx = IdxCa::from_vec(
-                "".into(),
-                file.into_no_null_iter().map(|f| f as IdxSize).collect(),
-            );
-            let line = Int64Chunked::from_vec(
-                "line".into(),
-                line.into_no_null_iter().map(i64::from).collect(),
-            );
-            Ok(vec![
-                code_dictionary_column("city", city)?,
-                code_dictionary_column("division", division)?,
-                gather_text("source", &source_names, source_idx)?,
-                table.record_ids("record_id")?,
-                df.column(evidence::START)?.clone(),
-                df.column(evidence::END)?.clone(),
-                gather_text("input_file", &file_names, file_idx)?,
-                line.into_column(),
-            ])
-        },
+/// One sorted partition's rows of `evidence.parquet` (sorted by city,
+/// person_id, start, end, source, record_id).
+pub fn evidence_frame(rows: &PartitionRows, files: &[FileReport]) -> PolarsResult<DataFrame> {
+    let n = rows.len();
+    let person_id = person_column(
+        "person_id",
+        rows.person.iter().map(|&p| PersonId::from_u64(p)),
     );
-    let mut columns = vec![person_id];
-    columns.extend(rest?);
+    let source_names: Vec<&str> = SourceKind::ALL.iter().map(|s| s.name()).collect();
+    let source_idx = IdxCa::from_vec(
+        "".into(),
+        rows.source.iter().map(|&s| s as IdxSize).collect(),
+    );
+    let file_names: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let file_idx = IdxCa::from_vec("".into(), rows.file.iter().map(|&f| f as IdxSize).collect());
+    let mut record_id = StringChunkedBuilder::new("record_id".into(), n);
+    for i in 0..n {
+        record_id.append_value(rows.record_id(i));
+    }
+    let days = |name: &str, v: &[i32]| {
+        Int32Chunked::from_slice(name.into(), v)
+            .into_date()
+            .into_column()
+    };
+    let line = Int64Chunked::from_vec(
+        "line".into(),
+        rows.line.iter().map(|&l| i64::from(l)).collect(),
+    );
+    let columns = vec![
+        person_id,
+        code_dictionary_column("city", &rows.city)?,
+        code_dictionary_column("division", &rows.division)?,
+        gather_text("source", &source_names, source_idx)?,
+        record_id.finish().into_column(),
+        days("start", &rows.start),
+        days("end", &rows.end),
+        gather_text("input_file", &file_names, file_idx)?,
+        line.into_column(),
+    ];
     DataFrame::new(n, columns)
 }
 
@@ -211,51 +206,113 @@ pub fn rejects_frame(rejects: &[RejectRecord], files: &[FileReport]) -> PolarsRe
     DataFrame::new(rejects.len(), columns)
 }
 
-/// Rows of evidence converted and written at a time: one Parquet row group
-/// (polars' default row-group size), so the text form of the table is never
-/// held whole.
-const EVIDENCE_BATCH: usize = 512 * 512;
+/// Rows per Parquet row group: polars' default, so readers see the same
+/// shape whether a file was written at once or partition by partition.
+pub const ROW_GROUP: usize = 512 * 512;
 
-/// Writes `evidence.parquet` batch by batch from the sorted evidence table.
-pub fn write_evidence(
-    table: &EvidenceTable,
-    files: &[FileReport],
-    path: &Path,
-) -> Result<u64, super::OutputError> {
-    let polars_err = |e| super::OutputError::Polars {
-        path: path.to_owned(),
-        source: e,
-    };
-    let file = super::create_private(path)?;
-    let mut writer = std::io::BufWriter::with_capacity(1 << 20, file);
-    let n = table.df.height();
-    let batch = |offset: usize| {
-        let part = table.slice(offset, EVIDENCE_BATCH);
-        let mut df = evidence_frame(&part, files)?;
-        df.rechunk_mut();
-        Ok::<_, PolarsError>(df)
-    };
-    let first = batch(0).map_err(polars_err)?;
-    let mut batched = ParquetWriter::new(&mut writer)
-        .with_compression(ParquetCompression::Snappy)
-        .batched(first.schema())
-        .map_err(polars_err)?;
-    if n > 0 {
-        batched.write_batch(&first).map_err(polars_err)?;
+/// An output file being written (owner-only: the outputs hold ID numbers).
+pub struct OutFile {
+    path: PathBuf,
+    writer: BufWriter<File>,
+}
+
+impl OutFile {
+    pub fn create(path: &Path) -> Result<Self, super::OutputError> {
+        let file = super::create_private(path)?;
+        Ok(OutFile {
+            path: path.to_owned(),
+            writer: BufWriter::with_capacity(1 << 20, file),
+        })
     }
-    drop(first);
-    for offset in (EVIDENCE_BATCH..n).step_by(EVIDENCE_BATCH) {
-        let df = batch(offset).map_err(polars_err)?;
-        batched.write_batch(&df).map_err(polars_err)?;
+
+    /// Flushes and syncs the file.
+    pub fn close(self) -> Result<(), super::OutputError> {
+        let file = self
+            .writer
+            .into_inner()
+            .map_err(|e| super::OutputError::Io {
+                path: self.path.clone(),
+                source: e.into_error(),
+            })?;
+        file.sync_all().map_err(super::OutputError::io(&self.path))
     }
-    batched.finish().map_err(polars_err)?;
-    drop(batched);
-    let file = writer.into_inner().map_err(|e| super::OutputError::Io {
-        path: path.to_owned(),
-        source: e.into_error(),
-    })?;
-    file.sync_all().map_err(super::OutputError::io(path))?;
-    Ok(n as u64)
+}
+
+/// A Parquet file written a row group at a time. Row groups can be encoded on
+/// any thread ([`Self::encode`]) and are written in the order they are handed
+/// to [`Self::write_encoded`].
+pub struct ParquetSink<'f> {
+    path: &'f Path,
+    writer: BatchedWriter<&'f mut BufWriter<File>>,
+    rows: u64,
+}
+
+/// Row groups encoded by [`ParquetSink::encode`], waiting to be written.
+pub struct Encoded {
+    groups: Vec<RowGroupIterColumns<'static, PolarsError>>,
+    rows: u64,
+}
+
+impl<'f> ParquetSink<'f> {
+    /// Starts a file with `schema` (take it from an empty frame of the output).
+    pub fn new(file: &'f mut OutFile, schema: &Schema) -> Result<Self, super::OutputError> {
+        let path = &file.path;
+        let writer = ParquetWriter::new(&mut file.writer)
+            .with_compression(ParquetCompression::Snappy)
+            .batched(schema)
+            .map_err(|e| super::OutputError::Polars {
+                path: path.clone(),
+                source: e,
+            })?;
+        Ok(ParquetSink {
+            path,
+            writer,
+            rows: 0,
+        })
+    }
+
+    fn err(&self) -> impl FnOnce(PolarsError) -> super::OutputError + '_ {
+        move |e| super::OutputError::Polars {
+            path: self.path.to_owned(),
+            source: e,
+        }
+    }
+
+    /// Encodes `df` as row groups of at most [`ROW_GROUP`] rows.
+    pub fn encode(&self, df: &DataFrame) -> PolarsResult<Encoded> {
+        let mut groups = Vec::new();
+        for offset in (0..df.height()).step_by(ROW_GROUP) {
+            let mut part = df.slice(offset as i64, ROW_GROUP);
+            part.rechunk_mut();
+            for g in self.writer.encode_and_compress(&part) {
+                groups.push(g?);
+            }
+        }
+        Ok(Encoded {
+            groups,
+            rows: df.height() as u64,
+        })
+    }
+
+    pub fn write_encoded(&mut self, encoded: Encoded) -> Result<(), super::OutputError> {
+        self.rows += encoded.rows;
+        let err = |e| super::OutputError::Polars {
+            path: self.path.to_owned(),
+            source: e,
+        };
+        self.writer.write_row_groups(encoded.groups).map_err(err)
+    }
+
+    pub fn write(&mut self, df: &DataFrame) -> Result<(), super::OutputError> {
+        let encoded = self.encode(df).map_err(self.err())?;
+        self.write_encoded(encoded)
+    }
+
+    /// Writes the footer; returns the rows written.
+    pub fn finish(self) -> Result<u64, super::OutputError> {
+        self.writer.finish().map_err(self.err())?;
+        Ok(self.rows)
+    }
 }
 
 /// Writes `df` to `path` (created owner-only: the outputs hold ID numbers).

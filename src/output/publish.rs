@@ -43,6 +43,24 @@ pub fn lock(out: &Path) -> Result<OutLock, OutputError> {
     }
 }
 
+/// Removes spill folders (`OUT/.spill-*`) that a killed run left behind.
+/// Only call it holding the lock: then no other run is using one.
+pub fn remove_stale_spills(out: &Path) {
+    let Ok(entries) = std::fs::read_dir(out) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(".spill-") {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// The spill folder of run `run_id` (created only if the run spills to disk).
+pub fn spill_dir(out: &Path, run_id: &str) -> PathBuf {
+    out.join(format!(".spill-{run_id}"))
+}
+
 /// A new run id: UTC time to the millisecond and the process id.
 pub fn new_run_id() -> String {
     format!(

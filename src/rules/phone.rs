@@ -13,6 +13,20 @@ impl Phone {
     pub fn as_string(self) -> String {
         format!("{:0width$}", self.digits, width = usize::from(self.len))
     }
+
+    /// One integer for the phone (length in the top byte; at most 12 digits
+    /// below), to store it compactly.
+    pub fn to_bits(self) -> u64 {
+        (u64::from(self.len) << 56) | self.digits
+    }
+
+    /// The inverse of [`Self::to_bits`].
+    pub fn from_bits(bits: u64) -> Self {
+        Phone {
+            digits: bits & ((1 << 56) - 1),
+            len: (bits >> 56) as u8,
+        }
+    }
 }
 
 /// Longest digit string worth collecting: `86` + a 12-digit fixed line.
@@ -75,6 +89,17 @@ mod tests {
 
     fn norm(s: &str) -> Option<String> {
         parse_phone(s).map(Phone::as_string)
+    }
+
+    #[test]
+    fn bits_round_trip() {
+        for s in ["13800138000", "0595-22223333", "010-12345678"] {
+            let p = parse_phone(s).unwrap();
+            assert_eq!(Phone::from_bits(p.to_bits()), p);
+        }
+        let a = parse_phone("0595-2222333").unwrap();
+        let b = parse_phone("595-2222333");
+        assert_ne!(Some(a), b, "the leading zero is part of the number");
     }
 
     #[test]

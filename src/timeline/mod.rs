@@ -1,15 +1,16 @@
-//! Stage 2, timelines: the sorted evidence table → spells per (person, city) →
-//! one decision per (person, city) in scope (SPEC §6).
+//! Stage 2, timelines: one sorted evidence partition → spells per (person,
+//! city) → one decision per (person, city) in scope (SPEC §6).
 //!
-//! The evidence table arrives sorted by city, person, start, end, so every
-//! (person, city) group is a contiguous run and the merge is a single pass;
-//! the spell and decision rules themselves live in [`crate::rules`].
+//! A partition arrives sorted by city, person, start, end, so every (person,
+//! city) group is a contiguous run and the merge is a single pass; the spell
+//! and decision rules themselves live in [`crate::rules`]. Partitions are
+//! ranges of (city, person), so pledges and hukou are looked up per partition
+//! and nothing here needs the whole night.
 
 use chrono::NaiveDate;
 use hashbrown::HashMap;
-use polars::prelude::*;
 
-use crate::evidence::{self, EvidenceTable};
+use crate::evidence::{PartitionRows, Partitioner};
 use crate::ingest::PledgeRecord;
 use crate::pipeline::Params;
 use crate::rules::date::from_epoch_days;
@@ -53,8 +54,13 @@ pub struct Timelines {
     pub eligibility: Vec<EligibilityRow>,
 }
 
-/// The latest signed pledge per (person, city); on a tie the later row.
-fn latest_pledges(pledges: &[PledgeRecord]) -> HashMap<(PersonId, Division), PledgeRecord> {
+/// The latest signed pledge per (person, city) (on a tie the later row),
+/// grouped by the evidence partition their (city, person) falls in, each
+/// group sorted by (city, person).
+pub fn pledges_by_partition(
+    pledges: &[PledgeRecord],
+    partitioner: &Partitioner,
+) -> Vec<Vec<PledgeRecord>> {
     let mut best: HashMap<(PersonId, Division), PledgeRecord> = HashMap::new();
     for p in pledges {
         let key = (p.pledge.person, p.pledge.city);
@@ -67,34 +73,41 @@ fn latest_pledges(pledges: &[PledgeRecord]) -> HashMap<(PersonId, Division), Ple
             })
             .or_insert(*p);
     }
-    best
+    let mut parts = vec![Vec::new(); partitioner.count()];
+    for ((person, city), record) in best {
+        parts[partitioner.index(city.code(), person.as_u64())].push(record);
+    }
+    for part in &mut parts {
+        part.sort_unstable_by_key(|r| (r.pledge.city, r.pledge.person));
+    }
+    parts
 }
 
-/// Builds spells and decisions from the evidence table, which ingest hands over sorted.
+/// Builds spells and decisions for one sorted evidence partition and the
+/// latest pledges of its range ([`pledges_by_partition`]).
 pub fn build(
-    evidence: &EvidenceTable,
+    rows: &PartitionRows,
     pledges: &[PledgeRecord],
     hukou: &HashMap<PersonId, Division>,
     params: &Params,
     as_of: NaiveDate,
-) -> PolarsResult<Timelines> {
-    let df = &evidence.df;
-    let person = df.column(evidence::PERSON)?.u64()?.cont_slice()?;
-    let city = df.column(evidence::CITY)?.u32()?.cont_slice()?;
-    let source = df.column(evidence::SOURCE)?.u32()?.cont_slice()?;
-    let start = df
-        .column(evidence::START)?
-        .date()?
-        .physical()
-        .cont_slice()?;
-    let end = df.column(evidence::END)?.date()?.physical().cont_slice()?;
-
+) -> Timelines {
+    let (person, city, source, start, end) = (
+        &rows.person[..],
+        &rows.city[..],
+        &rows.source[..],
+        &rows.start[..],
+        &rows.end[..],
+    );
     let decision_params = decision::Params {
         min_months: params.min_months,
         recency_days: params.recency_days,
         pledge_valid_days: params.pledge_valid_days,
     };
-    let mut pledge_map = latest_pledges(pledges);
+    let mut pledge_map: HashMap<(PersonId, Division), PledgeRecord> = pledges
+        .iter()
+        .map(|r| ((r.pledge.person, r.pledge.city), *r))
+        .collect();
     let counting = |p: &PledgeRecord| {
         pledge_counts(as_of, p.pledge.signed_date, params.pledge_valid_days).then_some(
             PledgeDates {
@@ -108,7 +121,7 @@ pub fn build(
     let mut eligibility = Vec::new();
     let mut intervals: Vec<Interval> = Vec::new();
     let mut merged: Vec<Spell> = Vec::new();
-    let n = df.height();
+    let n = rows.len();
     let mut i = 0;
     while i < n {
         let (p, c) = (person[i], city[i]);
@@ -183,8 +196,8 @@ pub fn build(
         }
     }
     eligibility.sort_by_key(|r| (r.city, r.person));
-    Ok(Timelines {
+    Timelines {
         spells,
         eligibility,
-    })
+    }
 }
