@@ -3,21 +3,21 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, mpsc};
 use std::time::Instant;
 
 use chrono::NaiveDate;
-
-use rayon::prelude::*;
 
 use crate::evidence::PartitionRows;
 use crate::ingest::file::decode_reject;
 use crate::ingest::{self, IngestError, Ingested, RejectRecord, gazetteer::load_gazetteer};
 use crate::output::manifest::{Manifest, ParamsEntry, PipelineEntry};
-use crate::output::parquet::{OutFile, ParquetSink};
+use crate::output::parquet::{Encoded, OutFile, ParquetEncoder, ParquetSink};
 use crate::output::{OutputError, parquet, publish};
 use crate::pipeline::{Pipeline, PipelineError};
 use crate::spill::{Budget, Cursor, SpillDir};
-use crate::timeline::{self, EligibilityRow, SpellRow};
+use crate::timeline::{self, EligibilityRow, SpellRow, Timelines};
 
 /// (city, status, basis) → persons.
 type Decisions = BTreeMap<(String, &'static str, &'static str), u64>;
@@ -223,10 +223,15 @@ pub fn run(opts: &RunOptions, progress: &(dyn Fn(u64) + Sync)) -> Result<RunRepo
     })
 }
 
+/// One partition's share of the outputs.
+type PartitionOutput = (Encoded, Timelines);
+
 /// Each evidence partition in (city, person) order: load and sort it, build
-/// its spells and decisions, and append it to the three per-person outputs.
-/// Partitions run a wave at a time on the pool (one per thread), so memory
-/// holds a wave's partitions, not the night; the writes keep partition order.
+/// its spells and decisions, encode its evidence rows; a writer thread
+/// appends each partition's rows to the three per-person outputs in partition
+/// order. Workers take the next partition as they free up, at most
+/// [`LOOKAHEAD`] ahead of the writer, so memory holds a few partitions, not
+/// the night.
 fn write_partitions(
     ingested: &Ingested<'_>,
     pipeline: &Pipeline,
@@ -239,11 +244,101 @@ fn write_partitions(
     let pledges = timeline::pledges_by_partition(&ingested.pledges, &ingested.partitioner);
     let sources = ingested.file_sources();
     let files = &ingested.files;
+    let schema = parquet::evidence_frame(&PartitionRows::default(), files)?
+        .schema()
+        .clone();
+    let encoder = ParquetEncoder::new(&schema)?;
+    let count = ingested.partitioner.count();
 
+    let process = |p: usize| -> Result<PartitionOutput, RunError> {
+        let chunks = ingested.evidence.take(p).map_err(|e| {
+            RunError::Ingest(IngestError::Io {
+                path: dir.to_owned(),
+                source: e,
+            })
+        })?;
+        let rows = PartitionRows::load(&chunks, &sources, |file, line| {
+            !ingested.superseded.contains(file, line)
+        });
+        drop(chunks);
+        let timelines =
+            timeline::build(&rows, &pledges[p], &ingested.hukou, &pipeline.params, as_of);
+        let df = parquet::evidence_frame(&rows, files)?;
+        drop(rows);
+        Ok((encoder.encode(&df)?, timelines))
+    };
+
+    let next = AtomicUsize::new(0);
+    let written = (Mutex::new(0usize), Condvar::new());
+    let failed = AtomicBool::new(false);
+    let lookahead = LOOKAHEAD * pool.current_num_threads().max(1);
+    let (tx, rx) = mpsc::channel::<(usize, Result<PartitionOutput, RunError>)>();
+    std::thread::scope(|s| {
+        let writer = s.spawn(|| {
+            let result = write_in_order(rx, count, &written, dir, outputs, decisions);
+            if result.is_err() {
+                failed.store(true, Ordering::Release);
+                written.1.notify_all();
+            }
+            result
+        });
+        pool.install(|| {
+            rayon::scope(|scope| {
+                for _ in 0..pool.current_num_threads().max(1) {
+                    let tx = tx.clone();
+                    let (next, written, failed, process) = (&next, &written, &failed, &process);
+                    scope.spawn(move |_| {
+                        loop {
+                            let p = next.fetch_add(1, Ordering::AcqRel);
+                            if p >= count {
+                                break;
+                            }
+                            // Wait until the writer is close enough behind.
+                            let (lock, cvar) = written;
+                            let mut done = lock.lock().unwrap_or_else(|e| e.into_inner());
+                            while p >= *done + lookahead && !failed.load(Ordering::Acquire) {
+                                done = cvar.wait(done).unwrap_or_else(|e| e.into_inner());
+                            }
+                            drop(done);
+                            if failed.load(Ordering::Acquire) {
+                                break;
+                            }
+                            let result = process(p);
+                            let stop = result.is_err();
+                            if tx.send((p, result)).is_err() || stop {
+                                break;
+                            }
+                        }
+                    });
+                }
+            });
+        });
+        drop(tx);
+        writer.join().unwrap_or_else(|_| {
+            Err(RunError::Usage(
+                "the output writer thread panicked".to_owned(),
+            ))
+        })
+    })
+}
+
+/// Partitions ahead of the writer, per thread.
+const LOOKAHEAD: usize = 2;
+
+/// The writer side of [`write_partitions`]: receives partitions in any order
+/// and writes them in partition order.
+fn write_in_order(
+    rx: mpsc::Receiver<(usize, Result<PartitionOutput, RunError>)>,
+    count: usize,
+    written: &(Mutex<usize>, Condvar),
+    dir: &Path,
+    outputs: &mut BTreeMap<String, u64>,
+    decisions: &mut Decisions,
+) -> Result<(), RunError> {
     let mut evidence_file = OutFile::create(&dir.join("evidence.parquet"))?;
     let mut eligibility_file = OutFile::create(&dir.join("eligibility.parquet"))?;
     let mut spells_file = OutFile::create(&dir.join("spells.parquet"))?;
-    let schema = parquet::evidence_frame(&PartitionRows::default(), files)?
+    let schema = parquet::evidence_frame(&PartitionRows::default(), &[])?
         .schema()
         .clone();
     let mut evidence = ParquetSink::new(&mut evidence_file, &schema)?;
@@ -254,37 +349,16 @@ fn write_partitions(
 
     let mut eligibility_rows: Vec<EligibilityRow> = Vec::new();
     let mut spell_rows: Vec<SpellRow> = Vec::new();
-    let partitions: Vec<usize> = (0..ingested.partitioner.count()).collect();
-    for wave in partitions.chunks(pool.current_num_threads().max(1)) {
-        let evidence_ref = &evidence;
-        let done: Vec<Result<_, RunError>> = pool.install(|| {
-            wave.par_iter()
-                .map(|&p| {
-                    let chunks = ingested.evidence.take(p).map_err(|e| {
-                        RunError::Ingest(IngestError::Io {
-                            path: dir.to_owned(),
-                            source: e,
-                        })
-                    })?;
-                    let rows = PartitionRows::load(&chunks, &sources, |file, line| {
-                        !ingested.superseded.contains(file, line)
-                    });
-                    drop(chunks);
-                    let timelines = timeline::build(
-                        &rows,
-                        &pledges[p],
-                        &ingested.hukou,
-                        &pipeline.params,
-                        as_of,
-                    );
-                    let df = parquet::evidence_frame(&rows, files)?;
-                    drop(rows);
-                    Ok((evidence_ref.encode(&df)?, timelines))
-                })
-                .collect()
-        });
-        for result in done {
-            let (encoded, timelines) = result?;
+    let mut pending: BTreeMap<usize, PartitionOutput> = BTreeMap::new();
+    let mut next = 0;
+    while next < count {
+        let Ok((p, result)) = rx.recv() else {
+            return Err(RunError::Usage(
+                "partition workers stopped before the last partition".to_owned(),
+            ));
+        };
+        pending.insert(p, result?);
+        while let Some((encoded, timelines)) = pending.remove(&next) {
             evidence.write_encoded(encoded)?;
             for r in &timelines.eligibility {
                 *decisions
@@ -306,6 +380,9 @@ fn write_partitions(
                 spells.write(&parquet::spells_frame(&spell_rows)?)?;
                 spell_rows.clear();
             }
+            next += 1;
+            *written.0.lock().unwrap_or_else(|e| e.into_inner()) = next;
+            written.1.notify_all();
         }
     }
     if !eligibility_rows.is_empty() {

@@ -9,10 +9,39 @@ use chrono::NaiveDate;
 
 use crate::rules::date::{parse_date, parse_month};
 use crate::rules::division::{Division, parse_division};
-use crate::rules::id::{PersonId, mask_id_text, parse_id_number};
+use crate::rules::id::{IdError, PersonId, mask_id_text, parse_id_number};
 use crate::rules::number::parse_number;
 use crate::rules::phone::{Phone, parse_phone};
 use crate::rules::reason::Reason;
+
+/// [`parse_id_number`] with a one-entry memory per thread: feeds list a
+/// person's rows together (a year of monthly contributions, a meter's bills),
+/// so the same ID text usually comes many times in a row.
+pub fn parse_id_cached(raw: &str, as_of: NaiveDate) -> Result<PersonId, IdError> {
+    use std::cell::RefCell;
+    /// Longest text remembered: an 18-character number with some padding.
+    const MAX: usize = 32;
+    type Last = Option<([u8; MAX], usize, NaiveDate, Result<PersonId, IdError>)>;
+    thread_local! {
+        static LAST: RefCell<Last> = const { RefCell::new(None) };
+    }
+    if raw.len() > MAX {
+        return parse_id_number(raw, as_of);
+    }
+    LAST.with_borrow_mut(|last| {
+        if let Some((text, len, date, result)) = last
+            && *date == as_of
+            && &text[..*len] == raw.as_bytes()
+        {
+            return *result;
+        }
+        let result = parse_id_number(raw, as_of);
+        let mut text = [0u8; MAX];
+        text[..raw.len()].copy_from_slice(raw.as_bytes());
+        *last = Some((text, raw.len(), as_of, result));
+        result
+    })
+}
 
 /// The most fields any feed has (lease has nine).
 pub const MAX_FIELDS: usize = 9;
@@ -83,7 +112,7 @@ impl<'a> Fields<'a> {
     pub fn id(&self, f: usize) -> Check<Option<PersonId>> {
         self.text(f)
             .map(|v| {
-                parse_id_number(v, self.as_of).map_err(|e| {
+                parse_id_cached(v, self.as_of).map_err(|e| {
                     Rejection::new(
                         Reason::InvalidIdNumber,
                         format!("{}: {}", self.name(f), e.detail()),
@@ -182,5 +211,35 @@ impl<'a> Fields<'a> {
                     ),
                 )
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_id_memory_gives_what_parsing_gives() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        let texts = [
+            "11010519491231002X",
+            "11010519491231002X",
+            "110105194912310",
+            "110105194912310",
+            "11010519491231002X",
+            "99010519491231002X",
+            "",
+            "350502202601010013",
+            "350502202601010013",
+        ];
+        for as_of in [d(2026, 11, 27), d(2026, 11, 27), d(2020, 1, 1)] {
+            for t in texts {
+                assert_eq!(
+                    parse_id_cached(t, as_of),
+                    parse_id_number(t, as_of),
+                    "{t:?}"
+                );
+            }
+        }
     }
 }

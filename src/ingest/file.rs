@@ -4,7 +4,7 @@ use std::fs::File;
 use std::path::PathBuf;
 
 use super::IngestError;
-use super::fields::{Fields, MAX_FIELDS};
+use super::fields::{Fields, MAX_FIELDS, parse_id_cached};
 use super::hashing::{HashingReader, hex};
 use super::header::map_header;
 use super::reader::{Encoding, HeaderError, RecordReader};
@@ -13,7 +13,7 @@ use crate::evidence::{EvidenceRecord, Partitioner};
 use crate::pipeline::{SourceConfig, SourceKind};
 use crate::rules::date::{from_epoch_days, to_epoch_days};
 use crate::rules::division::Division;
-use crate::rules::id::{PersonId, parse_id_number};
+use crate::rules::id::PersonId;
 use crate::rules::phone::Phone;
 use crate::rules::reason::Reason;
 use crate::rules::text::trim;
@@ -384,7 +384,7 @@ fn read_records<R: std::io::Read>(
         // Step 2's key: the record id, or for hukou the normalised ID number.
         // Rows without one take no part.
         let key = if kind == SourceKind::Hukou {
-            parse_id_number(values[0], ctx.as_of)
+            parse_id_cached(values[0], ctx.as_of)
                 .ok()
                 .map(|p| record_key(kind, &p.canonical()))
         } else if values[0].is_empty() {

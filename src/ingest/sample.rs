@@ -21,8 +21,8 @@ use crate::rules::id::parse_id_number;
 use crate::rules::text::trim;
 
 /// Windows over the whole night.
-const WINDOWS: u64 = 2048;
-const WINDOW_BYTES: usize = 16 * 1024;
+const WINDOWS: u64 = 1024;
+const WINDOW_BYTES: usize = 8 * 1024;
 
 /// Person ids (as u64) sampled from the evidence feeds among `inputs`.
 pub fn sample_persons(pipeline: &Pipeline, inputs: &[FileInput], as_of: NaiveDate) -> Vec<u64> {
@@ -69,7 +69,8 @@ fn sample_file(
         let bytes = &window[..n];
         // Skip to the first whole line (the header, in the first window).
         if let Some(nl) = memchr::memchr(b'\n', bytes) {
-            let mut reader = RecordReader::new(&bytes[nl + 1..], input.encoding);
+            let mut reader =
+                RecordReader::with_capacity(&bytes[nl + 1..], input.encoding, WINDOW_BYTES);
             while let Ok(Some(rec)) = reader.next_record() {
                 if let Ok(p) = parse_id_number(trim(rec.field(column)), as_of) {
                     ids.push(p.as_u64());

@@ -21,8 +21,17 @@ use crate::timeline::{EligibilityRow, SpellRow};
 
 fn person_column(name: &str, people: impl ExactSizeIterator<Item = PersonId>) -> Column {
     let mut b = StringChunkedBuilder::new(name.into(), people.len());
+    // Sorted outputs repeat each person over consecutive rows: build the text once.
+    let mut last: Option<(PersonId, [u8; 18])> = None;
     for p in people {
-        let canonical = p.canonical();
+        let canonical = match last {
+            Some((q, text)) if q == p => text,
+            _ => {
+                let text = p.canonical();
+                last = Some((p, text));
+                text
+            }
+        };
         // The canonical form is ASCII digits and X.
         b.append_value(std::str::from_utf8(&canonical).unwrap_or_default());
     }
@@ -238,44 +247,30 @@ impl OutFile {
     }
 }
 
-/// A Parquet file written a row group at a time. Row groups can be encoded on
-/// any thread ([`Self::encode`]) and are written in the order they are handed
-/// to [`Self::write_encoded`].
-pub struct ParquetSink<'f> {
-    path: &'f Path,
-    writer: BatchedWriter<&'f mut BufWriter<File>>,
-    rows: u64,
+/// Encodes frames into Parquet row groups on any thread, for a
+/// [`ParquetSink`] of the same schema to write. (It is a polars batched
+/// writer over nothing: only its encoder is used.)
+pub struct ParquetEncoder {
+    writer: BatchedWriter<std::io::Sink>,
 }
 
-/// Row groups encoded by [`ParquetSink::encode`], waiting to be written.
+/// Row groups encoded by [`ParquetEncoder::encode`], waiting to be written
+/// (pages are compressed as they are written).
 pub struct Encoded {
     groups: Vec<RowGroupIterColumns<'static, PolarsError>>,
     rows: u64,
 }
 
-impl<'f> ParquetSink<'f> {
-    /// Starts a file with `schema` (take it from an empty frame of the output).
-    pub fn new(file: &'f mut OutFile, schema: &Schema) -> Result<Self, super::OutputError> {
-        let path = &file.path;
-        let writer = ParquetWriter::new(&mut file.writer)
-            .with_compression(ParquetCompression::Snappy)
-            .batched(schema)
-            .map_err(|e| super::OutputError::Polars {
-                path: path.clone(),
-                source: e,
-            })?;
-        Ok(ParquetSink {
-            path,
-            writer,
-            rows: 0,
-        })
-    }
+fn parquet_writer<W: std::io::Write>(w: W) -> ParquetWriter<W> {
+    ParquetWriter::new(w).with_compression(ParquetCompression::Snappy)
+}
 
-    fn err(&self) -> impl FnOnce(PolarsError) -> super::OutputError + '_ {
-        move |e| super::OutputError::Polars {
-            path: self.path.to_owned(),
-            source: e,
-        }
+impl ParquetEncoder {
+    /// An encoder for `schema` (take it from an empty frame of the output).
+    pub fn new(schema: &Schema) -> PolarsResult<Self> {
+        Ok(ParquetEncoder {
+            writer: parquet_writer(std::io::sink()).batched(schema)?,
+        })
     }
 
     /// Encodes `df` as row groups of at most [`ROW_GROUP`] rows.
@@ -293,6 +288,42 @@ impl<'f> ParquetSink<'f> {
             rows: df.height() as u64,
         })
     }
+}
+
+/// A Parquet file written a row group at a time, in the order given.
+pub struct ParquetSink<'f> {
+    path: &'f Path,
+    writer: BatchedWriter<&'f mut BufWriter<File>>,
+    encoder: ParquetEncoder,
+    rows: u64,
+}
+
+impl<'f> ParquetSink<'f> {
+    /// Starts a file with `schema` (take it from an empty frame of the output).
+    pub fn new(file: &'f mut OutFile, schema: &Schema) -> Result<Self, super::OutputError> {
+        let path = &file.path;
+        let err = |e| super::OutputError::Polars {
+            path: path.clone(),
+            source: e,
+        };
+        let writer = parquet_writer(&mut file.writer)
+            .batched(schema)
+            .map_err(err)?;
+        let encoder = ParquetEncoder::new(schema).map_err(err)?;
+        Ok(ParquetSink {
+            path,
+            writer,
+            encoder,
+            rows: 0,
+        })
+    }
+
+    fn err(&self) -> impl FnOnce(PolarsError) -> super::OutputError + '_ {
+        move |e| super::OutputError::Polars {
+            path: self.path.to_owned(),
+            source: e,
+        }
+    }
 
     pub fn write_encoded(&mut self, encoded: Encoded) -> Result<(), super::OutputError> {
         self.rows += encoded.rows;
@@ -304,7 +335,7 @@ impl<'f> ParquetSink<'f> {
     }
 
     pub fn write(&mut self, df: &DataFrame) -> Result<(), super::OutputError> {
-        let encoded = self.encode(df).map_err(self.err())?;
+        let encoded = self.encoder.encode(df).map_err(self.err())?;
         self.write_encoded(encoded)
     }
 
