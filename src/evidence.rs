@@ -133,12 +133,14 @@ impl PartitionRows {
         sources: &[SourceKind],
         keep: impl Fn(u32, u32) -> bool,
     ) -> PartitionRows {
-        let mut keys: Vec<(u128, u32)> = Vec::new();
-        let mut division = Vec::new();
-        let mut file = Vec::new();
-        let mut line = Vec::new();
-        let mut ids: Vec<u8> = Vec::new();
-        let mut id_ends: Vec<u32> = Vec::new();
+        // Records are at least 30 bytes: enough room, never a reallocation.
+        let cap = chunks.iter().map(|c| c.len()).sum::<usize>() / 30;
+        let mut keys: Vec<(u128, u32)> = Vec::with_capacity(cap);
+        let mut division = Vec::with_capacity(cap);
+        let mut file = Vec::with_capacity(cap);
+        let mut line = Vec::with_capacity(cap);
+        let mut ids: Vec<u8> = Vec::with_capacity(cap * 24);
+        let mut id_ends: Vec<u32> = Vec::with_capacity(cap);
         for chunk in chunks {
             let mut c = Cursor::new(chunk);
             while !c.is_empty() {
@@ -164,10 +166,15 @@ impl PartitionRows {
             let start = if i == 0 { 0 } else { id_ends[i - 1] as usize };
             &ids[start..id_ends[i] as usize]
         };
-        // Integers first; the record id only breaks ties (two insurance records
-        // of one month, say), and (source, record_id) is unique once superseded
-        // versions are gone, so the order is total.
-        keys.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| id(a.1).cmp(id(b.1))));
+        // Integers first; then only the short runs of equal keys (two insurance
+        // records of one month, say) compare record ids. (source, record_id) is
+        // unique once superseded versions are gone, so the order is total.
+        keys.sort_unstable_by_key(|k| k.0);
+        for run in keys.chunk_by_mut(|a, b| a.0 == b.0) {
+            if run.len() > 1 {
+                run.sort_unstable_by(|a, b| id(a.1).cmp(id(b.1)));
+            }
+        }
 
         let n = keys.len();
         let mut rows = PartitionRows {

@@ -47,6 +47,9 @@ enum Command {
         /// disk under OUT (a bound on that share of memory, not on the whole process).
         #[arg(long, value_name = "MIB", default_value_t = 1024)]
         memory_budget: usize,
+        /// Input bytes per evidence partition (for tests and tuning).
+        #[arg(long, hide = true, default_value_t = residence::ingest::BYTES_PER_PARTITION)]
+        partition_bytes: u64,
     },
     /// Write synthetic feeds for all ten sources (deterministic for a seed), with
     /// DIR/generate-summary.json predicting the run's counts per reason.
@@ -97,6 +100,7 @@ fn main() -> ExitCode {
             max_reject_rate,
             quiet,
             memory_budget,
+            partition_bytes,
         } => {
             let opts = RunOptions {
                 pipeline,
@@ -105,6 +109,7 @@ fn main() -> ExitCode {
                 out,
                 max_reject_rate,
                 memory_budget: memory_budget.saturating_mul(1 << 20),
+                partition_bytes,
             };
             run_command(&opts, quiet)
         }

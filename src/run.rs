@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use crate::evidence::PartitionRows;
 use crate::ingest::file::decode_reject;
 use crate::ingest::{self, IngestError, Ingested, RejectRecord, gazetteer::load_gazetteer};
-use crate::output::manifest::{Manifest, ParamsEntry, PipelineEntry};
+use crate::output::manifest::{EngineEntry, Manifest, ParamsEntry, PipelineEntry};
 use crate::output::parquet::{Encoded, OutFile, ParquetEncoder, ParquetSink};
 use crate::output::{OutputError, parquet, publish};
 use crate::pipeline::{Pipeline, PipelineError};
@@ -34,6 +34,9 @@ pub struct RunOptions {
     /// Bytes of spilled intermediate rows kept in memory; beyond it they go
     /// to disk under `OUT` ([`crate::spill`]).
     pub memory_budget: usize,
+    /// Input bytes per evidence partition (tests make it tiny to exercise
+    /// many partitions on small data).
+    pub partition_bytes: u64,
 }
 
 /// The default of [`RunOptions::memory_budget`]: 1 GiB.
@@ -131,7 +134,17 @@ pub fn run(opts: &RunOptions, progress: &(dyn Fn(u64) + Sync)) -> Result<RunRepo
 
     let t = Instant::now();
     let ingested = ingest::ingest(
-        &pipeline, &data_dir, opts.as_of, &gazetteer, &spill, &budget, progress,
+        &pipeline,
+        &data_dir,
+        opts.as_of,
+        &gazetteer,
+        &spill,
+        &budget,
+        ingest::Partitioning {
+            evidence_bytes: opts.partition_bytes,
+            key_bytes: opts.partition_bytes / 2,
+        },
+        progress,
     )?;
     timings.insert("ingest".to_owned(), ms(t));
     for (step, ms) in &ingested.timings_ms {
@@ -158,9 +171,12 @@ pub fn run(opts: &RunOptions, progress: &(dyn Fn(u64) + Sync)) -> Result<RunRepo
         write_rejects(&ingested, &dir.join("rejects.parquet"))?,
     );
     timings.insert("rejects".to_owned(), ms(t));
-    if spill.used_disk() {
-        timings.insert("spilled_to_disk".to_owned(), 1);
-    }
+    let engine = EngineEntry {
+        evidence_partitions: ingested.partitioner.count(),
+        key_partitions: ingested.key_partitions,
+        memory_budget_bytes: opts.memory_budget as u64,
+        spilled_bytes: spill.bytes_written(),
+    };
 
     let (files, sources) = Manifest::inputs(&pipeline, &ingested.files);
     let gate_failures: Vec<String> = sources
@@ -207,6 +223,7 @@ pub fn run(opts: &RunOptions, progress: &(dyn Fn(u64) + Sync)) -> Result<RunRepo
         files,
         outputs,
         timings_ms: timings,
+        engine,
         warnings,
     };
     manifest.write(&dir.join("manifest.json"))?;

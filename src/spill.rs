@@ -16,7 +16,7 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 /// Bytes a writer gathers per partition before handing a chunk to the store.
 const CHUNK: usize = 64 * 1024;
@@ -59,6 +59,7 @@ impl Budget {
 pub struct SpillDir {
     path: PathBuf,
     created: Mutex<bool>,
+    written: AtomicU64,
 }
 
 impl SpillDir {
@@ -66,6 +67,7 @@ impl SpillDir {
         SpillDir {
             path,
             created: Mutex::new(false),
+            written: AtomicU64::new(0),
         }
     }
 
@@ -96,6 +98,11 @@ impl SpillDir {
             options.mode(0o600);
         }
         options.open(self.path.join(name))
+    }
+
+    /// Bytes written to disk so far.
+    pub fn bytes_written(&self) -> u64 {
+        self.written.load(Ordering::Acquire)
     }
 
     /// Whether anything was written to disk.
@@ -181,6 +188,9 @@ impl<'a> Store<'a> {
         let (file, _) = part.file.as_mut().expect("opened above");
         file.write_all(&chunk)?;
         part.file_bytes += chunk.len() as u64;
+        self.dir
+            .written
+            .fetch_add(chunk.len() as u64, Ordering::AcqRel);
         Ok(())
     }
 
@@ -335,6 +345,7 @@ mod tests {
             assert_eq!(read_back(&store), (0..200_000).collect::<Vec<_>>());
             assert_eq!(budget.used(), 0, "taking returns memory to the budget");
             assert_eq!(dir.used_disk(), limit != usize::MAX);
+            assert_eq!(dir.bytes_written() > 0, limit != usize::MAX);
             let path = dir.path().to_owned();
             drop(dir);
             assert!(!path.exists(), "the spill folder is removed");

@@ -88,6 +88,8 @@ pub struct PledgeRecord {
 
 /// What ingest hands the timeline stage.
 pub struct Ingested<'a> {
+    /// Hash partitions the supersession step used.
+    pub key_partitions: usize,
     /// Accepted evidence, by (city, person) range; superseded rows still in it.
     pub evidence: Store<'a>,
     pub partitioner: Partitioner,
@@ -118,11 +120,27 @@ impl Ingested<'_> {
 }
 
 /// Input bytes per evidence partition: small enough that a partition, sorted
-/// and turned into output, stays a modest share of memory; large enough that
-/// the small files of a typical night still give full row groups.
-const BYTES_PER_PARTITION: u64 = 64 << 20;
-/// Input bytes per supersession partition (24 bytes spilled per ~100-byte row).
-const BYTES_PER_KEY_PARTITION: u64 = 32 << 20;
+/// and turned into output, stays a modest share of memory (a few tens of MB);
+/// large enough that per-partition overheads stay small.
+pub const BYTES_PER_PARTITION: u64 = 64 << 20;
+
+/// How ingest cuts the night into partitions.
+#[derive(Clone, Copy, Debug)]
+pub struct Partitioning {
+    /// Input bytes per evidence partition.
+    pub evidence_bytes: u64,
+    /// Input bytes per supersession partition (24 bytes spill per ~100-byte row).
+    pub key_bytes: u64,
+}
+
+impl Default for Partitioning {
+    fn default() -> Self {
+        Partitioning {
+            evidence_bytes: BYTES_PER_PARTITION,
+            key_bytes: BYTES_PER_PARTITION / 2,
+        }
+    }
+}
 
 /// The `*.csv` regular files directly in `dir`, sorted by path; `None` if `dir` is absent.
 pub fn list_csv_files(dir: &Path) -> std::io::Result<Option<Vec<PathBuf>>> {
@@ -194,6 +212,7 @@ pub fn ingest<'a>(
     gazetteer: &Gazetteer,
     spill: &'a SpillDir,
     budget: &'a Budget,
+    partitioning: Partitioning,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Ingested<'a>, IngestError> {
     let (inputs, warnings) = input_files(pipeline, data_dir)?;
@@ -223,7 +242,7 @@ pub fn ingest<'a>(
         .iter()
         .map(|f| std::fs::metadata(&f.path).map_or(0, |m| m.len()))
         .sum();
-    let parts = |per: u64| total_bytes.div_ceil(per).clamp(1, 4096) as usize;
+    let parts = |per: u64| total_bytes.div_ceil(per.max(1)).clamp(1, 4096) as usize;
     let cities: Vec<u32> = pipeline
         .params
         .jurisdictions
@@ -231,10 +250,11 @@ pub fn ingest<'a>(
         .map(|d| d.code())
         .collect();
     let sample = pool.install(|| sample::sample_persons(pipeline, &inputs, as_of));
-    let partitioner = Partitioner::from_sample(cities, sample, parts(BYTES_PER_PARTITION));
+    let partitioner = Partitioner::from_sample(cities, sample, parts(partitioning.evidence_bytes));
     lap("sample");
 
-    let keys = Store::new("keys", parts(BYTES_PER_KEY_PARTITION), spill, budget);
+    let key_partitions = parts(partitioning.key_bytes);
+    let keys = Store::new("keys", key_partitions, spill, budget);
     let evidence = Store::new("evidence", partitioner.count(), spill, budget);
     let rejects = Store::new("rejects", inputs.len(), spill, budget);
     let awaiting = Store::new("awaiting", inputs.len(), spill, budget);
@@ -325,6 +345,7 @@ pub fn ingest<'a>(
         reports.push(report(file));
     }
     Ok(Ingested {
+        key_partitions,
         evidence,
         partitioner,
         rejects,

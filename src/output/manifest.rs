@@ -112,7 +112,21 @@ pub struct Manifest {
     pub files: Vec<FileEntry>,
     pub outputs: BTreeMap<String, u64>,
     pub timings_ms: BTreeMap<String, u64>,
+    pub engine: EngineEntry,
     pub warnings: Vec<String>,
+}
+
+/// How the run divided its work and memory (for operators sizing a night).
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct EngineEntry {
+    /// Ranges of (city, person) processed one at a time.
+    pub evidence_partitions: usize,
+    /// Hash partitions of the supersession step.
+    pub key_partitions: usize,
+    /// `--memory-budget` in bytes.
+    pub memory_budget_bytes: u64,
+    /// Bytes of intermediate rows written to disk beyond the budget (0: none).
+    pub spilled_bytes: u64,
 }
 
 impl Manifest {

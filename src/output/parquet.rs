@@ -140,13 +140,21 @@ fn gather_text(name: &str, dictionary: &[&str], idx: IdxCa) -> PolarsResult<Colu
 fn code_dictionary_column(name: &str, codes: &[u32]) -> PolarsResult<Column> {
     let mut distinct: hashbrown::HashMap<u32, IdxSize> = hashbrown::HashMap::new();
     let mut dictionary: Vec<u32> = Vec::new();
+    // Runs of one code are the rule (one city per partition, a person's
+    // division over their rows): look the table up only when the code changes.
+    let mut last: Option<(u32, IdxSize)> = None;
     let idx: Vec<IdxSize> = codes
         .iter()
-        .map(|&c| {
-            *distinct.entry(c).or_insert_with(|| {
-                dictionary.push(c);
-                (dictionary.len() - 1) as IdxSize
-            })
+        .map(|&c| match last {
+            Some((code, i)) if code == c => i,
+            _ => {
+                let i = *distinct.entry(c).or_insert_with(|| {
+                    dictionary.push(c);
+                    (dictionary.len() - 1) as IdxSize
+                });
+                last = Some((c, i));
+                i
+            }
         })
         .collect();
     let text: StringChunked = code_column("", dictionary.into_iter()).str()?.clone();
