@@ -138,11 +138,13 @@ pub fn run(opts: &RunOptions, progress: &(dyn Fn(u64) + Sync)) -> Result<RunRepo
         &data_dir,
         opts.as_of,
         &gazetteer,
-        &spill,
-        &budget,
-        ingest::Partitioning {
-            evidence_bytes: opts.partition_bytes,
-            key_bytes: opts.partition_bytes / 2,
+        ingest::Workspace {
+            spill: &spill,
+            budget: &budget,
+            partitioning: ingest::Partitioning {
+                evidence_bytes: opts.partition_bytes,
+                key_bytes: opts.partition_bytes / 2,
+            },
         },
         progress,
     )?;

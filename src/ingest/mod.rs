@@ -124,6 +124,14 @@ impl Ingested<'_> {
 /// large enough that per-partition overheads stay small.
 pub const BYTES_PER_PARTITION: u64 = 64 << 20;
 
+/// Where ingest keeps its per-row intermediates, and how it partitions them.
+#[derive(Clone, Copy, Debug)]
+pub struct Workspace<'a> {
+    pub spill: &'a SpillDir,
+    pub budget: &'a Budget,
+    pub partitioning: Partitioning,
+}
+
 /// How ingest cuts the night into partitions.
 #[derive(Clone, Copy, Debug)]
 pub struct Partitioning {
@@ -204,17 +212,20 @@ pub fn input_files(
     Ok((inputs, warnings))
 }
 
-/// Runs the whole ingest stage; rows spill to `spill` beyond `budget`.
+/// Runs the whole ingest stage; rows spill to disk beyond the workspace's budget.
 pub fn ingest<'a>(
     pipeline: &Pipeline,
     data_dir: &Path,
     as_of: NaiveDate,
     gazetteer: &Gazetteer,
-    spill: &'a SpillDir,
-    budget: &'a Budget,
-    partitioning: Partitioning,
+    work: Workspace<'a>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Ingested<'a>, IngestError> {
+    let Workspace {
+        spill,
+        budget,
+        partitioning,
+    } = work;
     let (inputs, warnings) = input_files(pipeline, data_dir)?;
     if inputs.len() > usize::from(u16::MAX) {
         return Err(IngestError::Io {
