@@ -249,10 +249,11 @@ pub fn ingest<'a>(
         gazetteer,
         jurisdictions: &pipeline.params.jurisdictions,
     };
-    let total_bytes: u64 = inputs
+    let sizes: Vec<u64> = inputs
         .iter()
         .map(|f| std::fs::metadata(&f.path).map_or(0, |m| m.len()))
-        .sum();
+        .collect();
+    let total_bytes: u64 = sizes.iter().sum();
     let parts = |per: u64| total_bytes.div_ceil(per.max(1)).clamp(1, 4096) as usize;
     let cities: Vec<u32> = pipeline
         .params
@@ -276,18 +277,14 @@ pub fn ingest<'a>(
         rejects: &rejects,
         awaiting: &awaiting,
     };
-    let results: Vec<Result<FileSummary, IngestError>> = pool.install(|| {
-        inputs
-            .into_par_iter()
-            .enumerate()
-            .map(|(fi, input)| {
-                let source = pipeline
-                    .source(input.source)
-                    .expect("inputs come from declared sources");
-                read_file(fi as u32, input, source, &ctx, &sinks, progress)
-            })
-            .collect()
-    });
+    let results: Vec<Result<FileSummary, IngestError>> =
+        largest_first(pool, &sizes, |fi| {
+            let input = inputs[fi].clone();
+            let source = pipeline
+                .source(input.source)
+                .expect("inputs come from declared sources");
+            read_file(fi as u32, input, source, &ctx, &sinks, progress)
+        });
     let mut files = results.into_iter().collect::<Result<Vec<_>, _>>()?;
     lap("read");
 
@@ -367,6 +364,41 @@ pub fn ingest<'a>(
         warnings,
         timings_ms,
     })
+}
+
+/// `f(i)` for every item, on the pool, largest items first: each thread takes
+/// the largest item left as it frees up, so the night does not end with one
+/// thread reading a big file while the others wait. Results in item order.
+fn largest_first<T: Send>(
+    pool: &rayon::ThreadPool,
+    sizes: &[u64],
+    f: impl Fn(usize) -> T + Sync,
+) -> Vec<T> {
+    let mut order: Vec<usize> = (0..sizes.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(sizes[i]));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<T>>> =
+        sizes.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    pool.scope(|scope| {
+        for _ in 0..pool.current_num_threads().max(1) {
+            scope.spawn(|_| {
+                loop {
+                    let k = next.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+                    let Some(&i) = order.get(k) else { break };
+                    let result = f(i);
+                    *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+                }
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .map(|m| {
+            m.into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .expect("every item was taken")
+        })
+        .collect()
 }
 
 /// A file's manifest entry from its summary.
