@@ -169,40 +169,37 @@ impl PartitionRows {
         // Integers first; then only the short runs of equal keys (two insurance
         // records of one month, say) compare record ids. (source, record_id) is
         // unique once superseded versions are gone, so the order is total.
-        keys.sort_unstable_by_key(|k| k.0);
+        // Stable sort: it finds the runs already there (a person's rows of one
+        // file arrive together and in date order).
+        keys.sort_by_key(|k| k.0);
         for run in keys.chunk_by_mut(|a, b| a.0 == b.0) {
             if run.len() > 1 {
                 run.sort_unstable_by(|a, b| id(a.1).cmp(id(b.1)));
             }
         }
 
-        let n = keys.len();
-        let mut rows = PartitionRows {
-            person: Vec::with_capacity(n),
-            city: Vec::with_capacity(n),
-            division: Vec::with_capacity(n),
-            source: Vec::with_capacity(n),
-            start: Vec::with_capacity(n),
-            end: Vec::with_capacity(n),
-            file: Vec::with_capacity(n),
-            line: Vec::with_capacity(n),
-            ids: Vec::with_capacity(ids.len()),
-            id_ends: Vec::with_capacity(n),
-        };
-        for &(key, i) in &keys {
-            let (city, person, start, end, source) = unpack(key);
-            rows.person.push(person);
-            rows.city.push(city);
-            rows.source.push(source);
-            rows.start.push(start);
-            rows.end.push(end);
-            rows.division.push(division[i as usize]);
-            rows.file.push(file[i as usize]);
-            rows.line.push(line[i as usize]);
-            rows.ids.extend_from_slice(id(i));
-            rows.id_ends.push(rows.ids.len() as u32);
+        // One tight pass per column: the key's columns decode in order, the
+        // rest are gathered by the sorted index.
+        let unpacked = |f: fn(u128) -> u64| keys.iter().map(move |&(k, _)| f(k));
+        let gather = |v: &[u32]| keys.iter().map(|&(_, i)| v[i as usize]).collect::<Vec<u32>>();
+        let mut sorted_ids = Vec::with_capacity(ids.len());
+        let mut sorted_ends = Vec::with_capacity(keys.len());
+        for &(_, i) in &keys {
+            sorted_ids.extend_from_slice(id(i));
+            sorted_ends.push(sorted_ids.len() as u32);
         }
-        rows
+        PartitionRows {
+            person: unpacked(|k| unpack(k).1).collect(),
+            city: unpacked(|k| u64::from(unpack(k).0)).map(|c| c as u32).collect(),
+            source: unpacked(|k| u64::from(unpack(k).4)).map(|s| s as u32).collect(),
+            start: unpacked(|k| unpack(k).2 as u64).map(|d| d as i32).collect(),
+            end: unpacked(|k| unpack(k).3 as u64).map(|d| d as i32).collect(),
+            division: gather(&division),
+            file: gather(&file),
+            line: gather(&line),
+            ids: sorted_ids,
+            id_ends: sorted_ends,
+        }
     }
 
     pub fn len(&self) -> usize {
