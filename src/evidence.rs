@@ -181,7 +181,11 @@ impl PartitionRows {
         // One tight pass per column: the key's columns decode in order, the
         // rest are gathered by the sorted index.
         let unpacked = |f: fn(u128) -> u64| keys.iter().map(move |&(k, _)| f(k));
-        let gather = |v: &[u32]| keys.iter().map(|&(_, i)| v[i as usize]).collect::<Vec<u32>>();
+        let gather = |v: &[u32]| {
+            keys.iter()
+                .map(|&(_, i)| v[i as usize])
+                .collect::<Vec<u32>>()
+        };
         let mut sorted_ids = Vec::with_capacity(ids.len());
         let mut sorted_ends = Vec::with_capacity(keys.len());
         for &(_, i) in &keys {
@@ -190,8 +194,12 @@ impl PartitionRows {
         }
         PartitionRows {
             person: unpacked(|k| unpack(k).1).collect(),
-            city: unpacked(|k| u64::from(unpack(k).0)).map(|c| c as u32).collect(),
-            source: unpacked(|k| u64::from(unpack(k).4)).map(|s| s as u32).collect(),
+            city: unpacked(|k| u64::from(unpack(k).0))
+                .map(|c| c as u32)
+                .collect(),
+            source: unpacked(|k| u64::from(unpack(k).4))
+                .map(|s| s as u32)
+                .collect(),
             start: unpacked(|k| unpack(k).2 as u64).map(|d| d as i32).collect(),
             end: unpacked(|k| unpack(k).3 as u64).map(|d| d as i32).collect(),
             division: gather(&division),

@@ -158,21 +158,26 @@ pub fn run(opts: &RunOptions, progress: &(dyn Fn(u64) + Sync)) -> Result<RunRepo
     let t = Instant::now();
     let mut outputs = BTreeMap::new();
     let mut decisions = BTreeMap::new();
-    write_partitions(
-        &ingested,
-        &pipeline,
-        opts.as_of,
-        &dir,
-        &mut outputs,
-        &mut decisions,
-    )?;
-    timings.insert("partitions".to_owned(), ms(t));
-    let t = Instant::now();
-    outputs.insert(
-        "rejects.parquet".to_owned(),
-        write_rejects(&ingested, &dir.join("rejects.parquet"))?,
-    );
-    timings.insert("rejects".to_owned(), ms(t));
+    // Rejects are independent of the evidence: write them alongside.
+    let rejects = std::thread::scope(|s| {
+        let rejects = s.spawn(|| write_rejects(&ingested, &dir.join("rejects.parquet")));
+        let partitions = write_partitions(
+            &ingested,
+            &pipeline,
+            opts.as_of,
+            &dir,
+            &mut outputs,
+            &mut decisions,
+        );
+        let rejects = rejects.join().unwrap_or_else(|_| {
+            Err(RunError::Usage(
+                "the rejects writer thread panicked".to_owned(),
+            ))
+        });
+        partitions.and(rejects)
+    })?;
+    outputs.insert("rejects.parquet".to_owned(), rejects);
+    timings.insert("outputs".to_owned(), ms(t));
     let engine = EngineEntry {
         evidence_partitions: ingested.partitioner.count(),
         key_partitions: ingested.key_partitions,

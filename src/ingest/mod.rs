@@ -277,14 +277,13 @@ pub fn ingest<'a>(
         rejects: &rejects,
         awaiting: &awaiting,
     };
-    let results: Vec<Result<FileSummary, IngestError>> =
-        largest_first(pool, &sizes, |fi| {
-            let input = inputs[fi].clone();
-            let source = pipeline
-                .source(input.source)
-                .expect("inputs come from declared sources");
-            read_file(fi as u32, input, source, &ctx, &sinks, progress)
-        });
+    let results: Vec<Result<FileSummary, IngestError>> = largest_first(pool, &sizes, |fi| {
+        let input = inputs[fi].clone();
+        let source = pipeline
+            .source(input.source)
+            .expect("inputs come from declared sources");
+        read_file(fi as u32, input, source, &ctx, &sinks, progress)
+    });
     let mut files = results.into_iter().collect::<Result<Vec<_>, _>>()?;
     lap("read");
 
