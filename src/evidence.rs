@@ -9,7 +9,7 @@
 //! partitions uneven, never wrong.
 
 use crate::pipeline::SourceKind;
-use crate::spill::Cursor;
+use crate::spill::{Cursor, put_short_bytes};
 
 /// One accepted evidence interval as ingest spills it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,10 +36,7 @@ impl<'a> EvidenceRecord<'a> {
         out.extend_from_slice(&self.end.to_le_bytes());
         out.extend_from_slice(&self.file.to_le_bytes());
         out.extend_from_slice(&self.line.to_le_bytes());
-        // Record ids longer than 64 KiB are cut (no feed comes near that).
-        let id = &self.record_id[..self.record_id.len().min(usize::from(u16::MAX))];
-        out.extend_from_slice(&(id.len() as u16).to_le_bytes());
-        out.extend_from_slice(id);
+        put_short_bytes(out, self.record_id);
     }
 
     pub fn decode(c: &mut Cursor<'a>) -> Self {
@@ -49,7 +46,6 @@ impl<'a> EvidenceRecord<'a> {
         let end = c.i32();
         let file = c.u32();
         let line = c.u32();
-        let len = c.u16();
         EvidenceRecord {
             person,
             division,
@@ -57,7 +53,7 @@ impl<'a> EvidenceRecord<'a> {
             end,
             file,
             line,
-            record_id: c.bytes(usize::from(len)),
+            record_id: c.short_bytes(),
         }
     }
 }

@@ -255,6 +255,14 @@ impl StoreWriter<'_, '_> {
     }
 }
 
+/// Appends `bytes` behind a 16-bit length (cut at 64 KiB: record ids and
+/// details never come near it). [`Cursor::short_bytes`] reads it back.
+pub fn put_short_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    let bytes = &bytes[..bytes.len().min(usize::from(u16::MAX))];
+    out.extend_from_slice(&(bytes.len() as u16).to_le_bytes());
+    out.extend_from_slice(bytes);
+}
+
 /// Reads little-endian fields off the front of a record buffer.
 pub struct Cursor<'a> {
     pub bytes: &'a [u8],
@@ -296,6 +304,13 @@ impl<'a> Cursor<'a> {
     pub fn u64(&mut self) -> u64 {
         u64::from_le_bytes(self.take())
     }
+    /// What [`put_short_bytes`] wrote.
+    #[inline]
+    pub fn short_bytes(&mut self) -> &'a [u8] {
+        let n = usize::from(self.u16());
+        self.bytes(n)
+    }
+
     #[inline]
     pub fn bytes(&mut self, n: usize) -> &'a [u8] {
         let (head, tail) = self.bytes.split_at(n);

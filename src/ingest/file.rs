@@ -17,7 +17,7 @@ use crate::rules::id::PersonId;
 use crate::rules::phone::Phone;
 use crate::rules::reason::Reason;
 use crate::rules::text::trim;
-use crate::spill::{Cursor, Store, StoreWriter};
+use crate::spill::{Cursor, Store, StoreWriter, put_short_bytes};
 
 /// A file to read.
 #[derive(Clone, Debug)]
@@ -105,9 +105,7 @@ pub const AWAITING: u8 = 0xFE;
 pub fn encode_reject(out: &mut Vec<u8>, line: u32, reason: Reason, detail: &str, raw: &str) {
     out.extend_from_slice(&line.to_le_bytes());
     out.push(reason as u8);
-    let detail = &detail.as_bytes()[..detail.len().min(usize::from(u16::MAX))];
-    out.extend_from_slice(&(detail.len() as u16).to_le_bytes());
-    out.extend_from_slice(detail);
+    put_short_bytes(out, detail.as_bytes());
     out.extend_from_slice(&(raw.len() as u32).to_le_bytes());
     out.extend_from_slice(raw.as_bytes());
 }
@@ -116,8 +114,7 @@ pub fn encode_reject(out: &mut Vec<u8>, line: u32, reason: Reason, detail: &str,
 pub fn decode_reject<'a>(c: &mut Cursor<'a>) -> (u32, Reason, &'a [u8], &'a [u8]) {
     let line = c.u32();
     let reason = Reason::ALL[usize::from(c.u8())];
-    let n = usize::from(c.u16());
-    let detail = c.bytes(n);
+    let detail = c.short_bytes();
     let n = c.u32() as usize;
     (line, reason, detail, c.bytes(n))
 }
@@ -141,9 +138,7 @@ impl<'a> Awaiting<'a> {
         out.extend_from_slice(&self.wait.division.code().to_le_bytes());
         out.extend_from_slice(&self.offset.to_le_bytes());
         out.extend_from_slice(&self.len.to_le_bytes());
-        let id = &self.record_id[..self.record_id.len().min(usize::from(u16::MAX))];
-        out.extend_from_slice(&(id.len() as u16).to_le_bytes());
-        out.extend_from_slice(id);
+        put_short_bytes(out, self.record_id);
     }
 
     pub fn decode(c: &mut Cursor<'a>) -> Self {
@@ -153,7 +148,6 @@ impl<'a> Awaiting<'a> {
         let division = Division::new_unchecked(c.u32());
         let offset = c.u64();
         let len = c.u32();
-        let n = usize::from(c.u16());
         Awaiting {
             line,
             wait: AwaitIdentity {
@@ -163,7 +157,7 @@ impl<'a> Awaiting<'a> {
             },
             offset,
             len,
-            record_id: c.bytes(n),
+            record_id: c.short_bytes(),
         }
     }
 }
