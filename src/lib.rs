@@ -8,10 +8,12 @@
 //! - [`evidence`]: evidence intervals between the two stages, and their partitions.
 //! - [`spill`]: per-row intermediates kept in memory up to a budget, on disk beyond.
 //! - [`timeline`]: evidence → spells → decisions.
+//! - [`engine`]: timelines and outputs one evidence partition at a time.
 //! - [`output`]: Parquet, manifest, publishing.
 //! - [`run`]: the `residence run` command end to end.
 //! - [`generate`]: synthetic feeds for benchmarks.
 
+pub mod engine;
 pub mod evidence;
 pub mod generate;
 pub mod ingest;

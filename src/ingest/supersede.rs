@@ -23,7 +23,6 @@ use crate::spill::{Cursor, Store};
 pub struct Superseded {
     /// One bit per line of each file.
     files: Vec<Vec<u64>>,
-    count: u64,
 }
 
 impl Superseded {
@@ -34,18 +33,13 @@ impl Superseded {
                 .iter()
                 .map(|&n| vec![0; n as usize / 64 + 1])
                 .collect(),
-            count: 0,
         }
     }
 
     fn insert(&mut self, file: u32, line: u32) {
         let bits = &mut self.files[file as usize];
         let word = &mut bits[line as usize / 64];
-        let bit = 1 << (line % 64);
-        if *word & bit == 0 {
-            *word |= bit;
-            self.count += 1;
-        }
+        *word |= 1 << (line % 64);
     }
 
     #[inline]
@@ -54,10 +48,6 @@ impl Superseded {
             .get(file as usize)
             .and_then(|bits| bits.get(line as usize / 64))
             .is_some_and(|w| w & (1 << (line % 64)) != 0)
-    }
-
-    pub fn count(&self) -> u64 {
-        self.count
     }
 }
 
@@ -154,6 +144,5 @@ mod tests {
         assert!(superseded.contains(0, 5) && superseded.contains(0, 9));
         assert!(!superseded.contains(1, 2) && !superseded.contains(0, 3));
         assert!(!superseded.contains(7, 1), "unknown files hold nothing");
-        assert_eq!(superseded.count(), 2);
     }
 }

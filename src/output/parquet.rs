@@ -353,25 +353,3 @@ impl<'f> ParquetSink<'f> {
         Ok(self.rows)
     }
 }
-
-/// Writes `df` to `path` (created owner-only: the outputs hold ID numbers).
-pub fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<u64, super::OutputError> {
-    let file = super::create_private(path)?;
-    let mut writer = std::io::BufWriter::with_capacity(1 << 20, file);
-    ParquetWriter::new(&mut writer)
-        .with_compression(ParquetCompression::Snappy)
-        .finish(df)
-        .map_err(|e| super::OutputError::Polars {
-            path: path.to_owned(),
-            source: e,
-        })?;
-    let file = writer.into_inner().map_err(|e| super::OutputError::Io {
-        path: path.to_owned(),
-        source: e.into_error(),
-    })?;
-    file.sync_all().map_err(|e| super::OutputError::Io {
-        path: path.to_owned(),
-        source: e,
-    })?;
-    Ok(df.height() as u64)
-}
