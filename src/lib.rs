@@ -4,7 +4,7 @@
 //!
 //! - [`rules`]: the pure core (ID numbers, divisions, dates, spells, decisions).
 //! - [`pipeline`]: the pipeline file and the feeds it declares.
-//! - [`ingest`]: CSV → typed rows, verdicts and the evidence table.
+//! - [`ingest`]: CSV → judged rows, spilled by where they go next, and per-file counts.
 //! - [`evidence`]: evidence intervals between the two stages, and their partitions.
 //! - [`spill`]: per-row intermediates kept in memory up to a budget, on disk beyond.
 //! - [`timeline`]: evidence → spells → decisions.

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use super::file::{ACCEPTED, Awaiting, Counts, FileSummary, encode_reject};
 use super::supersede::Superseded;
-use super::validate::{Ctx, Outcome};
+use super::validate::Ctx;
 use crate::evidence::{EvidenceRecord, Partitioner};
 use crate::pipeline::SourceKind;
 use crate::rules::date::to_epoch_days;
@@ -111,8 +111,8 @@ pub fn resolve_buyers(
                     let a = row.wait;
                     let (reason, detail) = match owners.buyer(a.phone, a.day) {
                         Buyer::Unique(person) => {
-                            match ctx.evidence(person, a.division, a.day, Some(a.day)) {
-                                Outcome::Evidence(e) => {
+                            match ctx.interval(person, a.division, a.day, Some(a.day)) {
+                                Ok(e) => {
                                     let person = e.person.as_u64();
                                     let p =
                                         sinks.partitioner.index(e.division.city().code(), person);
@@ -129,8 +129,7 @@ pub fn resolve_buyers(
                                     evidence.done(p).map_err(io)?;
                                     counts.add(ACCEPTED);
                                 }
-                                Outcome::Filtered(reason) => counts.add(reason as u8),
-                                other => unreachable!("ctx.evidence gave {other:?}"),
+                                Err(reason) => counts.add(reason as u8),
                             }
                             continue;
                         }

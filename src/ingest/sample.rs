@@ -92,3 +92,50 @@ fn read_at_most(file: &File, buf: &mut [u8], offset: u64) -> usize {
     }
     filled
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::Partitioner;
+    use crate::generate::{GenerateOptions, generate};
+    use crate::ingest::input_files;
+    use std::path::Path;
+
+    #[test]
+    fn sampled_boundaries_cut_the_evidence_into_even_ranges() {
+        let tmp = tempfile::tempdir().unwrap();
+        let as_of = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+        generate(&GenerateOptions::new(tmp.path(), 3000, 5, as_of)).unwrap();
+        let pipeline = Pipeline::load(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/quanzhou-measure13.toml"),
+        )
+        .unwrap();
+        let (inputs, _) = input_files(&pipeline, tmp.path()).unwrap();
+        let sample = sample_persons(&pipeline, &inputs, as_of);
+        assert!(sample.len() > 1000, "only {} ids sampled", sample.len());
+
+        // Every evidence row's person, read in full, against the sampled ranges.
+        let parts = 8;
+        let p = Partitioner::from_sample(vec![350500], sample, parts);
+        let mut sizes = vec![0u64; parts];
+        for input in inputs
+            .iter()
+            .filter(|f| !matches!(f.source, SourceKind::Hukou | SourceKind::Pledge))
+        {
+            let mut r = RecordReader::new(File::open(&input.path).unwrap(), input.encoding);
+            r.read_header().unwrap();
+            while let Some(rec) = r.next_record().unwrap() {
+                if let Ok(id) = parse_id_number(trim(rec.field(1)), as_of) {
+                    sizes[p.index(350500, id.as_u64())] += 1;
+                }
+            }
+        }
+        let mean = sizes.iter().sum::<u64>() / parts as u64;
+        for (i, &n) in sizes.iter().enumerate() {
+            assert!(
+                n > mean / 2 && n < mean * 2,
+                "partition {i} holds {n} rows against a mean of {mean}: {sizes:?}"
+            );
+        }
+    }
+}

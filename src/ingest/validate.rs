@@ -105,14 +105,28 @@ impl Ctx<'_> {
         start: NaiveDate,
         end: Option<NaiveDate>,
     ) -> Outcome {
+        match self.interval(person, division, start, end) {
+            Ok(e) => Outcome::Evidence(e),
+            Err(reason) => Outcome::Filtered(reason),
+        }
+    }
+
+    /// [`Self::evidence`] as a result: the interval, or the filter reason.
+    pub fn interval(
+        &self,
+        person: PersonId,
+        division: Division,
+        start: NaiveDate,
+        end: Option<NaiveDate>,
+    ) -> Result<Evidence, Reason> {
         if start > self.as_of {
-            return Outcome::Filtered(Reason::AfterAsOf);
+            return Err(Reason::AfterAsOf);
         }
         if !self.in_scope(division) {
-            return Outcome::Filtered(Reason::OutOfScope);
+            return Err(Reason::OutOfScope);
         }
         let end = end.map_or(self.as_of, |e| e.min(self.as_of));
-        Outcome::Evidence(Evidence {
+        Ok(Evidence {
             person,
             division,
             start,
