@@ -5,6 +5,8 @@
 //! reason that applies to that field, so a validator can run its fields in the
 //! spec's column order with `?`.
 
+use std::cell::Cell;
+
 use chrono::NaiveDate;
 
 use crate::rules::date::{parse_date, parse_month};
@@ -14,33 +16,34 @@ use crate::rules::number::parse_number;
 use crate::rules::phone::{Phone, parse_phone};
 use crate::rules::reason::Reason;
 
-/// [`parse_id_number`] with a one-entry memory per thread: feeds list a
-/// person's rows together (a year of monthly contributions, a meter's bills),
-/// so the same ID text usually comes many times in a row.
-pub fn parse_id_cached(raw: &str, as_of: NaiveDate) -> Result<PersonId, IdError> {
-    use std::cell::RefCell;
+/// The last ID text parsed and its result. Feeds list a person's rows
+/// together (a year of monthly contributions, a meter's bills), so the same
+/// ID text usually comes many times in a row; one memo per file being read.
+#[derive(Default)]
+pub struct IdMemo {
+    last: Cell<Option<([u8; IdMemo::MAX], u8, Result<PersonId, IdError>)>>,
+}
+
+impl IdMemo {
     /// Longest text remembered: an 18-character number with some padding.
     const MAX: usize = 32;
-    type Last = Option<([u8; MAX], usize, NaiveDate, Result<PersonId, IdError>)>;
-    thread_local! {
-        static LAST: RefCell<Last> = const { RefCell::new(None) };
-    }
-    if raw.len() > MAX {
-        return parse_id_number(raw, as_of);
-    }
-    LAST.with_borrow_mut(|last| {
-        if let Some((text, len, date, result)) = last
-            && *date == as_of
-            && &text[..*len] == raw.as_bytes()
+
+    /// [`parse_id_number`], remembering the last text.
+    pub fn parse(&self, raw: &str, as_of: NaiveDate) -> Result<PersonId, IdError> {
+        if raw.len() > Self::MAX {
+            return parse_id_number(raw, as_of);
+        }
+        if let Some((text, len, result)) = self.last.get()
+            && &text[..usize::from(len)] == raw.as_bytes()
         {
-            return *result;
+            return result;
         }
         let result = parse_id_number(raw, as_of);
-        let mut text = [0u8; MAX];
+        let mut text = [0u8; Self::MAX];
         text[..raw.len()].copy_from_slice(raw.as_bytes());
-        *last = Some((text, raw.len(), as_of, result));
+        self.last.set(Some((text, raw.len() as u8, result)));
         result
-    })
+    }
 }
 
 /// The most fields any feed has (lease has nine).
@@ -80,6 +83,8 @@ pub struct Fields<'a> {
     pub values: &'a [&'a str],
     pub names: &'a [crate::pipeline::Field],
     pub as_of: NaiveDate,
+    /// The file's ID memo (the as-of date is the same for the whole run).
+    pub ids: &'a IdMemo,
 }
 
 impl<'a> Fields<'a> {
@@ -112,7 +117,7 @@ impl<'a> Fields<'a> {
     pub fn id(&self, f: usize) -> Check<Option<PersonId>> {
         self.text(f)
             .map(|v| {
-                parse_id_cached(v, self.as_of).map_err(|e| {
+                self.ids.parse(v, self.as_of).map_err(|e| {
                     Rejection::new(
                         Reason::InvalidIdNumber,
                         format!("{}: {}", self.name(f), e.detail()),
@@ -232,13 +237,10 @@ mod tests {
             "350502202601010013",
             "350502202601010013",
         ];
-        for as_of in [d(2026, 11, 27), d(2026, 11, 27), d(2020, 1, 1)] {
+        for as_of in [d(2026, 11, 27), d(2020, 1, 1)] {
+            let memo = IdMemo::default();
             for t in texts {
-                assert_eq!(
-                    parse_id_cached(t, as_of),
-                    parse_id_number(t, as_of),
-                    "{t:?}"
-                );
+                assert_eq!(memo.parse(t, as_of), parse_id_number(t, as_of), "{t:?}");
             }
         }
     }

@@ -4,7 +4,7 @@ use std::fs::File;
 use std::path::PathBuf;
 
 use super::IngestError;
-use super::fields::{Fields, MAX_FIELDS, parse_id_cached};
+use super::fields::{Fields, IdMemo, MAX_FIELDS};
 use super::hashing::{HashingReader, hex};
 use super::header::map_header;
 use super::reader::{Encoding, HeaderError, RecordReader};
@@ -302,6 +302,7 @@ fn read_records<R: std::io::Read>(
     let kind = out.kind;
     let names = kind.fields();
     let supersession_parts = out.supersession_parts();
+    let ids = IdMemo::default();
     let mut since_progress = 0u64;
     let mut last_offset = 0u64;
     while let Some(rec) = reader.next_record()? {
@@ -325,6 +326,7 @@ fn read_records<R: std::io::Read>(
             values,
             names,
             as_of: ctx.as_of,
+            ids: &ids,
         };
         let mut owner = None;
         let verdict = match validate(kind, &fields, ctx, &mut owner) {
@@ -378,7 +380,7 @@ fn read_records<R: std::io::Read>(
         // Step 2's key: the record id, or for hukou the normalised ID number.
         // Rows without one take no part.
         let key = if kind == SourceKind::Hukou {
-            parse_id_cached(values[0], ctx.as_of)
+            ids.parse(values[0], ctx.as_of)
                 .ok()
                 .map(|p| record_key(kind, &p.canonical()))
         } else if values[0].is_empty() {

@@ -352,6 +352,7 @@ fn hukou(f: &Fields<'_>) -> Check<Outcome> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::fields::IdMemo;
     use crate::rules::date::parse_date;
 
     /// The indices used above, by name, so a reordered field table fails here.
@@ -487,10 +488,12 @@ mod tests {
             gazetteer: &g,
             jurisdictions: &j,
         };
+        let ids = IdMemo::default();
         let f = Fields {
             values,
             names: kind.fields(),
             as_of: ctx.as_of,
+            ids: &ids,
         };
         let mut owner = None;
         (validate(kind, &f, &ctx, &mut owner), owner)

@@ -168,7 +168,25 @@ fn parse_time_tail(c: &mut Cursor<'_>) -> Option<()> {
 /// `YYYY-M-D`, `YYYY/M/D`, `YYYYMMDD` or `YYYY年M月D日`, optionally followed by one space or
 /// `T` and a time of day (validated, then ignored). Must be a real calendar date.
 pub fn parse_date(raw: &str) -> Option<NaiveDate> {
-    let mut c = Cursor::new(text::trim(raw));
+    let s = text::trim(raw);
+    // The most common form, `YYYY-MM-DD` exactly, without the general walk.
+    if let &[y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] = s.as_bytes() {
+        let digits = [y0, y1, y2, y3, m0, m1, d0, d1];
+        if digits.iter().all(u8::is_ascii_digit) {
+            let v = |ds: &[u8]| ds.iter().fold(0u32, |a, &b| a * 10 + u32::from(b - b'0'));
+            return NaiveDate::from_ymd_opt(
+                v(&digits[..4]) as i32,
+                v(&digits[4..6]),
+                v(&digits[6..]),
+            );
+        }
+    }
+    parse_date_general(s)
+}
+
+/// Every form of [`parse_date`], on trimmed text.
+fn parse_date_general(s: &str) -> Option<NaiveDate> {
+    let mut c = Cursor::new(s);
     let (year, month, day) = match c.run_len() {
         4 => {
             let year = c.take(4)?;
@@ -435,6 +453,16 @@ mod tests {
     fn any_date() -> impl Strategy<Value = NaiveDate> {
         // 1900-01-01 ..= 2199-12-31
         (-25_567i32..84_000).prop_map(from_epoch_days)
+    }
+
+    proptest! {
+        #[test]
+        fn the_iso_fast_path_agrees_with_the_general_parser(
+            y in 0u32..=9999, m in 0u32..=99, d in 0u32..=99
+        ) {
+            let s = format!("{y:04}-{m:02}-{d:02}");
+            prop_assert_eq!(parse_date(&s), parse_date_general(&s));
+        }
     }
 
     proptest! {

@@ -37,9 +37,26 @@ impl fmt::Display for Division {
 /// Six digits (full-width digits accepted), a province code first, digits 3–4 not `00`.
 /// Codes absent from any gazetteer are still valid: divisions get renumbered over the years.
 pub fn parse_division(raw: &str) -> Option<Division> {
+    let s = text::trim(raw);
+    // Six ASCII digits, the usual form, without decoding characters.
+    let (code, len) = match s.as_bytes() {
+        b @ [_, _, _, _, _, _] if b.iter().all(u8::is_ascii_digit) => {
+            (b.iter().fold(0u32, |a, &d| a * 10 + u32::from(d - b'0')), 6)
+        }
+        _ => digits(s)?,
+    };
+    if len != 6 || !is_province_code(code / 10_000) || (code / 100).is_multiple_of(100) {
+        return None;
+    }
+    Some(Division(code))
+}
+
+/// The value and count of `s`'s digits (full-width ones too), stopping past six;
+/// `None` at any other character.
+fn digits(s: &str) -> Option<(u32, usize)> {
     let mut code = 0u32;
     let mut len = 0usize;
-    for c in text::trim(raw).chars() {
+    for c in s.chars() {
         let d = text::fold_char(c).to_digit(10)?;
         if len == 6 {
             return None;
@@ -47,15 +64,26 @@ pub fn parse_division(raw: &str) -> Option<Division> {
         code = code * 10 + d;
         len += 1;
     }
-    if len != 6 || !is_province_code(code / 10_000) || (code / 100).is_multiple_of(100) {
-        return None;
-    }
-    Some(Division(code))
+    Some((code, len))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// ASCII codes take the fast path; the same digits full-width take the general one.
+        #[test]
+        fn ascii_and_full_width_digits_agree(code in 0u32..1_000_000) {
+            let ascii = format!("{code:06}");
+            let wide: String = ascii
+                .chars()
+                .map(|c| char::from_u32(c as u32 + 0xFEE0).unwrap())
+                .collect();
+            prop_assert_eq!(parse_division(&ascii), parse_division(&wide));
+        }
+    }
 
     #[test]
     fn valid_codes() {
