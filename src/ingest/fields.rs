@@ -21,7 +21,14 @@ use crate::rules::reason::Reason;
 /// ID text usually comes many times in a row; one memo per file being read.
 #[derive(Default)]
 pub struct IdMemo {
-    last: Cell<Option<([u8; IdMemo::MAX], u8, Result<PersonId, IdError>)>>,
+    last: Cell<Option<Remembered>>,
+}
+
+#[derive(Clone, Copy)]
+struct Remembered {
+    text: [u8; IdMemo::MAX],
+    len: u8,
+    result: Result<PersonId, IdError>,
 }
 
 impl IdMemo {
@@ -33,15 +40,19 @@ impl IdMemo {
         if raw.len() > Self::MAX {
             return parse_id_number(raw, as_of);
         }
-        if let Some((text, len, result)) = self.last.get()
-            && &text[..usize::from(len)] == raw.as_bytes()
+        if let Some(last) = self.last.get()
+            && &last.text[..usize::from(last.len)] == raw.as_bytes()
         {
-            return result;
+            return last.result;
         }
         let result = parse_id_number(raw, as_of);
         let mut text = [0u8; Self::MAX];
         text[..raw.len()].copy_from_slice(raw.as_bytes());
-        self.last.set(Some((text, raw.len() as u8, result)));
+        self.last.set(Some(Remembered {
+            text,
+            len: raw.len() as u8,
+            result,
+        }));
         result
     }
 }
