@@ -165,9 +165,7 @@ impl PartitionRows {
         // Integers first; then only the short runs of equal keys (two insurance
         // records of one month, say) compare record ids. (source, record_id) is
         // unique once superseded versions are gone, so the order is total.
-        // Stable sort: it finds the runs already there (a person's rows of one
-        // file arrive together and in date order).
-        keys.sort_by_key(|k| k.0);
+        keys.sort_unstable_by_key(|k| k.0);
         for run in keys.chunk_by_mut(|a, b| a.0 == b.0) {
             if run.len() > 1 {
                 run.sort_unstable_by(|a, b| id(a.1).cmp(id(b.1)));
