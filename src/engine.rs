@@ -92,7 +92,11 @@ pub fn write_partitions(
         let writer = s.spawn(|| {
             let result = write_in_order(rx, count, &written, dir, outputs, decisions);
             if result.is_err() {
+                // Under the lock, so a worker cannot miss it between its
+                // check and its wait.
+                let guard = written.0.lock().unwrap_or_else(|e| e.into_inner());
                 failed.store(true, Ordering::Release);
+                drop(guard);
                 written.1.notify_all();
             }
             result
