@@ -90,7 +90,7 @@ pub fn write_partitions(
     let (tx, rx) = mpsc::channel::<(usize, Result<PartitionOutput, EngineError>)>();
     std::thread::scope(|s| {
         let writer = s.spawn(|| {
-            let result = write_in_order(rx, count, &written, dir, outputs, decisions);
+            let result = write_in_order(rx, count, &written, &schema, dir, outputs, decisions);
             if result.is_err() {
                 // Under the lock, so a worker cannot miss it between its
                 // check and its wait.
@@ -150,6 +150,7 @@ fn write_in_order(
     rx: mpsc::Receiver<(usize, Result<PartitionOutput, EngineError>)>,
     count: usize,
     written: &(Mutex<usize>, Condvar),
+    evidence_schema: &polars::prelude::Schema,
     dir: &Path,
     outputs: &mut BTreeMap<String, u64>,
     decisions: &mut Decisions,
@@ -157,10 +158,7 @@ fn write_in_order(
     let mut evidence_file = OutFile::create(&dir.join("evidence.parquet"))?;
     let mut eligibility_file = OutFile::create(&dir.join("eligibility.parquet"))?;
     let mut spells_file = OutFile::create(&dir.join("spells.parquet"))?;
-    let schema = parquet::evidence_frame(&PartitionRows::default(), &[])?
-        .schema()
-        .clone();
-    let mut evidence = ParquetSink::new(&mut evidence_file, &schema)?;
+    let mut evidence = ParquetSink::new(&mut evidence_file, evidence_schema)?;
     let schema = parquet::eligibility_frame(&[])?.schema().clone();
     let mut eligibility = ParquetSink::new(&mut eligibility_file, &schema)?;
     let schema = parquet::spells_frame(&[])?.schema().clone();

@@ -261,7 +261,7 @@ pub fn ingest<'a>(
         .iter()
         .map(|d| d.code())
         .collect();
-    let sample = pool.install(|| sample::sample_persons(pipeline, &inputs, as_of));
+    let sample = pool.install(|| sample::sample_persons(pipeline, &inputs, &sizes, as_of));
     let partitioner = Partitioner::from_sample(cities, sample, parts(partitioning.evidence_bytes));
     lap("sample");
 

@@ -24,18 +24,20 @@ use crate::rules::text::trim;
 const WINDOWS: u64 = 1024;
 const WINDOW_BYTES: usize = 8 * 1024;
 
-/// Person ids (as u64) sampled from the evidence feeds among `inputs`.
-pub fn sample_persons(pipeline: &Pipeline, inputs: &[FileInput], as_of: NaiveDate) -> Vec<u64> {
-    let sizes: Vec<u64> = inputs
-        .iter()
-        .map(|f| std::fs::metadata(&f.path).map_or(0, |m| m.len()))
-        .collect();
+/// Person ids (as u64) sampled from the evidence feeds among `inputs`, whose
+/// sizes in bytes are `sizes`.
+pub fn sample_persons(
+    pipeline: &Pipeline,
+    inputs: &[FileInput],
+    sizes: &[u64],
+    as_of: NaiveDate,
+) -> Vec<u64> {
     let total: u64 = sizes.iter().sum();
     let stride = (total / WINDOWS).max(WINDOW_BYTES as u64 * 4);
     inputs
         .par_iter()
         .zip(sizes)
-        .flat_map_iter(|(input, size)| {
+        .flat_map_iter(|(input, &size)| {
             let ids = if matches!(input.source, SourceKind::Hukou | SourceKind::Pledge) {
                 Vec::new()
             } else {
@@ -116,7 +118,11 @@ mod tests {
         )
         .unwrap();
         let (inputs, _) = input_files(&pipeline, tmp.path()).unwrap();
-        let sample = sample_persons(&pipeline, &inputs, as_of);
+        let sizes: Vec<u64> = inputs
+            .iter()
+            .map(|f| std::fs::metadata(&f.path).unwrap().len())
+            .collect();
+        let sample = sample_persons(&pipeline, &inputs, &sizes, as_of);
         assert!(sample.len() > 1000, "only {} ids sampled", sample.len());
 
         // Every evidence row's person, read in full, against the sampled ranges.
