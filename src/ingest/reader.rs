@@ -179,6 +179,15 @@ pub struct RecordReader<R> {
     /// concatenated, with `dec_ends` the end offset of each.
     dec: String,
     dec_ends: Vec<usize>,
+
+    /// UTF-8 files are validated in bulk as they are read:
+    /// `data[utf8_from..utf8_to]` is known valid UTF-8 and `utf8_from` is a
+    /// record start, so a record lying inside it needs no check of its own.
+    utf8_from: usize,
+    utf8_to: usize,
+    /// Bulk validation met an invalid byte at `utf8_to`; it resumes after
+    /// the record holding it (records there are checked one by one).
+    utf8_stalled: bool,
 }
 
 /// What `parse_next` found; indices refer to the reader's buffers.
@@ -223,6 +232,9 @@ impl<R: Read> RecordReader<R> {
             ends: vec![0; 64],
             dec: String::new(),
             dec_ends: Vec::new(),
+            utf8_from: 0,
+            utf8_to: 0,
+            utf8_stalled: false,
         }
     }
 
@@ -256,6 +268,7 @@ impl<R: Read> RecordReader<R> {
         let Some(p) = self.parse_next()? else {
             return Ok(None);
         };
+        let bulk_valid = self.bulk_validated(p.raw_start);
 
         let mut malformed = if p.unclosed {
             Some(Malformed::UnclosedQuote)
@@ -289,16 +302,21 @@ impl<R: Read> RecordReader<R> {
         } else if use_dec {
             (&self.dec, &self.dec_ends)
         } else {
-            // UTF-8, or GB18030 that is pure ASCII (identical bytes). One
-            // validation over the whole record, then field ends must fall on
-            // character boundaries, or a multi-byte sequence was split
-            // across fields.
+            // UTF-8, or GB18030 that is pure ASCII (identical bytes).
             let ends = &self.ends[..p.nfields];
-            match std::str::from_utf8(&self.out[..p.out_len]) {
-                Ok(s) if ends.iter().all(|&e| s.is_char_boundary(e)) => (s, ends),
-                _ => {
-                    malformed = Some(Malformed::InvalidEncoding);
-                    ("", &[])
+            let out = &self.out[..p.out_len];
+            if bulk_valid {
+                (text_of_valid_record(out), ends)
+            } else {
+                // One validation over the whole record, then field ends
+                // must fall on character boundaries, or a multi-byte
+                // sequence was split across fields.
+                match std::str::from_utf8(out) {
+                    Ok(s) if ends.iter().all(|&e| s.is_char_boundary(e)) => (s, ends),
+                    _ => {
+                        malformed = Some(Malformed::InvalidEncoding);
+                        ("", &[])
+                    }
                 }
             }
         };
@@ -341,6 +359,40 @@ impl<R: Read> RecordReader<R> {
         Ok(())
     }
 
+    /// Whether the record that started at `raw_start` and ended at `pos`
+    /// lies in the bulk-validated span. If the span stalled at an invalid
+    /// byte the record has now passed, validation resumes at `pos` (the
+    /// next record's first byte).
+    fn bulk_validated(&mut self, raw_start: usize) -> bool {
+        if self.encoding != Encoding::Utf8 {
+            return false;
+        }
+        let inside = self.utf8_from <= raw_start && self.pos <= self.utf8_to;
+        if !inside && self.utf8_stalled && self.pos > self.utf8_to {
+            self.utf8_from = self.pos;
+            self.utf8_to = self.pos;
+            self.utf8_stalled = false;
+            self.extend_utf8();
+        }
+        inside
+    }
+
+    /// Validates as much of `data[utf8_to..end]` as possible. It stops
+    /// before a sequence cut by the end of the data (completed by the next
+    /// read) or at an invalid byte (stalled).
+    fn extend_utf8(&mut self) {
+        if self.encoding != Encoding::Utf8 || self.utf8_stalled {
+            return;
+        }
+        match simdutf8::compat::from_utf8(&self.data[self.utf8_to..self.end]) {
+            Ok(_) => self.utf8_to = self.end,
+            Err(e) => {
+                self.utf8_to += e.valid_up_to();
+                self.utf8_stalled = e.error_len().is_some();
+            }
+        }
+    }
+
     /// Moves `data[keep..end]` to the front of the buffer (growing it when
     /// that tail fills it) and reads more input after it. Callers re-base
     /// their indices by `keep`; `pos` is re-based here.
@@ -349,6 +401,17 @@ impl<R: Read> RecordReader<R> {
             self.data.copy_within(keep..self.end, 0);
             self.end -= keep;
             self.pos -= keep;
+            if self.utf8_from >= keep && self.utf8_to >= keep {
+                self.utf8_from -= keep;
+                self.utf8_to -= keep;
+            } else {
+                // The validated span started before the kept bytes (or had
+                // already ended); `keep` is a record or line start, so
+                // validation restarts there.
+                self.utf8_from = 0;
+                self.utf8_to = 0;
+                self.utf8_stalled = false;
+            }
         }
         if self.end == self.data.len() {
             // A single record (or BOM probe) is larger than the buffer.
@@ -365,6 +428,7 @@ impl<R: Read> RecordReader<R> {
                     self.bytes_read += n as u64;
                     // Guard against a reader reporting more than it was given.
                     self.end = (self.end + n).min(self.data.len());
+                    self.extend_utf8();
                     return Ok(());
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -412,6 +476,7 @@ impl<R: Read> RecordReader<R> {
 
         // csv-core is resumable: fed chunk by chunk, it writes `ends` as if
         // the record's output were one contiguous buffer.
+        let csv_line_before = self.csv.line();
         let mut nout = 0;
         let mut nend = 0;
         // `at_eof`: the record was ended by the end of the data, not by a LF.
@@ -459,10 +524,11 @@ impl<R: Read> RecordReader<R> {
             }
         };
 
-        let consumed = &self.data[raw_start..self.pos];
         // Line feeds inside the record (quoted newlines) and its terminator
-        // move the next record's line; csv-core's own counter is not used.
-        self.line += memchr::memchr_iter(b'\n', consumed).count() as u64;
+        // move the next record's line. csv-core counts every LF it consumes
+        // (LF is a terminator, so its fast copy loop never skips one), and it
+        // consumed exactly `data[raw_start..pos]`.
+        self.line += self.csv.line() - csv_line_before;
 
         let mut raw_end = self.pos;
         let mut unclosed = false;
@@ -501,6 +567,20 @@ impl<R: Read> RecordReader<R> {
             unclosed,
         }))
     }
+}
+
+/// The text of a record whose raw bytes were validated in bulk.
+///
+/// csv-core's output is the record's raw bytes with only ASCII bytes taken
+/// out (quotes, commas, the LF, a final CR), and an ASCII byte is always a
+/// whole character in UTF-8. So the output of a valid record is valid, and
+/// every field end sits next to a removed ASCII byte or at an end: on a
+/// character boundary. Skipping the second validation is what makes bulk
+/// validation pay.
+fn text_of_valid_record(out: &[u8]) -> &str {
+    debug_assert!(std::str::from_utf8(out).is_ok());
+    // SAFETY: valid UTF-8 by the argument above.
+    unsafe { std::str::from_utf8_unchecked(out) }
 }
 
 /// Decodes each field of a GB18030 record into `dec`, recording field ends
@@ -1018,6 +1098,21 @@ mod tests {
     }
 
     #[test]
+    fn utf8_sequence_cut_by_end_of_file_is_invalid() {
+        for cap in [1, 2, 3, 5, 8, DEFAULT_BUF_BYTES] {
+            let (_, rows) = read_all_cap(b"a,b\n1,\xE6\xB3\x89\n2,\xE6\xB3", Encoding::Utf8, cap);
+            assert_eq!(
+                rows,
+                vec![
+                    row(2, "1,泉", &["1", "泉"]),
+                    bad(3, b"2,\xE6\xB3", Malformed::InvalidEncoding, 2)
+                ],
+                "buffer of {cap} bytes"
+            );
+        }
+    }
+
+    #[test]
     fn file_ending_with_crlf() {
         let (_, rows) = read_all(b"a,b\r\n1,2\r\n3,4\r\n");
         assert_eq!(rows.last(), Some(&row(3, "3,4", &["3", "4"])));
@@ -1124,6 +1219,11 @@ mod tests {
         let long = "L".repeat(300);
         v.extend_from_slice(format!("8,\"{long}\n{long}\",{long}\r\n").as_bytes());
         v.extend_from_slice(b"\n \n9,,\n");
+        // Multi-byte text around an invalid byte and a sequence cut short by
+        // a comma, so bulk validation stalls and resumes at many offsets.
+        v.extend_from_slice("9a,晋江市,\"德化\"\"县\"\n".as_bytes());
+        v.extend_from_slice(b"9b,\xE6\xB3,x\n9c,\xE6\xB3\x89,\xFF\n");
+        v.extend_from_slice("9d,石狮市,é\n".as_bytes());
         if open_at_end {
             v.extend_from_slice(b"10,\"never closed,\r\n11,a,b\r\n");
         } else {
@@ -1137,7 +1237,10 @@ mod tests {
         let (h, rows) = read_all(&mixed_input(false));
         assert_eq!(h, names(&["id", "name", "note"]));
         let lines: Vec<u64> = rows.iter().map(|r| r.0).collect();
-        assert_eq!(lines, vec![3, 5, 9, 10, 11, 12, 13, 14, 18, 19]);
+        assert_eq!(
+            lines,
+            vec![3, 5, 9, 10, 11, 12, 13, 14, 18, 19, 20, 21, 22, 23]
+        );
         assert_eq!(rows[1].3[2], "multi\r\nline \"quoted\"");
         assert_eq!(rows[2].3, vec!["3", "ab\"c", "xyz"]);
         assert_eq!(
@@ -1149,15 +1252,19 @@ mod tests {
         );
         assert_eq!(rows[4].2, Some(Malformed::InvalidEncoding));
         assert_eq!(rows[5].3[2], "\u{3000}鲤城区\u{3000}");
+        assert_eq!(rows[9].3, vec!["9a", "晋江市", "德化\"县"]);
+        assert_eq!(rows[10].2, Some(Malformed::InvalidEncoding));
+        assert_eq!(rows[11].2, Some(Malformed::InvalidEncoding));
+        assert_eq!(rows[12], row(22, "9d,石狮市,é", &["9d", "石狮市", "é"]));
         assert_eq!(
-            rows[9],
-            row(19, "10,last,no newline", &["10", "last", "no newline"])
+            rows[13],
+            row(23, "10,last,no newline", &["10", "last", "no newline"])
         );
         let (_, rows) = read_all(&mixed_input(true));
         assert_eq!(
             rows.last(),
             Some(&bad(
-                19,
+                23,
                 b"10,\"never closed,\r\n11,a,b",
                 Malformed::UnclosedQuote,
                 2
