@@ -61,9 +61,7 @@ pub fn write_partitions(
     let pledges = timeline::pledges_by_partition(&ingested.pledges, &ingested.partitioner);
     let sources = ingested.file_sources();
     let files = &ingested.files;
-    let schema = parquet::evidence_frame(&PartitionRows::default(), files)?
-        .schema()
-        .clone();
+    let schema = parquet::evidence_schema();
     let encoder = ParquetEncoder::new(&schema)?;
     let count = ingested.partitioner.count();
 
@@ -78,9 +76,15 @@ pub fn write_partitions(
         drop(chunks);
         let timelines =
             timeline::build(&rows, &pledges[p], &ingested.hukou, &pipeline.params, as_of);
-        let df = parquet::evidence_frame(&rows, files)?;
-        drop(rows);
-        Ok((encoder.encode(&df)?, timelines))
+        let mut encoded = Encoded::default();
+        for start in (0..rows.len()).step_by(parquet::ROW_GROUP) {
+            let end = rows.len().min(start + parquet::ROW_GROUP);
+            encoder.encode_group(
+                &parquet::evidence_columns(&rows, start..end, files)?,
+                &mut encoded,
+            )?;
+        }
+        Ok((encoded, timelines))
     };
 
     let next = AtomicUsize::new(0);
