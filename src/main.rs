@@ -47,9 +47,10 @@ enum Command {
         /// disk under OUT (a bound on that share of memory, not on the whole process).
         #[arg(long, value_name = "MIB", default_value_t = 1024)]
         memory_budget: usize,
-        /// Input bytes per evidence partition (for tests and tuning).
-        #[arg(long, hide = true, default_value_t = residence::ingest::BYTES_PER_PARTITION)]
-        partition_bytes: u64,
+        /// Input bytes per evidence partition (for tests and tuning; by
+        /// default sized for the night).
+        #[arg(long, hide = true)]
+        partition_bytes: Option<u64>,
     },
     /// Write synthetic feeds for all ten sources (deterministic for a seed), with
     /// DIR/generate-summary.json predicting the run's counts per reason.

@@ -26,9 +26,9 @@ pub struct RunOptions {
     /// Bytes of spilled intermediate rows kept in memory; beyond it they go
     /// to disk under `OUT` ([`crate::spill`]).
     pub memory_budget: usize,
-    /// Input bytes per evidence partition (tests make it tiny to exercise
-    /// many partitions on small data).
-    pub partition_bytes: u64,
+    /// Input bytes per evidence partition; `None` sizes them for the night
+    /// (tests make them tiny to exercise many partitions on small data).
+    pub partition_bytes: Option<u64>,
 }
 
 /// The default of [`RunOptions::memory_budget`]: 1 GiB.
@@ -133,10 +133,9 @@ pub fn run(opts: &RunOptions, progress: &(dyn Fn(u64) + Sync)) -> Result<RunRepo
         ingest::Workspace {
             spill: &spill,
             budget: &budget,
-            partitioning: ingest::Partitioning {
-                evidence_bytes: opts.partition_bytes,
-                key_bytes: opts.partition_bytes / 2,
-            },
+            partitioning: opts
+                .partition_bytes
+                .map(ingest::Partitioning::with_evidence_bytes),
         },
         progress,
     )?;

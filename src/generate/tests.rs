@@ -197,7 +197,7 @@ fn pipeline_counts(data: &Path) -> BTreeMap<String, summary::SourceCounts> {
         out: out.path().to_owned(),
         max_reject_rate: Some(1.0),
         memory_budget: crate::run::DEFAULT_MEMORY_BUDGET,
-        partition_bytes: crate::ingest::BYTES_PER_PARTITION,
+        partition_bytes: None,
     };
     let report = crate::run::run(&opts, &|_| {}).expect("pipeline run");
     let nonzero = |m: &BTreeMap<String, u64>| -> BTreeMap<String, u64> {

@@ -119,19 +119,30 @@ impl Ingested<'_> {
     }
 }
 
-/// Input bytes per evidence partition: small enough that a partition, sorted
-/// and turned into output, stays a small share of memory and the workers
-/// finish the last ones together; large enough that per-partition overheads
-/// (a spill buffer per partition per reader, a row group cut per partition)
-/// stay small. 16 MiB measured best of 8, 16 and 64 at 100k persons.
-pub const BYTES_PER_PARTITION: u64 = 16 << 20;
+/// Input bytes per evidence partition, as a range: [`Partitioning::for_input`]
+/// aims for [`TARGET_PARTITIONS`] partitions within it.
+///
+/// The floor keeps per-partition overheads small (a spill buffer per
+/// partition per reader, a row group cut per partition). The ceiling bounds
+/// the memory one partition needs, sorted and turned into output, whatever
+/// the night's size. In between, a small night still gets enough partitions
+/// for the workers to finish the last ones together and for each
+/// supersession hash table to stay near the cache: at 100k persons (830 MB)
+/// that is 50 partitions of 16 MiB, which measured faster than 13 of 64 MiB
+/// or 100 of 8 MiB; at 1M persons (8.3 GB) it is 64 MiB again, as many
+/// partitions as before (more cost memory and spill I/O).
+pub const PARTITION_BYTES: std::ops::RangeInclusive<u64> = (16 << 20)..=(64 << 20);
+
+/// Evidence partitions aimed at between the bounds of [`PARTITION_BYTES`].
+pub const TARGET_PARTITIONS: u64 = 128;
 
 /// Where ingest keeps its per-row intermediates, and how it partitions them.
 #[derive(Clone, Copy, Debug)]
 pub struct Workspace<'a> {
     pub spill: &'a SpillDir,
     pub budget: &'a Budget,
-    pub partitioning: Partitioning,
+    /// `None`: sized for the night ([`Partitioning::for_input`]).
+    pub partitioning: Option<Partitioning>,
 }
 
 /// How ingest cuts the night into partitions.
@@ -143,11 +154,20 @@ pub struct Partitioning {
     pub key_bytes: u64,
 }
 
-impl Default for Partitioning {
-    fn default() -> Self {
+impl Partitioning {
+    /// Partitions for a night of `input_bytes`; see [`PARTITION_BYTES`].
+    pub fn for_input(input_bytes: u64) -> Self {
+        let per = (input_bytes / TARGET_PARTITIONS)
+            .clamp(*PARTITION_BYTES.start(), *PARTITION_BYTES.end());
+        Partitioning::with_evidence_bytes(per)
+    }
+
+    /// `evidence_bytes` of input per evidence partition, half that per
+    /// supersession partition (it spills 24 bytes per ~100-byte row).
+    pub fn with_evidence_bytes(evidence_bytes: u64) -> Self {
         Partitioning {
-            evidence_bytes: BYTES_PER_PARTITION,
-            key_bytes: BYTES_PER_PARTITION / 2,
+            evidence_bytes,
+            key_bytes: evidence_bytes / 2,
         }
     }
 }
@@ -264,6 +284,7 @@ pub fn ingest<'a>(
         .map(|d| d.code())
         .collect();
     let sample = pool.install(|| sample::sample_persons(pipeline, &inputs, &sizes, as_of));
+    let partitioning = partitioning.unwrap_or_else(|| Partitioning::for_input(total_bytes));
     let partitioner = Partitioner::from_sample(cities, sample, parts(partitioning.evidence_bytes));
     lap("sample");
 
@@ -480,4 +501,26 @@ pub fn scan(pipeline: &Pipeline, data_dir: &Path) -> Result<ScanTotals, IngestEr
                 })
             })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partitions_are_sized_for_the_night_within_bounds() {
+        const MIB: u64 = 1 << 20;
+        // Small nights: the floor.
+        assert_eq!(Partitioning::for_input(0).evidence_bytes, 16 * MIB);
+        assert_eq!(Partitioning::for_input(830 * MIB).evidence_bytes, 16 * MIB);
+        // In between: about TARGET_PARTITIONS of them.
+        let mid = Partitioning::for_input(128 * 40 * MIB);
+        assert_eq!((mid.evidence_bytes, mid.key_bytes), (40 * MIB, 20 * MIB));
+        // Large nights: the ceiling, so one partition's memory stays bounded.
+        assert_eq!(
+            Partitioning::for_input(8_300 * MIB).evidence_bytes,
+            64 * MIB
+        );
+        assert_eq!(Partitioning::for_input(1 << 40).evidence_bytes, 64 * MIB);
+    }
 }

@@ -643,7 +643,6 @@ impl<R: Read> RecordReader<R> {
             plain: true,
         }))
     }
-
 }
 
 /// Sets `ends[i]`, growing `ends` (used as a buffer, not by its length).
