@@ -606,13 +606,14 @@ impl<R: Read> RecordReader<R> {
     /// record's start, one separator byte between fields) and csv-core is
     /// not run. `None`, with nothing consumed, when the line has a quote.
     fn split_plain_line(&mut self) -> io::Result<Option<Parsed>> {
-        let (line_end, has_lf) = loop {
-            let rest = &self.data[self.pos..self.end];
-            match memchr::memchr2(b'\n', b'"', rest) {
-                Some(i) if rest[i] == b'"' => return Ok(None),
-                Some(i) => break (self.pos + i, true),
-                None if self.eof => break (self.end, false),
-                None => self.refill(self.pos)?,
+        let (line_end, has_lf, n) = loop {
+            match scan_plain_line(&self.data[self.pos..self.end], &mut self.ends) {
+                LineScan::Quoted => return Ok(None),
+                LineScan::Line { len, lf, commas } if lf || self.eof => {
+                    break (self.pos + len, lf, commas);
+                }
+                // The line goes on past the bytes read so far.
+                LineScan::Line { .. } => self.refill(self.pos)?,
             }
         };
         let raw_start = self.pos;
@@ -620,7 +621,6 @@ impl<R: Read> RecordReader<R> {
         if raw_end > raw_start && self.data[raw_end - 1] == b'\r' {
             raw_end -= 1;
         }
-        let n = comma_positions(&self.data[raw_start..raw_end], &mut self.ends);
         push_end(&mut self.ends, n, raw_end - raw_start);
         let line = self.line;
         if has_lf {
@@ -641,35 +641,104 @@ impl<R: Read> RecordReader<R> {
     }
 }
 
-/// Writes the offset of every comma in `line` to `ends[0..n]`; returns `n`.
-///
-/// Sixteen bytes at a time, as a bit mask of the commas among them (the
-/// compiler turns the inner loop into one SIMD compare): a feed's line has a
-/// comma every few bytes, too close together for `memchr`'s per-call setup
-/// to pay.
-fn comma_positions(line: &[u8], ends: &mut Vec<usize>) -> usize {
+/// What [`scan_plain_line`] found.
+#[derive(Debug, PartialEq, Eq)]
+enum LineScan {
+    /// A quote comes before the line's end: a line for csv-core.
+    Quoted,
+    /// The line is the first `len` bytes, followed by a LF if `lf`, or else
+    /// (no LF yet) all the bytes given; the offsets of its `commas` commas
+    /// are in `ends[..commas]`. A CR before the LF is part of the `len` bytes.
+    Line { len: usize, lf: bool, commas: usize },
+}
+
+/// Finds the end of the line starting at `bytes[0]` and its commas, unless a
+/// quote comes first. Sixteen bytes at a time, as bit masks of the commas,
+/// line feeds and quotes among them: a feed's line has a comma every few
+/// bytes, too close together for `memchr`'s per-call setup to pay, and one
+/// pass does both searches.
+fn scan_plain_line(bytes: &[u8], ends: &mut Vec<usize>) -> LineScan {
     let mut n = 0;
-    let mut chunks = line.chunks_exact(16);
-    let mut base = 0;
-    for chunk in &mut chunks {
-        let mut mask = 0u32;
-        for (i, &b) in chunk.iter().enumerate() {
-            mask |= u32::from(b == b',') << i;
+    let (blocks, rest) = bytes.as_chunks::<16>();
+    for (k, block) in blocks.iter().enumerate() {
+        if ends.len() < n + 16 {
+            ends.resize((n + 16) * 2, 0);
         }
-        while mask != 0 {
-            push_end(ends, n, base + mask.trailing_zeros() as usize);
-            n += 1;
-            mask &= mask - 1;
+        let [mut commas, lfs, quotes] = block_masks(block);
+        let stop = lfs | quotes;
+        if stop != 0 {
+            let at = stop.trailing_zeros();
+            if quotes & (1 << at) != 0 {
+                return LineScan::Quoted;
+            }
+            commas &= (1 << at) - 1;
+            n = push_bits(ends, n, k * 16, commas);
+            return LineScan::Line {
+                len: k * 16 + at as usize,
+                lf: true,
+                commas: n,
+            };
         }
-        base += 16;
+        n = push_bits(ends, n, k * 16, commas);
     }
-    for (i, &b) in chunks.remainder().iter().enumerate() {
-        if b == b',' {
-            push_end(ends, n, base + i);
-            n += 1;
+    let base = blocks.len() * 16;
+    for (i, &b) in rest.iter().enumerate() {
+        match b {
+            b'"' => return LineScan::Quoted,
+            b'\n' => {
+                return LineScan::Line {
+                    len: base + i,
+                    lf: true,
+                    commas: n,
+                };
+            }
+            b',' => {
+                push_end(ends, n, base + i);
+                n += 1;
+            }
+            _ => {}
         }
+    }
+    LineScan::Line {
+        len: bytes.len(),
+        lf: false,
+        commas: n,
+    }
+}
+
+/// Writes `base` + the index of each set bit of `mask` to `ends[n..]`
+/// (room for 16 is there); returns the new count.
+fn push_bits(ends: &mut [usize], mut n: usize, base: usize, mut mask: u32) -> usize {
+    while mask != 0 {
+        ends[n] = base + mask.trailing_zeros() as usize;
+        n += 1;
+        mask &= mask - 1;
     }
     n
+}
+
+/// Bit `i` of each mask set iff `block[i]` is a comma, a LF, a quote.
+#[cfg(target_arch = "x86_64")]
+fn block_masks(block: &[u8; 16]) -> [u32; 3] {
+    use std::arch::x86_64::{_mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8};
+    // SAFETY: SSE2 is part of the x86_64 baseline, and the unaligned load
+    // reads exactly the 16 bytes of `block`.
+    unsafe {
+        let v = _mm_loadu_si128(block.as_ptr().cast());
+        [b',', b'\n', b'"']
+            .map(|c| _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8))) as u32)
+    }
+}
+
+/// Bit `i` of each mask set iff `block[i]` is a comma, a LF, a quote.
+#[cfg(not(target_arch = "x86_64"))]
+fn block_masks(block: &[u8; 16]) -> [u32; 3] {
+    [b',', b'\n', b'"'].map(|c| {
+        block
+            .iter()
+            .enumerate()
+            .fold(0, |m, (i, &b)| m | u32::from(b == c) << i)
+    })
 }
 
 /// Sets `ends[i]`, growing `ends` (used as a buffer, not by its length).
@@ -1459,6 +1528,57 @@ mod tests {
             let reference = read_or_error(&input, enc, DEFAULT_BUF_BYTES, true);
             proptest::prop_assert_eq!(&read_or_error(&input, enc, DEFAULT_BUF_BYTES, false), &reference);
             proptest::prop_assert_eq!(&read_or_error(&input, enc, cap, false), &reference);
+        }
+    }
+
+    /// The plain-line scan against a byte-by-byte reading, for every
+    /// position of the line end and of a quote around the 16-byte blocks.
+    #[test]
+    fn plain_line_scan_matches_a_byte_walk() {
+        let naive = |bytes: &[u8]| -> (LineScan, Vec<usize>) {
+            let mut commas = Vec::new();
+            for (i, &b) in bytes.iter().enumerate() {
+                match b {
+                    b'"' => return (LineScan::Quoted, Vec::new()),
+                    b'\n' => {
+                        let n = commas.len();
+                        return (
+                            LineScan::Line {
+                                len: i,
+                                lf: true,
+                                commas: n,
+                            },
+                            commas,
+                        );
+                    }
+                    b',' => commas.push(i),
+                    _ => {}
+                }
+            }
+            let n = commas.len();
+            (
+                LineScan::Line {
+                    len: bytes.len(),
+                    lf: false,
+                    commas: n,
+                },
+                commas,
+            )
+        };
+        for len in 0..70 {
+            let line: Vec<u8> = (0..len)
+                .map(|i| if i % 3 == 1 { b',' } else { b'x' })
+                .collect();
+            for tail in [&b""[..], b"\n", b"\r\nq,\"", b"\"\n", b",\n,,"] {
+                let bytes = [&line[..], tail].concat();
+                let mut ends = Vec::new();
+                let got = scan_plain_line(&bytes, &mut ends);
+                let (want, commas) = naive(&bytes);
+                assert_eq!(got, want, "line of {len} bytes + {tail:?}");
+                if let LineScan::Line { commas: n, .. } = got {
+                    assert_eq!(&ends[..n], &commas[..], "line of {len} bytes + {tail:?}");
+                }
+            }
         }
     }
 
