@@ -496,10 +496,10 @@ impl<R: Read> RecordReader<R> {
             line_start = 0;
         }
         self.pos = line_start;
-        if self.plain_lines {
-            if let Some(parsed) = self.split_plain_line()? {
-                return Ok(Some(parsed));
-            }
+        if self.plain_lines
+            && let Some(parsed) = self.split_plain_line()?
+        {
+            return Ok(Some(parsed));
         }
         let mut raw_start = self.pos;
         let line = self.line;
