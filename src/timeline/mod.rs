@@ -13,7 +13,7 @@ use hashbrown::HashMap;
 use crate::evidence::{PartitionRows, Partitioner};
 use crate::ingest::PledgeRecord;
 use crate::pipeline::Params;
-use crate::rules::date::from_epoch_days;
+use crate::rules::date::EpochDays;
 use crate::rules::decision::{self, Decision, LastSpell, PledgeDates, decide, pledge_counts};
 use crate::rules::division::Division;
 use crate::rules::id::PersonId;
@@ -121,6 +121,7 @@ pub fn build(
     let mut eligibility = Vec::new();
     let mut intervals: Vec<Interval> = Vec::new();
     let mut merged: Vec<Spell> = Vec::new();
+    let mut days = EpochDays::new();
     let n = rows.len();
     let mut i = 0;
     while i < n {
@@ -129,8 +130,8 @@ pub fn build(
         intervals.clear();
         while j < n && person[j] == p && city[j] == c {
             intervals.push(Interval {
-                start: from_epoch_days(start[j]),
-                end: from_epoch_days(end[j]),
+                start: days.date(start[j]),
+                end: days.date(end[j]),
             });
             j += 1;
         }
