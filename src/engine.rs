@@ -206,12 +206,22 @@ fn write_in_order(
             written.1.notify_all();
         }
     }
-    if !eligibility_rows.is_empty() {
-        eligibility.write(&parquet::eligibility_frame(&eligibility_rows)?)?;
-    }
-    if !spell_rows.is_empty() {
-        spells.write(&parquet::spells_frame(&spell_rows)?)?;
-    }
+    // The last row groups of both files at once: the workers are done, and
+    // on a small night these are all the rows.
+    let (last_eligibility, last_spells) = polars_core::runtime::THREAD_POOL.join(
+        || {
+            eligibility
+                .encoder()
+                .encode(&parquet::eligibility_frame(&eligibility_rows)?)
+        },
+        || {
+            spells
+                .encoder()
+                .encode(&parquet::spells_frame(&spell_rows)?)
+        },
+    );
+    eligibility.write_encoded(last_eligibility?)?;
+    spells.write_encoded(last_spells?)?;
     outputs.insert("evidence.parquet".to_owned(), evidence.finish()?);
     outputs.insert("eligibility.parquet".to_owned(), eligibility.finish()?);
     outputs.insert("spells.parquet".to_owned(), spells.finish()?);

@@ -18,6 +18,7 @@ use polars_parquet::write::{
     CompressedPage, Encoding, ParquetType, StatisticsOptions, Version, WriteOptions,
     array_to_columns, compress, to_parquet_schema,
 };
+use rayon::prelude::*;
 
 use crate::evidence::PartitionRows;
 use crate::ingest::{FileReport, RejectRecord};
@@ -343,21 +344,45 @@ impl ParquetEncoder {
         })
     }
 
-    /// Encodes one row group from its columns, in schema order.
+    /// Encodes one row group from its columns, in schema order, the columns
+    /// in parallel on polars' pool (the evidence workers share it; the
+    /// writer's last eligibility and spell row groups would otherwise be
+    /// encoded on one core while the other waits).
     pub fn encode_group(&self, columns: &[ArrayRef], into: &mut Encoded) -> PolarsResult<()> {
         let rows = columns.first().map_or(0, |c| c.len());
+        let per_column: Vec<PolarsResult<Vec<Vec<CompressedPage>>>> =
+            polars_core::runtime::THREAD_POOL.install(|| {
+                columns
+                    .par_iter()
+                    .zip(&self.types)
+                    .zip(&self.encodings)
+                    .map(|((array, type_), encoding)| self.encode_column(array, type_, encoding))
+                    .collect()
+            });
         let mut group = Vec::with_capacity(columns.len());
-        for ((array, type_), encoding) in columns.iter().zip(&self.types).zip(&self.encodings) {
-            for pages in array_to_columns(array, type_.clone(), self.options, encoding)? {
-                let compressed = pages
-                    .map(|page| Ok(compress(page?, Vec::new(), self.options.compression)?))
-                    .collect::<PolarsResult<Vec<_>>>()?;
-                group.push(compressed);
-            }
+        for leaves in per_column {
+            group.extend(leaves?);
         }
         into.groups.push(group);
         into.rows += rows as u64;
         Ok(())
+    }
+
+    /// One column's pages, compressed, per leaf column (a list has one leaf).
+    fn encode_column(
+        &self,
+        array: &ArrayRef,
+        type_: &ParquetType,
+        encoding: &[Encoding],
+    ) -> PolarsResult<Vec<Vec<CompressedPage>>> {
+        array_to_columns(array, type_.clone(), self.options, encoding)?
+            .into_iter()
+            .map(|pages| {
+                pages
+                    .map(|page| Ok(compress(page?, Vec::new(), self.options.compression)?))
+                    .collect()
+            })
+            .collect()
     }
 
     /// Encodes `df` as row groups of at most [`ROW_GROUP`] rows.
@@ -424,6 +449,11 @@ impl<'f> ParquetSink<'f> {
             self.writer.write_row_group(u64::MAX, group).map_err(&err)?;
         }
         Ok(())
+    }
+
+    /// The encoder for this file's row groups, to encode on another thread.
+    pub fn encoder(&self) -> &ParquetEncoder {
+        &self.encoder
     }
 
     pub fn write(&mut self, df: &DataFrame) -> Result<(), super::OutputError> {
