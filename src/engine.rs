@@ -54,6 +54,7 @@ pub fn write_partitions(
     pipeline: &Pipeline,
     as_of: NaiveDate,
     dir: &Path,
+    row_group: usize,
     outputs: &mut BTreeMap<String, u64>,
     decisions: &mut Decisions,
 ) -> Result<(), EngineError> {
@@ -61,8 +62,7 @@ pub fn write_partitions(
     let pledges = timeline::pledges_by_partition(&ingested.pledges, &ingested.partitioner);
     let sources = ingested.file_sources();
     let files = &ingested.files;
-    let schema = parquet::evidence_schema();
-    let encoder = ParquetEncoder::new(&schema)?;
+    let encoder = ParquetEncoder::new(&parquet::evidence_schema())?;
     let count = ingested.partitioner.count();
 
     let process = |p: usize| -> Result<PartitionOutput, EngineError> {
@@ -77,8 +77,8 @@ pub fn write_partitions(
         let timelines =
             timeline::build(&rows, &pledges[p], &ingested.hukou, &pipeline.params, as_of);
         let mut encoded = Encoded::default();
-        for start in (0..rows.len()).step_by(parquet::ROW_GROUP) {
-            let end = rows.len().min(start + parquet::ROW_GROUP);
+        for start in (0..rows.len()).step_by(row_group) {
+            let end = rows.len().min(start + row_group);
             encoder.encode_group(
                 &parquet::evidence_columns(&rows, start..end, files)?,
                 &mut encoded,
@@ -94,7 +94,7 @@ pub fn write_partitions(
     let (tx, rx) = mpsc::channel::<(usize, Result<PartitionOutput, EngineError>)>();
     std::thread::scope(|s| {
         let writer = s.spawn(|| {
-            let result = write_in_order(rx, count, &written, &schema, dir, outputs, decisions);
+            let result = write_in_order(rx, count, &written, dir, row_group, outputs, decisions);
             if result.is_err() {
                 // Under the lock, so a worker cannot miss it between its
                 // check and its wait.
@@ -154,15 +154,15 @@ fn write_in_order(
     rx: mpsc::Receiver<(usize, Result<PartitionOutput, EngineError>)>,
     count: usize,
     written: &(Mutex<usize>, Condvar),
-    evidence_schema: &polars::prelude::Schema,
     dir: &Path,
+    row_group: usize,
     outputs: &mut BTreeMap<String, u64>,
     decisions: &mut Decisions,
 ) -> Result<(), EngineError> {
     let mut evidence_file = OutFile::create(&dir.join("evidence.parquet"))?;
     let mut eligibility_file = OutFile::create(&dir.join("eligibility.parquet"))?;
     let mut spells_file = OutFile::create(&dir.join("spells.parquet"))?;
-    let mut evidence = ParquetSink::new(&mut evidence_file, evidence_schema)?;
+    let mut evidence = ParquetSink::new(&mut evidence_file, &parquet::evidence_schema())?;
     let schema = parquet::eligibility_frame(&[])?.schema().clone();
     let mut eligibility = ParquetSink::new(&mut eligibility_file, &schema)?;
     let schema = parquet::spells_frame(&[])?.schema().clone();
@@ -193,11 +193,11 @@ fn write_in_order(
             eligibility_rows.extend(timelines.eligibility);
             spell_rows.extend(timelines.spells);
             // Whole row groups as they fill; the rest at the end.
-            if eligibility_rows.len() >= parquet::ROW_GROUP {
+            if eligibility_rows.len() >= row_group {
                 eligibility.write(&parquet::eligibility_frame(&eligibility_rows)?)?;
                 eligibility_rows.clear();
             }
-            if spell_rows.len() >= parquet::ROW_GROUP {
+            if spell_rows.len() >= row_group {
                 spells.write(&parquet::spells_frame(&spell_rows)?)?;
                 spell_rows.clear();
             }
@@ -206,8 +206,10 @@ fn write_in_order(
             written.1.notify_all();
         }
     }
-    // The last row groups of both files at once: the workers are done, and
-    // on a small night these are all the rows.
+    // The last row groups of both files at once, on the pool: on a small
+    // night these are all the rows. Safe only here: the writer has every
+    // partition, so no worker is left waiting on it (mid-run, the workers
+    // can all be blocked on the writer, and the pool must not be needed).
     let (last_eligibility, last_spells) = polars_core::runtime::THREAD_POOL.join(
         || {
             eligibility

@@ -51,6 +51,9 @@ enum Command {
         /// default sized for the night).
         #[arg(long, hide = true)]
         partition_bytes: Option<u64>,
+        /// Rows per row group of the per-person outputs (for tests).
+        #[arg(long, hide = true, default_value_t = residence::output::parquet::ROW_GROUP)]
+        row_group_rows: usize,
     },
     /// Write synthetic feeds for all ten sources (deterministic for a seed), with
     /// DIR/generate-summary.json predicting the run's counts per reason.
@@ -102,6 +105,7 @@ fn main() -> ExitCode {
             quiet,
             memory_budget,
             partition_bytes,
+            row_group_rows,
         } => {
             let opts = RunOptions {
                 pipeline,
@@ -111,6 +115,7 @@ fn main() -> ExitCode {
                 max_reject_rate,
                 memory_budget: memory_budget.saturating_mul(1 << 20),
                 partition_bytes,
+                row_group_rows,
             };
             run_command(&opts, quiet)
         }

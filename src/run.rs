@@ -29,6 +29,9 @@ pub struct RunOptions {
     /// Input bytes per evidence partition; `None` sizes them for the night
     /// (tests make them tiny to exercise many partitions on small data).
     pub partition_bytes: Option<u64>,
+    /// Rows per row group of the per-person outputs (tests make it tiny so
+    /// row groups are written while the partition workers run).
+    pub row_group_rows: usize,
 }
 
 /// The default of [`RunOptions::memory_budget`]: 1 GiB.
@@ -157,6 +160,7 @@ pub fn run(opts: &RunOptions, progress: &(dyn Fn(u64) + Sync)) -> Result<RunRepo
             &pipeline,
             opts.as_of,
             &dir,
+            opts.row_group_rows.max(1),
             &mut outputs,
             &mut decisions,
         );

@@ -1743,7 +1743,9 @@ fn many_partitions_and_a_zero_memory_budget_change_no_output() {
     let (out_a, out_b) = (tmp.path().join("a"), tmp.path().join("b"));
     let gate = ["--max-reject-rate", "1"];
     let a = run_ok(&default_pipeline(), Some(&data), &out_a, &gate);
-    // Everything spills to disk, and the night is cut into many small ranges.
+    // Everything spills to disk, the night is cut into many small ranges,
+    // and row groups are small enough to be written while the workers run
+    // (and wait on the writer).
     let b = run_ok(
         &default_pipeline(),
         Some(&data),
@@ -1755,6 +1757,8 @@ fn many_partitions_and_a_zero_memory_budget_change_no_output() {
             "0",
             "--partition-bytes",
             "40000",
+            "--row-group-rows",
+            "64",
         ],
     );
     let (ma, mb) = (read_manifest(&a), read_manifest(&b));

@@ -198,6 +198,7 @@ fn pipeline_counts(data: &Path) -> BTreeMap<String, summary::SourceCounts> {
         max_reject_rate: Some(1.0),
         memory_budget: crate::run::DEFAULT_MEMORY_BUDGET,
         partition_bytes: None,
+        row_group_rows: crate::output::parquet::ROW_GROUP,
     };
     let report = crate::run::run(&opts, &|_| {}).expect("pipeline run");
     let nonzero = |m: &BTreeMap<String, u64>| -> BTreeMap<String, u64> {

@@ -18,7 +18,6 @@ use polars_parquet::write::{
     CompressedPage, Encoding, ParquetType, StatisticsOptions, Version, WriteOptions,
     array_to_columns, compress, to_parquet_schema,
 };
-use rayon::prelude::*;
 
 use crate::evidence::PartitionRows;
 use crate::ingest::{FileReport, RejectRecord};
@@ -344,24 +343,16 @@ impl ParquetEncoder {
         })
     }
 
-    /// Encodes one row group from its columns, in schema order, the columns
-    /// in parallel on polars' pool (the evidence workers share it; the
-    /// writer's last eligibility and spell row groups would otherwise be
-    /// encoded on one core while the other waits).
+    /// Encodes one row group from its columns, in schema order.
+    ///
+    /// Sequential on purpose: it runs on the partition workers, which block
+    /// while the writer catches up, and nested parallel work there could
+    /// leave a worker's loop stacked under another's wait (a deadlock).
     pub fn encode_group(&self, columns: &[ArrayRef], into: &mut Encoded) -> PolarsResult<()> {
         let rows = columns.first().map_or(0, |c| c.len());
-        let per_column: Vec<PolarsResult<Vec<Vec<CompressedPage>>>> =
-            polars_core::runtime::THREAD_POOL.install(|| {
-                columns
-                    .par_iter()
-                    .zip(&self.types)
-                    .zip(&self.encodings)
-                    .map(|((array, type_), encoding)| self.encode_column(array, type_, encoding))
-                    .collect()
-            });
         let mut group = Vec::with_capacity(columns.len());
-        for leaves in per_column {
-            group.extend(leaves?);
+        for ((array, type_), encoding) in columns.iter().zip(&self.types).zip(&self.encodings) {
+            group.extend(self.encode_column(array, type_, encoding)?);
         }
         into.groups.push(group);
         into.rows += rows as u64;
