@@ -48,16 +48,21 @@ fn person_column(name: &str, people: impl ExactSizeIterator<Item = PersonId>) ->
 fn code_column(name: &str, codes: impl ExactSizeIterator<Item = u32>) -> Column {
     let mut b = StringChunkedBuilder::new(name.into(), codes.len());
     for c in codes {
-        // Six digits by hand: `format!` per row was a visible share of the run.
-        let mut digits = [b'0'; 6];
-        let mut v = c;
-        for d in digits.iter_mut().rev() {
-            *d = b'0' + (v % 10) as u8;
-            v /= 10;
-        }
-        b.append_value(std::str::from_utf8(&digits).unwrap_or_default());
+        b.append_value(std::str::from_utf8(&six_digits(c)).unwrap_or_default());
     }
     b.finish().into_column()
+}
+
+/// A division or city code as its six digits, by hand: `format!` per row
+/// was a visible share of the run.
+fn six_digits(code: u32) -> [u8; 6] {
+    let mut digits = [b'0'; 6];
+    let mut v = code;
+    for d in digits.iter_mut().rev() {
+        *d = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+    digits
 }
 
 fn date_column(name: &str, dates: impl Iterator<Item = Option<NaiveDate>>) -> Column {
@@ -172,8 +177,8 @@ pub fn evidence_columns(
         // The canonical form is ASCII digits and X.
         std::str::from_utf8(&text).unwrap_or_default().to_owned()
     })?;
-    let city = dictionary_column(&rows.city[range.clone()], |&c| six_digits(c))?;
-    let division = dictionary_column(&rows.division[range.clone()], |&c| six_digits(c))?;
+    let city = dictionary_column(&rows.city[range.clone()], |&c| six_digit_text(c))?;
+    let division = dictionary_column(&rows.division[range.clone()], |&c| six_digit_text(c))?;
     let source = dictionary_column(&rows.source[range.clone()], |&s| {
         SourceKind::ALL
             .get(s as usize)
@@ -253,8 +258,8 @@ fn dictionary_column<K: Copy + Eq + std::hash::Hash>(
     Ok(DictionaryArray::try_new(dtype, PrimitiveArray::from_vec(keys), values.boxed())?.boxed())
 }
 
-fn six_digits(code: u32) -> String {
-    format!("{code:06}")
+fn six_digit_text(code: u32) -> String {
+    String::from_utf8_lossy(&six_digits(code)).into_owned()
 }
 
 /// `rejects.parquet`, sorted by source, input_file, line.
