@@ -328,14 +328,13 @@ impl<R: Read> RecordReader<R> {
         } else {
             // UTF-8, or GB18030 that is pure ASCII (identical bytes).
             let ends = &self.ends[..p.nfields];
-            let out = fields;
             if bulk_valid {
-                (text_of_valid_record(out), ends, sep)
+                (text_of_valid_record(fields), ends, sep)
             } else {
                 // One validation over the whole record, then field ends
                 // must fall on character boundaries, or a multi-byte
                 // sequence was split across fields.
-                match std::str::from_utf8(out) {
+                match std::str::from_utf8(fields) {
                     Ok(s) if ends.iter().all(|&e| s.is_char_boundary(e)) => (s, ends, sep),
                     _ => {
                         malformed = Some(Malformed::InvalidEncoding);
@@ -758,10 +757,10 @@ fn push_end(ends: &mut Vec<usize>, i: usize, end: usize) {
 /// is always a whole character in UTF-8, so either is valid, and every field
 /// end sits next to an ASCII byte or at an end: on a character boundary.
 /// Skipping the second validation is what makes bulk validation pay.
-fn text_of_valid_record(out: &[u8]) -> &str {
-    debug_assert!(std::str::from_utf8(out).is_ok());
+fn text_of_valid_record(fields: &[u8]) -> &str {
+    debug_assert!(std::str::from_utf8(fields).is_ok());
     // SAFETY: valid UTF-8 by the argument above.
-    unsafe { std::str::from_utf8_unchecked(out) }
+    unsafe { std::str::from_utf8_unchecked(fields) }
 }
 
 /// Decodes each field of a GB18030 record into `dec`, recording field ends
