@@ -342,7 +342,7 @@ impl ParquetEncoder {
             options: WriteOptions {
                 statistics: StatisticsOptions::default(),
                 version: Version::V1,
-                compression: ParquetCompression::Snappy.into(),
+                compression: COMPRESSION.into(),
                 data_page_size: None,
             },
         })
@@ -395,8 +395,12 @@ impl ParquetEncoder {
     }
 }
 
+/// Every output's page compression: the encoder compresses the pages, the
+/// file writer records it.
+const COMPRESSION: ParquetCompression = ParquetCompression::Snappy;
+
 fn parquet_writer<W: std::io::Write>(w: W) -> ParquetWriter<W> {
-    ParquetWriter::new(w).with_compression(ParquetCompression::Snappy)
+    ParquetWriter::new(w).with_compression(COMPRESSION)
 }
 
 /// A Parquet file written a row group at a time, in the order given.
