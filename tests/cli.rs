@@ -642,19 +642,12 @@ fn sample_data_named_people_match_the_readme() {
     let elig = read_parquet(&dir.join("eligibility.parquet"));
     let spells = read_parquet(&dir.join("spells.parquet"));
 
-    let cols = [
-        "city",
-        "status",
-        "basis",
-        "spell_start",
-        "spell_end",
-        "months_of_evidence",
-        "covered_days",
-        "evidence_count",
-        "eligible_since",
-        "eligible_on",
-        "pledge_since",
-    ];
+    // Every eligibility column but the id (the lookup key) and the sources
+    // (checked below), in file order.
+    let cols: Vec<&str> = ELIGIBILITY_COLUMNS
+        .into_iter()
+        .filter(|c| !matches!(*c, "person_id" | "sources"))
+        .collect();
     for [label, id, want @ ..] in NAMED_PEOPLE {
         let r = person_row(&elig, id).unwrap_or_else(|| panic!("{label}: no eligibility row"));
         let got: Vec<&str> = cols.iter().map(|c| r[*c].as_str()).collect();
