@@ -15,6 +15,9 @@
 #   REPS=1                      runs per measured command; the median wall is reported, the max RSS
 #   KEEP=0                      1 keeps the generated data and outputs after each scale
 #   CARGO_TARGET_DIR            default $HOME/.cache/residence-target (shared with .ci/run)
+#   REFERENCE_PYTHON            optional: a Python with polars (pip install polars); when set, each
+#                               scale also times benches/reference_parse.py (polars' CSV reader over
+#                               every file) and a second table compares the run with it
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -32,6 +35,10 @@ die() { echo "e2e.sh: error: $*" >&2; exit 1; }
 log() { echo "e2e.sh: $*" >&2; }
 
 [ -x /usr/bin/time ] || die "/usr/bin/time (GNU time) is required for peak RSS (apt-get install time)"
+if [ -n "${REFERENCE_PYTHON:-}" ]; then
+  "$REFERENCE_PYTHON" -c 'import polars' 2>/dev/null ||
+    die "REFERENCE_PYTHON=$REFERENCE_PYTHON cannot import polars (pip install polars)"
+fi
 [[ "$REPS" =~ ^[1-9][0-9]*$ ]] || die "REPS must be a positive integer, got '$REPS'"
 for n in "${SCALES[@]}"; do
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "scale must be a positive number of persons, got '$n'"
@@ -82,12 +89,38 @@ measure() {
   MEAS_RSS_KB=$rss_max
 }
 
+# measure_reference: REPS runs of benches/reference_parse.py on DIR. Its own
+# timer (printed after the row count) is the wall time, so Python's start-up
+# and the import of polars are left out; peak RSS as in measure. Sets
+# REF_WALL, REF_RSS_KB and REF_ROWS.
+measure_reference() {
+  local name=$1 dir=$2
+  local walls=() rss_max=0 rep rc rss wall tv="$WORK/time-$name.txt" err="$WORK/stderr-$name.txt" out="$WORK/stdout-$name.txt"
+  for ((rep = 1; rep <= REPS; rep++)); do
+    rc=0
+    /usr/bin/time -v -o "$tv" "$REFERENCE_PYTHON" benches/reference_parse.py "$dir" >"$out" 2>"$err" || rc=$?
+    if [ "$rc" -ne 0 ]; then
+      cat "$err" >&2
+      die "$name exited $rc"
+    fi
+    read -r REF_ROWS wall <"$out"
+    [[ "$wall" =~ ^[0-9.]+$ ]] || die "$name: no timing in its output ($out)"
+    rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$tv")
+    walls+=("$wall")
+    if ((rss > rss_max)); then rss_max=$rss; fi
+    log "  $name rep $rep/$REPS: $wall s, peak RSS $(awk -v k="$rss" 'BEGIN {printf "%.0f", k / 1024}') MB"
+  done
+  REF_WALL=$(printf '%s\n' "${walls[@]}" | median)
+  REF_RSS_KB=$rss_max
+}
+
 commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 if [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then commit="$commit (+ uncommitted changes)"; fi
 cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 mem_gib=$(awk '/^MemTotal/ {printf "%.1f", $2 / 1048576}' /proc/meminfo)
 
 rows_md=()
+ref_md=()
 for persons in "${SCALES[@]}"; do
   gen="$WORK/gen-$persons"
   out="$WORK/out-$persons"
@@ -116,6 +149,16 @@ for persons in "${SCALES[@]}"; do
         p, r, by / 1e6, bw, r / bw, br / 1024, rw, r / rw, rr / 1024, rw / bw, 100 * bw / rw }')")
   log "  ${rows_md[-1]}"
 
+  if [ -n "${REFERENCE_PYTHON:-}" ]; then
+    measure_reference "reference-$persons" "$gen"
+    [ "$REF_ROWS" = "$rows" ] || log "  note: the reference read $REF_ROWS rows, the summary says $rows"
+    ref_md+=("$(awk -v p="$persons" -v r="$rows" -v fw="$REF_WALL" -v fr="$REF_RSS_KB" -v bw="$base_wall" \
+      -v rw="$run_wall" 'BEGIN {
+        printf "| %d | %.3f | %.0f | %.0f | %.3f | %.3f | %.2f× (%.0f %%) |",
+          p, fw, r / fw, fr / 1024, bw, rw, rw / fw, 100 * fw / rw }')")
+    log "  ${ref_md[-1]}"
+  fi
+
   if [ "$KEEP" != 1 ]; then rm -rf "$gen" "$out"; fi
 done
 if [ "$KEEP" != 1 ]; then rm -f "$WORK"/time-*.txt "$WORK"/stdout-*.txt "$WORK"/stderr-*.txt; fi
@@ -127,3 +170,11 @@ echo
 echo "| persons | rows | MB | baseline wall s | baseline rows/s | baseline peak RSS MB | run wall s | run rows/s | run peak RSS MB | run/baseline (rows/s % of baseline) |"
 echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 printf '%s\n' "${rows_md[@]}"
+if [ "${#ref_md[@]}" -gt 0 ]; then
+  echo
+  echo "reference parse: benches/reference_parse.py with $("$REFERENCE_PYTHON" -c 'import polars; print("polars", polars.__version__)')"
+  echo
+  echo "| persons | reference parse wall s | reference rows/s | reference peak RSS MB | baseline wall s | run wall s | run/reference (rows/s % of reference) |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|"
+  printf '%s\n' "${ref_md[@]}"
+fi
