@@ -307,6 +307,17 @@ impl<R: Read> RecordReader<R> {
         } else {
             (&self.out[..p.out_len], 0)
         };
+        // Unquoting drops quote bytes, which could join the two halves of a
+        // multi-byte sequence around them (`"\xC3"\xA9` into "é"), so a
+        // quoted record's raw bytes are checked too. A plain record's fields
+        // are its raw bytes, and a bulk-validated span (UTF-8 only) is known good.
+        if malformed.is_none()
+            && !p.plain
+            && !bulk_valid
+            && !raw_is_valid(&self.data[p.raw_start..p.raw_end], self.encoding)
+        {
+            malformed = Some(Malformed::InvalidEncoding);
+        }
         let mut use_dec = false;
         if malformed.is_none() && self.encoding == Encoding::Gb18030 && !fields.is_ascii() {
             use_dec = true;
@@ -907,6 +918,19 @@ impl<'a> Record<'a> {
     }
 }
 
+/// Whether a record's raw bytes are valid in the file's encoding.
+fn raw_is_valid(raw: &[u8], encoding: Encoding) -> bool {
+    match encoding {
+        Encoding::Utf8 => simdutf8::basic::from_utf8(raw).is_ok(),
+        Encoding::Gb18030 => {
+            raw.is_ascii()
+                || encoding_rs::GB18030
+                    .decode_without_bom_handling_and_without_replacement(raw)
+                    .is_some()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1210,6 +1234,20 @@ mod tests {
         );
     }
 
+    #[test]
+    fn utf8_sequence_split_by_a_quote_is_invalid() {
+        // C3 " A9: the raw bytes are invalid; dropping the closing quote
+        // would join them into "é", which must not make the row valid.
+        let (_, rows) = read_all(b"a,b\n\"\xC3\"\xA9,x\n\"\xC3\xA9\",y\n");
+        assert_eq!(
+            rows,
+            vec![
+                bad(2, b"\"\xC3\"\xA9,x", Malformed::InvalidEncoding, 2),
+                row(3, "\"é\",y", &["é", "y"]),
+            ]
+        );
+    }
+
     fn gb(s: &str) -> Vec<u8> {
         let (bytes, _, unmappable) = encoding_rs::GB18030.encode(s);
         assert!(!unmappable);
@@ -1261,6 +1299,18 @@ mod tests {
         split.push(b'\n');
         let (_, rows) = read_all_cap(&split, Encoding::Gb18030, DEFAULT_BUF_BYTES);
         assert_eq!(rows[0].2, Some(Malformed::InvalidEncoding));
+        // A lead byte closing a quoted field, its trail after the quote.
+        let mut quoted = gb("a,b\n\"");
+        quoted.push(whole[0]);
+        quoted.push(b'"');
+        quoted.push(whole[1]);
+        quoted.extend_from_slice(&gb(",x\n\"泉\",y\n"));
+        let (_, rows) = read_all_cap(&quoted, Encoding::Gb18030, DEFAULT_BUF_BYTES);
+        assert_eq!(rows[0].2, Some(Malformed::InvalidEncoding));
+        assert_eq!(
+            (rows[1].2, &rows[1].3[..]),
+            (None, &["泉".to_owned(), "y".to_owned()][..])
+        );
     }
 
     #[test]
