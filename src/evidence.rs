@@ -9,7 +9,7 @@
 //! partitions uneven, never wrong.
 
 use crate::pipeline::SourceKind;
-use crate::spill::{Cursor, put_short_bytes};
+use crate::spill::{Cursor, put_bytes};
 
 /// One accepted evidence interval as ingest spills it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,7 +36,7 @@ impl<'a> EvidenceRecord<'a> {
         out.extend_from_slice(&self.end.to_le_bytes());
         out.extend_from_slice(&self.file.to_le_bytes());
         out.extend_from_slice(&self.line.to_le_bytes());
-        put_short_bytes(out, self.record_id);
+        put_bytes(out, self.record_id);
     }
 
     pub fn decode(c: &mut Cursor<'a>) -> Self {
@@ -53,7 +53,7 @@ impl<'a> EvidenceRecord<'a> {
             end,
             file,
             line,
-            record_id: c.short_bytes(),
+            record_id: c.len_bytes(),
         }
     }
 }

@@ -255,11 +255,16 @@ impl StoreWriter<'_, '_> {
     }
 }
 
-/// Appends `bytes` behind a 16-bit length (cut at 64 KiB: record ids and
-/// details never come near it). [`Cursor::short_bytes`] reads it back.
-pub fn put_short_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
-    let bytes = &bytes[..bytes.len().min(usize::from(u16::MAX))];
-    out.extend_from_slice(&(bytes.len() as u16).to_le_bytes());
+/// Appends `bytes` behind their length as a LEB128 varint: one byte for the
+/// usual record id or detail (under 128 bytes), and no limit, so a long id
+/// or a huge rejected row is kept whole. [`Cursor::len_bytes`] reads it back.
+pub fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    let mut n = bytes.len() as u64;
+    while n >= 0x80 {
+        out.push(n as u8 | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
     out.extend_from_slice(bytes);
 }
 
@@ -304,11 +309,20 @@ impl<'a> Cursor<'a> {
     pub fn u64(&mut self) -> u64 {
         u64::from_le_bytes(self.take())
     }
-    /// What [`put_short_bytes`] wrote.
+    /// What [`put_bytes`] wrote.
     #[inline]
-    pub fn short_bytes(&mut self) -> &'a [u8] {
-        let n = usize::from(self.u16());
-        self.bytes(n)
+    pub fn len_bytes(&mut self) -> &'a [u8] {
+        let mut n = 0u64;
+        let mut shift = 0;
+        loop {
+            let b = self.u8();
+            n |= u64::from(b & 0x7F) << shift;
+            if b < 0x80 {
+                break;
+            }
+            shift += 7;
+        }
+        self.bytes(n as usize)
     }
 
     #[inline]
@@ -347,6 +361,25 @@ mod tests {
         }
         all.sort_unstable();
         all
+    }
+
+    #[test]
+    fn lengths_round_trip_at_every_varint_width() {
+        // 70_000 is past the old 16-bit prefix, which cut ids at 65_535 bytes.
+        let lens = [0, 1, 127, 128, 16_383, 16_384, 70_000, 2_097_152];
+        let mut buf = Vec::new();
+        for (i, &n) in lens.iter().enumerate() {
+            put_bytes(&mut buf, &vec![i as u8; n]);
+        }
+        assert_eq!(
+            buf.len() - lens.iter().sum::<usize>(),
+            1 + 1 + 1 + 2 + 2 + 3 + 3 + 4
+        );
+        let mut c = Cursor::new(&buf);
+        for (i, &n) in lens.iter().enumerate() {
+            assert_eq!(c.len_bytes(), &vec![i as u8; n][..], "length {n}");
+        }
+        assert!(c.is_empty());
     }
 
     #[test]

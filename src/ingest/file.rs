@@ -17,7 +17,7 @@ use crate::rules::id::PersonId;
 use crate::rules::phone::Phone;
 use crate::rules::reason::Reason;
 use crate::rules::text::trim;
-use crate::spill::{Cursor, Store, StoreWriter, put_short_bytes};
+use crate::spill::{Cursor, Store, StoreWriter, put_bytes};
 
 /// A file to read.
 #[derive(Clone, Debug)]
@@ -105,18 +105,16 @@ pub const AWAITING: u8 = 0xFE;
 pub fn encode_reject(out: &mut Vec<u8>, line: u32, reason: Reason, detail: &str, raw: &str) {
     out.extend_from_slice(&line.to_le_bytes());
     out.push(reason as u8);
-    put_short_bytes(out, detail.as_bytes());
-    out.extend_from_slice(&(raw.len() as u32).to_le_bytes());
-    out.extend_from_slice(raw.as_bytes());
+    put_bytes(out, detail.as_bytes());
+    put_bytes(out, raw.as_bytes());
 }
 
 /// The inverse of [`encode_reject`]: (line, reason, detail, raw).
 pub fn decode_reject<'a>(c: &mut Cursor<'a>) -> (u32, Reason, &'a [u8], &'a [u8]) {
     let line = c.u32();
     let reason = Reason::ALL[usize::from(c.u8())];
-    let detail = c.short_bytes();
-    let n = c.u32() as usize;
-    (line, reason, detail, c.bytes(n))
+    let detail = c.len_bytes();
+    (line, reason, detail, c.len_bytes())
 }
 
 /// A shopping row waiting for its buyer, as spilled.
@@ -138,7 +136,7 @@ impl<'a> Awaiting<'a> {
         out.extend_from_slice(&self.wait.division.code().to_le_bytes());
         out.extend_from_slice(&self.offset.to_le_bytes());
         out.extend_from_slice(&self.len.to_le_bytes());
-        put_short_bytes(out, self.record_id);
+        put_bytes(out, self.record_id);
     }
 
     pub fn decode(c: &mut Cursor<'a>) -> Self {
@@ -157,7 +155,7 @@ impl<'a> Awaiting<'a> {
             },
             offset,
             len,
-            record_id: c.short_bytes(),
+            record_id: c.len_bytes(),
         }
     }
 }
