@@ -129,8 +129,9 @@ impl PartitionRows {
         sources: &[SourceKind],
         keep: impl Fn(u32, u32) -> bool,
     ) -> PartitionRows {
-        // Records are at least 30 bytes: enough room, never a reallocation.
-        let cap = chunks.iter().map(|c| c.len()).sum::<usize>() / 30;
+        // Records are at least 29 bytes (28 fixed, a 1-byte id length):
+        // enough room, never a reallocation.
+        let cap = chunks.iter().map(|c| c.len()).sum::<usize>() / 29;
         let mut keys: Vec<(u128, u32)> = Vec::with_capacity(cap);
         let mut division = Vec::with_capacity(cap);
         let mut file = Vec::with_capacity(cap);
