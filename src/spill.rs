@@ -258,14 +258,29 @@ impl StoreWriter<'_, '_> {
 /// Appends `bytes` behind their length as a LEB128 varint: one byte for the
 /// usual record id or detail (under 128 bytes), and no limit, so a long id
 /// or a huge rejected row is kept whole. [`Cursor::len_bytes`] reads it back.
+#[inline]
 pub fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
-    let mut n = bytes.len() as u64;
+    put_varint(out, bytes.len() as u64);
+    if bytes.len() <= 8 {
+        // A short tail (the usual record id suffix): a byte loop is
+        // cheaper than a call to memcpy.
+        for &b in bytes {
+            out.push(b);
+        }
+    } else {
+        out.extend_from_slice(bytes);
+    }
+}
+
+/// Appends `n` as a LEB128 varint: 7 bits a byte, low bits first.
+/// [`Cursor::varint`] reads it back.
+#[inline]
+pub fn put_varint(out: &mut Vec<u8>, mut n: u64) {
     while n >= 0x80 {
         out.push(n as u8 | 0x80);
         n >>= 7;
     }
     out.push(n as u8);
-    out.extend_from_slice(bytes);
 }
 
 /// Reads little-endian fields off the front of a record buffer.
@@ -298,6 +313,10 @@ impl<'a> Cursor<'a> {
         u16::from_le_bytes(self.take())
     }
     #[inline]
+    pub fn i16(&mut self) -> i16 {
+        i16::from_le_bytes(self.take())
+    }
+    #[inline]
     pub fn u32(&mut self) -> u32 {
         u32::from_le_bytes(self.take())
     }
@@ -312,17 +331,23 @@ impl<'a> Cursor<'a> {
     /// What [`put_bytes`] wrote.
     #[inline]
     pub fn len_bytes(&mut self) -> &'a [u8] {
+        let n = self.varint();
+        self.bytes(n as usize)
+    }
+
+    /// What [`put_varint`] wrote.
+    #[inline]
+    pub fn varint(&mut self) -> u64 {
         let mut n = 0u64;
         let mut shift = 0;
         loop {
             let b = self.u8();
-            n |= u64::from(b & 0x7F) << shift;
+            n |= u64::from(b & 0x7F).wrapping_shl(shift);
             if b < 0x80 {
-                break;
+                return n;
             }
             shift += 7;
         }
-        self.bytes(n as usize)
     }
 
     #[inline]

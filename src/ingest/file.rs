@@ -8,8 +8,9 @@ use super::fields::{Fields, IdMemo, MAX_FIELDS};
 use super::hashing::{HashingReader, hex};
 use super::header::map_header;
 use super::reader::{Encoding, HeaderError, RecordReader};
+use super::supersede::KeyWriter;
 use super::validate::{AwaitIdentity, Ctx, Outcome, Owner, Pledge, validate};
-use crate::evidence::{EvidenceRecord, Partitioner};
+use crate::evidence::{EvidenceRecord, EvidenceWriter, Partitioner};
 use crate::pipeline::{SourceConfig, SourceKind};
 use crate::rules::date::{from_epoch_days, to_epoch_days};
 use crate::rules::division::Division;
@@ -237,8 +238,8 @@ pub fn read_file(
                     fi,
                     kind: source.kind,
                     summary: &mut summary,
-                    supersession: sinks.supersession.writer(),
-                    evidence: sinks.evidence.writer(),
+                    supersession: KeyWriter::new(sinks.supersession.writer()),
+                    evidence: EvidenceWriter::new(sinks.evidence.writer()),
                     partitioner: sinks.partitioner,
                     rejects: sinks.rejects.writer(),
                     awaiting: sinks.awaiting.writer(),
@@ -262,8 +263,8 @@ struct Out<'o, 's, 'a> {
     fi: u32,
     kind: SourceKind,
     summary: &'o mut FileSummary,
-    supersession: StoreWriter<'s, 'a>,
-    evidence: StoreWriter<'s, 'a>,
+    supersession: KeyWriter<'s, 'a>,
+    evidence: EvidenceWriter<'s, 'a>,
     partitioner: &'s Partitioner,
     rejects: StoreWriter<'s, 'a>,
     awaiting: StoreWriter<'s, 'a>,
@@ -331,17 +332,18 @@ fn read_records<R: std::io::Read>(
             Ok(Outcome::Evidence(e)) => {
                 let person = e.person.as_u64();
                 let p = out.partitioner.index(e.division.city().code(), person);
-                EvidenceRecord {
-                    person,
-                    division: e.division.code(),
-                    start: to_epoch_days(e.start),
-                    end: to_epoch_days(e.end),
-                    file: out.fi,
-                    line,
-                    record_id: values[0].as_bytes(),
-                }
-                .encode(out.evidence.buffer(p));
-                out.evidence.done(p)?;
+                out.evidence.push(
+                    p,
+                    &EvidenceRecord {
+                        person,
+                        division: e.division.code(),
+                        start: to_epoch_days(e.start),
+                        end: to_epoch_days(e.end),
+                        file: out.fi,
+                        line,
+                        record_id: values[0].as_bytes(),
+                    },
+                )?;
                 ACCEPTED
             }
             Ok(Outcome::Pledge(pledge)) => {
@@ -388,10 +390,7 @@ fn read_records<R: std::io::Read>(
         };
         if let Some(key) = key {
             let p = key_partition(key, supersession_parts);
-            let b = out.supersession.buffer(p);
-            b.extend_from_slice(&key.to_le_bytes());
-            b.extend_from_slice(&position_tag(out.fi, line, verdict).to_le_bytes());
-            out.supersession.done(p)?;
+            out.supersession.push(p, key, out.fi, line, verdict)?;
         }
         since_progress += 1;
         if since_progress == 1 << 16 {

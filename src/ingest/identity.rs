@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use super::file::{ACCEPTED, Awaiting, Counts, FileSummary, encode_reject};
 use super::supersede::Superseded;
 use super::validate::Ctx;
-use crate::evidence::{EvidenceRecord, Partitioner};
+use crate::evidence::{EvidenceRecord, EvidenceWriter, Partitioner};
 use crate::pipeline::SourceKind;
 use crate::rules::date::to_epoch_days;
 use crate::rules::id::PersonId;
@@ -99,7 +99,7 @@ pub fn resolve_buyers(
             if chunks.iter().all(|c| c.is_empty()) {
                 return Ok(counts);
             }
-            let mut evidence = sinks.evidence.writer();
+            let mut evidence = EvidenceWriter::new(sinks.evidence.writer());
             let mut rejects = sinks.rejects.writer();
             for chunk in &chunks {
                 let mut c = Cursor::new(chunk);
@@ -116,17 +116,20 @@ pub fn resolve_buyers(
                                     let person = e.person.as_u64();
                                     let p =
                                         sinks.partitioner.index(e.division.city().code(), person);
-                                    EvidenceRecord {
-                                        person,
-                                        division: e.division.code(),
-                                        start: to_epoch_days(e.start),
-                                        end: to_epoch_days(e.end),
-                                        file: fi as u32,
-                                        line: row.line,
-                                        record_id: row.record_id,
-                                    }
-                                    .encode(evidence.buffer(p));
-                                    evidence.done(p).map_err(io)?;
+                                    evidence
+                                        .push(
+                                            p,
+                                            &EvidenceRecord {
+                                                person,
+                                                division: e.division.code(),
+                                                start: to_epoch_days(e.start),
+                                                end: to_epoch_days(e.end),
+                                                file: fi as u32,
+                                                line: row.line,
+                                                record_id: row.record_id,
+                                            },
+                                        )
+                                        .map_err(io)?;
                                     counts.add(ACCEPTED);
                                 }
                                 Err(reason) => counts.add(reason as u8),

@@ -526,19 +526,19 @@ mod tests {
                 350_503
             }
         };
-        let mut chunk = Vec::new();
-        for i in 0..10u32 {
-            EvidenceRecord {
+        let ids: Vec<String> = (0..10).map(|i| format!("R{i}")).collect();
+        let records: Vec<EvidenceRecord<'_>> = (0..10u32)
+            .map(|i| EvidenceRecord {
                 person: person(i).as_u64(),
                 division: division(i),
                 start: i as i32,
                 end: i as i32 + 30,
                 file: i % 2,
                 line: i + 2,
-                record_id: format!("R{i}").as_bytes(),
-            }
-            .encode(&mut chunk);
-        }
+                record_id: ids[i as usize].as_bytes(),
+            })
+            .collect();
+        let chunk = crate::evidence::tests::encode_chunk(&records);
         let sources = [SourceKind::Utility, SourceKind::Lease];
         let rows = PartitionRows::load(&[chunk], &sources, |_, _| true);
         let file = |path: &str| FileReport {
