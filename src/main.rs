@@ -45,7 +45,7 @@ enum Command {
         quiet: bool,
         /// MiB of intermediate rows kept in memory; beyond it they spill to
         /// disk under OUT (a bound on that share of memory, not on the whole process).
-        #[arg(long, value_name = "MIB", default_value_t = 1024)]
+        #[arg(long, value_name = "MIB", default_value_t = 256)]
         memory_budget: usize,
         /// Input bytes per evidence partition (for tests and tuning; by
         /// default sized for the night).

@@ -34,8 +34,10 @@ pub struct RunOptions {
     pub row_group_rows: usize,
 }
 
-/// The default of [`RunOptions::memory_budget`]: 1 GiB.
-pub const DEFAULT_MEMORY_BUDGET: usize = 1 << 30;
+/// The default of [`RunOptions::memory_budget`]: 256 MiB. With spilled rows
+/// encoded compactly, a 100k-person night nearly fits in it, and a larger
+/// budget made a 1M-person night no faster, only larger (docs/BENCHMARKS.md).
+pub const DEFAULT_MEMORY_BUDGET: usize = 256 << 20;
 
 /// Why a run stopped, mapped to SPEC §2's exit codes by [`RunError::exit_code`].
 #[derive(Debug, thiserror::Error)]
