@@ -8,9 +8,9 @@
 //! sample of the input's ID numbers (see `ingest::sample`); a poor sample makes
 //! partitions uneven, never wrong.
 
-use crate::pipeline::SourceKind;
 use std::io;
 
+use crate::pipeline::SourceKind;
 use crate::spill::{Cursor, StoreWriter, put_bytes};
 
 /// One accepted evidence interval as ingest spills it.
@@ -60,11 +60,14 @@ struct Last {
 }
 
 impl Last {
+    /// Back to zeros, keeping the id buffer's allocation.
     fn reset(&mut self) {
-        let id = std::mem::take(&mut self.id);
-        *self = Last::default();
-        self.id = id;
-        self.id.clear();
+        let mut id = std::mem::take(&mut self.id);
+        id.clear();
+        *self = Last {
+            id,
+            ..Last::default()
+        };
     }
 }
 

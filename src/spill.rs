@@ -275,12 +275,22 @@ pub fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
 /// Appends `n` as a LEB128 varint: 7 bits a byte, low bits first.
 /// [`Cursor::varint`] reads it back.
 #[inline]
-pub fn put_varint(out: &mut Vec<u8>, mut n: u64) {
+fn put_varint(out: &mut Vec<u8>, mut n: u64) {
     while n >= 0x80 {
         out.push(n as u8 | 0x80);
         n >>= 7;
     }
     out.push(n as u8);
+}
+
+/// One `Cursor` method per integer type, reading it little-endian.
+macro_rules! le_readers {
+    ($($t:ident),*) => {$(
+        #[inline]
+        pub fn $t(&mut self) -> $t {
+            $t::from_le_bytes(self.take())
+        }
+    )*};
 }
 
 /// Reads little-endian fields off the front of a record buffer.
@@ -308,26 +318,9 @@ impl<'a> Cursor<'a> {
     pub fn u8(&mut self) -> u8 {
         self.take::<1>()[0]
     }
-    #[inline]
-    pub fn u16(&mut self) -> u16 {
-        u16::from_le_bytes(self.take())
-    }
-    #[inline]
-    pub fn i16(&mut self) -> i16 {
-        i16::from_le_bytes(self.take())
-    }
-    #[inline]
-    pub fn u32(&mut self) -> u32 {
-        u32::from_le_bytes(self.take())
-    }
-    #[inline]
-    pub fn i32(&mut self) -> i32 {
-        i32::from_le_bytes(self.take())
-    }
-    #[inline]
-    pub fn u64(&mut self) -> u64 {
-        u64::from_le_bytes(self.take())
-    }
+
+    le_readers!(u16, i16, u32, i32, u64);
+
     /// What [`put_bytes`] wrote.
     #[inline]
     pub fn len_bytes(&mut self) -> &'a [u8] {
@@ -337,7 +330,7 @@ impl<'a> Cursor<'a> {
 
     /// What [`put_varint`] wrote.
     #[inline]
-    pub fn varint(&mut self) -> u64 {
+    fn varint(&mut self) -> u64 {
         let mut n = 0u64;
         let mut shift = 0;
         loop {
