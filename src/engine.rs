@@ -16,6 +16,7 @@ use crate::ingest::{Ingested, RejectRecord};
 use crate::output::OutputError;
 use crate::output::parquet::{self, Encoded, OutFile, ParquetEncoder, ParquetSink};
 use crate::pipeline::Pipeline;
+use crate::progress::Progress;
 use crate::spill::Cursor;
 use crate::timeline::{self, EligibilityRow, SpellRow, Timelines};
 
@@ -26,8 +27,8 @@ pub enum EngineError {
     Output(#[from] OutputError),
     #[error("{0}")]
     Polars(#[from] polars::prelude::PolarsError),
-    /// Reading spilled rows back failed.
-    #[error("{path}: {source}")]
+    /// Reading spilled rows back failed: the spill disk, not an output.
+    #[error("cannot use the spill folder {path}")]
     Spill {
         path: PathBuf,
         source: std::io::Error,
@@ -35,10 +36,15 @@ pub enum EngineError {
     /// A thread of the stage stopped without finishing.
     #[error("{0}")]
     Internal(String),
+    #[error(transparent)]
+    Interrupted(#[from] crate::interrupt::Interrupted),
 }
 
 /// (city, status, basis) → persons.
 pub type Decisions = BTreeMap<(String, &'static str, &'static str), u64>;
+
+/// Output file name → rows written.
+pub type Outputs = BTreeMap<String, u64>;
 
 /// One partition's share of the outputs.
 type PartitionOutput = (Encoded, Timelines);
@@ -55,9 +61,8 @@ pub fn write_partitions(
     as_of: NaiveDate,
     dir: &Path,
     row_group: usize,
-    outputs: &mut BTreeMap<String, u64>,
-    decisions: &mut Decisions,
-) -> Result<(), EngineError> {
+    progress: &dyn Progress,
+) -> Result<(Outputs, Decisions), EngineError> {
     let pool = &polars_core::runtime::THREAD_POOL;
     let pledges = timeline::pledges_by_partition(&ingested.pledges, &ingested.partitioner);
     let sources = ingested.file_sources();
@@ -66,8 +71,9 @@ pub fn write_partitions(
     let count = ingested.partitioner.count();
 
     let process = |p: usize| -> Result<PartitionOutput, EngineError> {
+        crate::interrupt::check()?;
         let chunks = ingested.evidence.take(p).map_err(|e| EngineError::Spill {
-            path: dir.to_owned(),
+            path: ingested.evidence.spill_path().to_owned(),
             source: e,
         })?;
         let rows = PartitionRows::load(&chunks, &sources, |file, line| {
@@ -94,7 +100,7 @@ pub fn write_partitions(
     let (tx, rx) = mpsc::channel::<(usize, Result<PartitionOutput, EngineError>)>();
     std::thread::scope(|s| {
         let writer = s.spawn(|| {
-            let result = write_in_order(rx, count, &written, dir, row_group, outputs, decisions);
+            let result = write_in_order(rx, count, &written, dir, row_group, progress);
             if result.is_err() {
                 // Under the lock, so a worker cannot miss it between its
                 // check and its wait.
@@ -156,9 +162,10 @@ fn write_in_order(
     written: &(Mutex<usize>, Condvar),
     dir: &Path,
     row_group: usize,
-    outputs: &mut BTreeMap<String, u64>,
-    decisions: &mut Decisions,
-) -> Result<(), EngineError> {
+    progress: &dyn Progress,
+) -> Result<(Outputs, Decisions), EngineError> {
+    let mut outputs = Outputs::new();
+    let mut decisions = Decisions::new();
     let mut evidence_file = OutFile::create(&dir.join("evidence.parquet"))?;
     let mut eligibility_file = OutFile::create(&dir.join("eligibility.parquet"))?;
     let mut spells_file = OutFile::create(&dir.join("spells.parquet"))?;
@@ -204,6 +211,7 @@ fn write_in_order(
             next += 1;
             *written.0.lock().unwrap_or_else(|e| e.into_inner()) = next;
             written.1.notify_all();
+            progress.advance(1);
         }
     }
     // The last row groups of both files at once, on the pool: on a small
@@ -230,7 +238,7 @@ fn write_in_order(
     evidence_file.close()?;
     eligibility_file.close()?;
     spells_file.close()?;
-    Ok(())
+    Ok((outputs, decisions))
 }
 
 /// Rejects per file in file order (sources, then paths), each file's sorted by
@@ -245,8 +253,9 @@ pub fn write_rejects(ingested: &Ingested<'_>, path: &Path) -> Result<u64, Engine
     let mut batch: Vec<RejectRecord> = Vec::new();
     let sources = ingested.file_sources();
     for (fi, source) in sources.iter().enumerate() {
+        crate::interrupt::check()?;
         let chunks = ingested.rejects.take(fi).map_err(|e| EngineError::Spill {
-            path: path.to_owned(),
+            path: ingested.rejects.spill_path().to_owned(),
             source: e,
         })?;
         let from = batch.len();

@@ -14,11 +14,15 @@
 //! - [`generate`]: synthetic feeds for benchmarks.
 
 pub mod engine;
+pub mod errors;
 pub mod evidence;
 pub mod generate;
 pub mod ingest;
+pub mod interrupt;
+pub mod log;
 pub mod output;
 pub mod pipeline;
+pub mod progress;
 pub mod rules;
 pub mod run;
 pub mod spill;

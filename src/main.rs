@@ -1,14 +1,24 @@
-//! The `residence` command line: argument parsing, progress, messages and exit codes.
+//! The `residence` command line: argument parsing, signals, logs, progress,
+//! the summary, metrics and exit codes.
 
-use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
+use residence::errors;
 use residence::generate::{GenerateOptions, generate};
-use residence::run::{RunOptions, run};
+use residence::interrupt;
+use residence::log::LogFormat;
+use residence::output::metrics::{self, RunMetrics};
+use residence::output::parquet::ROW_GROUP;
+use residence::progress::{Progress, Silent};
+use residence::run::{
+    DEFAULT_KEEP_RUNS, PublishMode, RunError, RunOptions, RunPlan, RunReport, run,
+};
 
 #[derive(Parser)]
 #[command(
@@ -17,44 +27,33 @@ use residence::run::{RunOptions, run};
     about = "Residence evidence → timelines → residence-permit eligibility (Quanzhou measure 13)"
 )]
 struct Cli {
+    /// Log lines on stderr: text, or one JSON object per line.
+    #[arg(long, value_enum, global = true, default_value_t = LogFormatArg::Text)]
+    log_format: LogFormatArg,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormatArg {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum PublishArg {
+    /// Repoint latest unless this run's as-of is earlier than the published run's.
+    Auto,
+    /// Repoint latest whatever the as-of (a corrected rerun).
+    Always,
+    /// Keep the run under runs/ only.
+    Never,
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// Run the nightly pipeline: read the feeds, write OUT/runs/<run_id>/, repoint OUT/latest.
-    Run {
-        /// Pipeline file (sources, header mappings, rule parameters).
-        #[arg(long)]
-        pipeline: PathBuf,
-        /// Feed root: source S reads DIR/S/*.csv [default: the pipeline's data_dir].
-        #[arg(long, value_name = "DIR")]
-        data: Option<PathBuf>,
-        /// Decision date; nothing after it counts [default: today].
-        #[arg(long, value_name = "DATE", value_parser = parse_day)]
-        as_of: Option<NaiveDate>,
-        /// Output root.
-        #[arg(long, value_name = "OUT")]
-        out: PathBuf,
-        /// Override every source's quality gate (rejected ÷ rows).
-        #[arg(long, value_name = "R")]
-        max_reject_rate: Option<f64>,
-        /// No progress bar and no summary, only warnings and errors.
-        #[arg(long, short)]
-        quiet: bool,
-        /// MiB of intermediate rows kept in memory; beyond it they spill to
-        /// disk under OUT (a bound on that share of memory, not on the whole process).
-        #[arg(long, value_name = "MIB", default_value_t = 256)]
-        memory_budget: usize,
-        /// Input bytes per evidence partition (for tests and tuning; by
-        /// default sized for the night).
-        #[arg(long, hide = true)]
-        partition_bytes: Option<u64>,
-        /// Rows per row group of the per-person outputs (for tests).
-        #[arg(long, hide = true, default_value_t = residence::output::parquet::ROW_GROUP)]
-        row_group_rows: usize,
-    },
+    Run(RunArgs),
     /// Write synthetic feeds for all ten sources (deterministic for a seed), with
     /// DIR/generate-summary.json predicting the run's counts per reason.
     Generate {
@@ -82,8 +81,60 @@ enum Command {
     },
 }
 
+#[derive(clap::Args)]
+struct RunArgs {
+    /// Pipeline file (sources, header mappings, rule parameters).
+    #[arg(long)]
+    pipeline: PathBuf,
+    /// Feed root: source S reads DIR/S/*.csv [default: the pipeline's data_dir].
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
+    /// Decision date; nothing after it counts [default: today].
+    #[arg(long, value_name = "DATE", value_parser = parse_day)]
+    as_of: Option<NaiveDate>,
+    /// Output root.
+    #[arg(long, value_name = "OUT")]
+    out: PathBuf,
+    /// Override every source's quality gate (rejected ÷ rows).
+    #[arg(long, value_name = "R")]
+    max_reject_rate: Option<f64>,
+    /// Accept a night that fails only the drift checks (reported in the manifest).
+    #[arg(long)]
+    allow_drift: bool,
+    /// When a run that passes the gate repoints latest.
+    #[arg(long, value_enum, default_value_t = PublishArg::Auto)]
+    publish: PublishArg,
+    /// Complete runs to keep under OUT/runs (the one latest points at is always kept).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_KEEP_RUNS)]
+    keep_runs: usize,
+    /// Write Prometheus metrics here at the end of every run (atomically, mode 0644).
+    #[arg(long, value_name = "PATH")]
+    metrics_file: Option<PathBuf>,
+    /// No progress bar and no summary, only warnings and errors.
+    #[arg(long, short)]
+    quiet: bool,
+    /// MiB of intermediate rows kept in memory; beyond it they spill to
+    /// disk under OUT (a bound on that share of memory, not on the whole process).
+    #[arg(long, value_name = "MIB", default_value_t = 256)]
+    memory_budget: usize,
+    /// Input bytes per evidence partition (for tests and tuning; by
+    /// default sized for the night).
+    #[arg(long, hide = true)]
+    partition_bytes: Option<u64>,
+    /// Rows per row group of the per-person outputs (for tests).
+    #[arg(long, hide = true, default_value_t = ROW_GROUP)]
+    row_group_rows: usize,
+}
+
 fn parse_day(s: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| format!("expected YYYY-MM-DD: {e}"))
+}
+
+/// Writes to stdout, ignoring a closed pipe (`residence run … | head -1`).
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
 }
 
 fn main() -> ExitCode {
@@ -95,53 +146,20 @@ fn main() -> ExitCode {
             return ExitCode::from(e.exit_code() as u8);
         }
     };
-    match cli.command {
-        Command::Run {
-            pipeline,
-            data,
-            as_of,
-            out,
-            max_reject_rate,
-            quiet,
-            memory_budget,
-            partition_bytes,
-            row_group_rows,
-        } => {
-            let opts = RunOptions {
-                pipeline,
-                data,
-                as_of: as_of.unwrap_or_else(|| chrono::Local::now().date_naive()),
-                out,
-                max_reject_rate,
-                memory_budget: memory_budget.saturating_mul(1 << 20),
-                partition_bytes,
-                row_group_rows,
-            };
-            run_command(&opts, quiet)
-        }
-        Command::Scan { pipeline, data } => {
-            let started = std::time::Instant::now();
-            let result = residence::pipeline::Pipeline::load(&pipeline)
-                .map_err(anyhow::Error::from)
-                .and_then(|p| residence::ingest::scan(&p, &data).map_err(anyhow::Error::from));
-            match result {
-                Ok(t) => {
-                    let secs = started.elapsed().as_secs_f64();
-                    println!(
-                        "scanned {} files: {} records in {:.2} s ({:.0} records/s)",
-                        t.files,
-                        t.records,
-                        secs,
-                        t.records as f64 / secs.max(1e-9)
-                    );
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("residence: error: {e:#}");
-                    ExitCode::from(1)
-                }
-            }
-        }
+    let format = match cli.log_format {
+        LogFormatArg::Text => LogFormat::Text,
+        LogFormatArg::Json => LogFormat::Json,
+    };
+    let quiet = matches!(&cli.command, Command::Run(a) if a.quiet);
+    let level = if quiet {
+        tracing::Level::WARN
+    } else {
+        tracing::Level::INFO
+    };
+    residence::log::init(format, level);
+    let code = match cli.command {
+        Command::Run(args) => run_command(args),
+        Command::Scan { pipeline, data } => scan_command(&pipeline, &data),
         Command::Generate {
             persons,
             seed,
@@ -151,73 +169,244 @@ fn main() -> ExitCode {
         } => {
             let mut opts = GenerateOptions::new(out, persons, seed, as_of);
             opts.dirty_rate = dirty_rate;
-            let started = std::time::Instant::now();
-            match polars_core::runtime::THREAD_POOL.install(|| generate(&opts)) {
-                Ok(summary) => {
-                    let secs = started.elapsed().as_secs_f64();
-                    println!(
-                        "generated {} persons: {} rows, {} bytes in {:.2} s ({:.0} rows/s) -> {}",
-                        summary.persons,
-                        summary.rows,
-                        summary.bytes,
-                        secs,
-                        summary.rows as f64 / secs.max(1e-9),
-                        opts.out.display()
-                    );
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("residence: error: generate failed: {e}");
-                    ExitCode::from(1)
-                }
-            }
+            generate_command(&opts)
+        }
+    };
+    ExitCode::from(u8::try_from(code).unwrap_or(1))
+}
+
+fn scan_command(pipeline: &Path, data: &Path) -> i32 {
+    let started = Instant::now();
+    let result = residence::pipeline::Pipeline::load(pipeline)
+        .map_err(anyhow::Error::from)
+        .and_then(|p| residence::ingest::scan(&p, data).map_err(anyhow::Error::from));
+    match result {
+        Ok(t) => {
+            let secs = started.elapsed().as_secs_f64();
+            out!(
+                "scanned {} files: {} records in {:.2} s ({:.0} records/s)",
+                t.files,
+                t.records,
+                secs,
+                t.records as f64 / secs.max(1e-9)
+            );
+            0
+        }
+        Err(e) => {
+            tracing::error!("scan failed: {}", errors::chain(e.as_ref()));
+            1
         }
     }
 }
 
-fn run_command(opts: &RunOptions, quiet: bool) -> ExitCode {
-    // Progress only on a terminal: silent under cron and systemd.
-    let bar = if !quiet && std::io::stderr().is_terminal() {
-        let bar = indicatif::ProgressBar::new(0);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} reading feeds {binary_bytes} ({binary_bytes_per_sec}) {elapsed}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-        );
-        bar
-    } else {
-        indicatif::ProgressBar::hidden()
+fn generate_command(opts: &GenerateOptions) -> i32 {
+    let started = Instant::now();
+    match polars_core::runtime::THREAD_POOL.install(|| generate(opts)) {
+        Ok(summary) => {
+            let secs = started.elapsed().as_secs_f64();
+            out!(
+                "generated {} persons: {} rows, {} bytes in {:.2} s ({:.0} rows/s) -> {}",
+                summary.persons,
+                summary.rows,
+                summary.bytes,
+                secs,
+                summary.rows as f64 / secs.max(1e-9),
+                opts.out.display()
+            );
+            0
+        }
+        Err(e) => {
+            tracing::error!("generate failed: {}", errors::chain(&e));
+            1
+        }
+    }
+}
+
+/// Grace a run has to stop by itself after a signal before the process
+/// removes its folders and exits (SPEC §2: within 5 s).
+const STOP_GRACE: Duration = Duration::from_millis(4500);
+
+/// Listens for SIGTERM and SIGINT: the first asks the run to stop and
+/// starts the grace period; a second, or the end of the grace, exits at once
+/// after removing the run's incomplete folder and spill.
+fn handle_signals(metrics_file: Option<PathBuf>, started: Instant) {
+    let Ok(mut signals) =
+        signal_hook::iterator::Signals::new([interrupt::SIGTERM, interrupt::SIGINT])
+    else {
+        tracing::warn!("cannot listen for SIGTERM and SIGINT; they will stop the run uncleaned");
+        return;
     };
-    let result = run(opts, &|n| bar.inc(n));
-    bar.finish_and_clear();
-    match result {
+    std::thread::spawn(move || {
+        let mut first = true;
+        for signal in signals.forever() {
+            interrupt::request(signal);
+            let name = interrupt::signal_name(signal);
+            if !first {
+                emergency_exit(signal, metrics_file.as_deref(), started);
+            }
+            first = false;
+            tracing::warn!("received {name}: stopping the run");
+            let metrics_file = metrics_file.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(STOP_GRACE);
+                tracing::error!("the run did not stop within the grace period; exiting");
+                emergency_exit(signal, metrics_file.as_deref(), started);
+            });
+        }
+    });
+}
+
+fn emergency_exit(signal: i32, metrics_file: Option<&Path>, started: Instant) -> ! {
+    let code = 128 + signal;
+    let _held = interrupt::remove_leftovers();
+    if let Some(path) = metrics_file {
+        write_metrics(path, &failed_metrics(code, started));
+    }
+    std::process::exit(code)
+}
+
+fn run_command(args: RunArgs) -> i32 {
+    let started = Instant::now();
+    handle_signals(args.metrics_file.clone(), started);
+    let opts = RunOptions {
+        pipeline: args.pipeline,
+        data: args.data,
+        as_of: args
+            .as_of
+            .unwrap_or_else(|| chrono::Local::now().date_naive()),
+        out: args.out,
+        max_reject_rate: args.max_reject_rate,
+        allow_drift: args.allow_drift,
+        publish: match args.publish {
+            PublishArg::Auto => PublishMode::Auto,
+            PublishArg::Always => PublishMode::Always,
+            PublishArg::Never => PublishMode::Never,
+        },
+        keep_runs: args.keep_runs,
+        memory_budget: args.memory_budget.saturating_mul(1 << 20),
+        partition_bytes: args.partition_bytes,
+        row_group_rows: args.row_group_rows,
+    };
+    // Progress only on a terminal: silent under cron and systemd.
+    let bar = (!args.quiet && std::io::stderr().is_terminal()).then(Bar::new);
+    let progress: &dyn Progress = match &bar {
+        Some(bar) => bar,
+        None => &Silent,
+    };
+    let result = RunPlan::resolve(&opts).and_then(|plan| run(&plan, progress));
+    if let Some(bar) = &bar {
+        bar.0.finish_and_clear();
+    }
+    let (code, metrics) = match result {
         Ok(report) => {
             for w in &report.manifest.warnings {
-                eprintln!("residence: warning: {w}");
+                tracing::warn!("{w}");
             }
-            if !quiet {
+            report_outcome(&report);
+            if !args.quiet {
                 print_summary(&report);
             }
-            if !report.gate_failures.is_empty() {
-                eprintln!(
-                    "residence: quality gate failed for {}; outputs kept in {} for diagnosis, latest unchanged",
-                    report.gate_failures.join(", "),
-                    report.dir.display()
-                );
-            }
-            ExitCode::from(report.exit_code() as u8)
+            let code = report.exit_code();
+            (code, run_metrics(&report, code, started))
         }
         Err(e) => {
             let code = e.exit_code();
-            let err = anyhow::Error::new(e).context("run failed; nothing published");
-            eprintln!("residence: error: {err:#}");
-            ExitCode::from(code as u8)
+            report_error(&e);
+            (code, failed_metrics(code, started))
         }
+    };
+    if let Some(path) = &args.metrics_file {
+        write_metrics(path, &metrics);
+    }
+    code
+}
+
+fn report_outcome(report: &RunReport) {
+    let m = &report.manifest;
+    if !report.verdict.passed() {
+        let checks: Vec<String> = report
+            .verdict
+            .failures
+            .iter()
+            .map(|f| f.to_string())
+            .collect();
+        tracing::error!(
+            run_id = %report.run_id,
+            "quality gate failed: {}; outputs kept in {} for diagnosis, latest unchanged",
+            checks.join("; "),
+            report.dir.display()
+        );
+        return;
+    }
+    for f in &report.verdict.accepted {
+        tracing::warn!("drift accepted (--allow-drift): {f}");
+    }
+    tracing::info!(run_id = %report.run_id, status = m.status.as_str(), "{}", m.publication);
+}
+
+fn report_error(e: &RunError) {
+    if let Some(i) = e.interrupted() {
+        tracing::error!("{i}: nothing published; the run's folder and spill were removed");
+    } else {
+        tracing::error!("run failed, nothing published: {}", errors::chain(e));
     }
 }
 
-fn print_summary(report: &residence::run::RunReport) {
+fn write_metrics(path: &Path, m: &RunMetrics) {
+    if let Err(e) = metrics::write(path, m) {
+        tracing::error!(
+            "cannot write the metrics file {}: {}",
+            path.display(),
+            errors::io_words(&e)
+        );
+    }
+}
+
+fn now_seconds() -> f64 {
+    chrono::Utc::now().timestamp_millis() as f64 / 1000.0
+}
+
+fn failed_metrics(code: i32, started: Instant) -> RunMetrics {
+    RunMetrics {
+        ended: now_seconds(),
+        duration_seconds: started.elapsed().as_secs_f64(),
+        exit_code: code,
+        ..RunMetrics::default()
+    }
+}
+
+fn run_metrics(report: &RunReport, code: i32, started: Instant) -> RunMetrics {
+    let m = &report.manifest;
+    let mut rows = Vec::new();
+    for (name, s) in &m.sources {
+        let c = &s.counts;
+        rows.push((name.clone(), "accepted", c.accepted));
+        rows.push((name.clone(), "filtered", c.filtered.values().sum()));
+        rows.push((name.clone(), "rejected", c.rejected_total()));
+    }
+    RunMetrics {
+        ended: now_seconds(),
+        duration_seconds: started.elapsed().as_secs_f64(),
+        exit_code: code,
+        succeeded: code == 0,
+        rows,
+        persons: report
+            .decisions
+            .iter()
+            .map(|((city, status, basis), n)| {
+                (city.clone(), (*status).to_owned(), (*basis).to_owned(), *n)
+            })
+            .collect(),
+        gate_failures: report
+            .verdict
+            .failures
+            .iter()
+            .map(|f| (f.check.code().to_owned(), f.subject.clone()))
+            .collect(),
+    }
+}
+
+fn print_summary(report: &RunReport) {
     let m = &report.manifest;
     let (mut rows, mut accepted, mut filtered, mut rejected) = (0, 0, 0, 0);
     for s in m.sources.values() {
@@ -226,23 +415,59 @@ fn print_summary(report: &residence::run::RunReport) {
         filtered += s.counts.filtered.values().sum::<u64>();
         rejected += s.counts.rejected_total();
     }
-    println!(
+    out!(
         "run {} ({}): {} rows in {} files: {accepted} accepted, {filtered} filtered, {rejected} rejected; {} ms",
         report.run_id,
-        m.status,
+        m.status.as_str(),
         rows,
         m.files.len(),
         m.timings_ms.get("total").copied().unwrap_or_default(),
     );
-    println!(
+    out!(
         "{:<8} {:<15} {:<9} {:>8}",
-        "city", "status", "basis", "persons"
+        "city",
+        "status",
+        "basis",
+        "persons"
     );
     for ((city, status, basis), n) in &report.decisions {
-        println!("{city:<8} {status:<15} {basis:<9} {n:>8}");
+        out!("{city:<8} {status:<15} {basis:<9} {n:>8}");
     }
     for (name, n) in &m.outputs {
-        println!("{name}: {n} rows");
+        out!("{name}: {n} rows");
     }
-    println!("outputs: {}", report.dir.display());
+    out!("outputs: {}", report.dir.display());
+}
+
+/// The progress bar on a terminal: the phase, and how far it is.
+struct Bar(indicatif::ProgressBar);
+
+impl Bar {
+    fn new() -> Self {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.enable_steady_tick(Duration::from_millis(120));
+        Bar(bar)
+    }
+}
+
+impl Progress for Bar {
+    fn phase(&self, name: &'static str, total: u64) {
+        let template = match (name, total) {
+            (_, 0) => "{spinner} {msg} {elapsed}",
+            ("reading feeds", _) => {
+                "{spinner} {msg} {bar:24} {percent:>3}% {binary_bytes}/{binary_total_bytes} ({binary_bytes_per_sec}) {elapsed}"
+            }
+            _ => "{spinner} {msg} {bar:24} {pos}/{len} {elapsed}",
+        };
+        if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+            self.0.set_style(style);
+        }
+        self.0.set_message(name);
+        self.0.set_length(total);
+        self.0.set_position(0);
+    }
+
+    fn advance(&self, n: u64) {
+        self.0.inc(n);
+    }
 }

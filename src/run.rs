@@ -1,19 +1,41 @@
-//! `residence run`: pipeline file → ingest → timelines → outputs → publish, with
-//! SPEC §2's exit codes and §8's quality gate.
+//! `residence run`: pipeline file → ingest → timelines → outputs → gate →
+//! publish, with SPEC §2's exit codes, §8's quality gate and a run folder
+//! that only appears under `runs/` once it is complete.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use chrono::NaiveDate;
 
 use crate::engine::{self, Decisions, EngineError};
-use crate::ingest::{self, IngestError, gazetteer::load_gazetteer};
-use crate::output::manifest::{EngineEntry, Manifest, ParamsEntry, PipelineEntry};
+use crate::ingest::{self, IngestError, Ingested, Partitioning, gazetteer::load_gazetteer};
+use crate::interrupt::{self, Interrupted};
+use crate::output::manifest::{
+    CityEntry, EngineEntry, GateEntry, Manifest, ParamsEntry, PipelineEntry, PreviousEntry,
+    SourceEntry, Status,
+};
+use crate::output::previous::{self, PreviousRun};
 use crate::output::{OutputError, publish};
 use crate::pipeline::{Pipeline, PipelineError};
+use crate::progress::Progress;
+use crate::rules::address::Gazetteer;
+use crate::rules::gate::{self, CityFigures, GateInput, SourceFigures, Verdict};
 use crate::spill::{Budget, SpillDir};
 
+/// When a run that passes the gate repoints `latest` (`--publish`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum PublishMode {
+    /// Unless its as-of is earlier than the published run's (a backfill).
+    #[default]
+    Auto,
+    /// Always (a corrected rerun of an old night).
+    Always,
+    /// Never: the run stays under `runs/` only.
+    Never,
+}
+
+/// `residence run`'s options as given.
 #[derive(Clone, Debug)]
 pub struct RunOptions {
     pub pipeline: PathBuf,
@@ -21,8 +43,13 @@ pub struct RunOptions {
     pub data: Option<PathBuf>,
     pub as_of: NaiveDate,
     pub out: PathBuf,
-    /// Overrides every source's gate.
+    /// Overrides every source's reject gate.
     pub max_reject_rate: Option<f64>,
+    /// Accept a night that fails only the drift checks.
+    pub allow_drift: bool,
+    pub publish: PublishMode,
+    /// Complete runs to keep after the run (the published one is always kept).
+    pub keep_runs: usize,
     /// Bytes of spilled intermediate rows kept in memory; beyond it they go
     /// to disk under `OUT` ([`crate::spill`]).
     pub memory_budget: usize,
@@ -38,6 +65,9 @@ pub struct RunOptions {
 /// encoded compactly, a 100k-person night nearly fits in it, and a larger
 /// budget made a 1M-person night no faster, only larger (docs/BENCHMARKS.md).
 pub const DEFAULT_MEMORY_BUDGET: usize = 256 << 20;
+
+/// The default of [`RunOptions::keep_runs`] (SPEC §2).
+pub const DEFAULT_KEEP_RUNS: usize = 30;
 
 /// Why a run stopped, mapped to SPEC §2's exit codes by [`RunError::exit_code`].
 #[derive(Debug, thiserror::Error)]
@@ -55,8 +85,21 @@ pub enum RunError {
 }
 
 impl RunError {
-    /// 2: usage, pipeline or feed-header error (nothing published); 1: anything else.
+    /// The signal that stopped the run, if one did.
+    pub fn interrupted(&self) -> Option<Interrupted> {
+        match self {
+            RunError::Ingest(IngestError::Interrupted(i))
+            | RunError::Engine(EngineError::Interrupted(i)) => Some(*i),
+            _ => None,
+        }
+    }
+
+    /// 2: usage, pipeline, gazetteer or feed-header error (nothing
+    /// published); 130/143: interrupted; 1: anything else.
     pub fn exit_code(&self) -> i32 {
+        if let Some(i) = self.interrupted() {
+            return i.exit_code();
+        }
         match self {
             RunError::Usage(_)
             | RunError::Pipeline(_)
@@ -67,21 +110,93 @@ impl RunError {
     }
 }
 
+/// Options resolved once, before anything is locked or written: the
+/// pipeline with its overrides applied, the feed root, the gazetteer.
+pub struct RunPlan {
+    pub pipeline: Pipeline,
+    pub data_dir: PathBuf,
+    pub gazetteer: Gazetteer,
+    pub as_of: NaiveDate,
+    pub out: PathBuf,
+    pub allow_drift: bool,
+    pub publish: PublishMode,
+    pub keep_runs: usize,
+    pub memory_budget: usize,
+    pub partitioning: Option<Partitioning>,
+    pub row_group_rows: usize,
+}
+
+impl RunPlan {
+    /// Loads the pipeline and gazetteer and checks the options (exit 2 on failure).
+    pub fn resolve(opts: &RunOptions) -> Result<RunPlan, RunError> {
+        let mut pipeline = Pipeline::load(&opts.pipeline)?;
+        if let Some(rate) = opts.max_reject_rate {
+            if !(0.0..=1.0).contains(&rate) {
+                return Err(RunError::Usage(format!(
+                    "--max-reject-rate {rate} is not between 0 and 1"
+                )));
+            }
+            pipeline.params.max_reject_rate = rate;
+            for s in &mut pipeline.sources {
+                s.max_reject_rate = None;
+            }
+        }
+        if opts.keep_runs == 0 {
+            return Err(RunError::Usage(
+                "--keep-runs must keep at least 1 run".to_owned(),
+            ));
+        }
+        let data_dir = opts
+            .data
+            .clone()
+            .or_else(|| pipeline.data_dir.clone())
+            .ok_or_else(|| {
+                RunError::Usage(format!(
+                    "no --data given and {} sets no data_dir",
+                    opts.pipeline.display()
+                ))
+            })?;
+        if !data_dir.is_dir() {
+            return Err(RunError::Usage(format!(
+                "the data folder {} does not exist",
+                data_dir.display()
+            )));
+        }
+        let gazetteer = load_gazetteer(&pipeline.gazetteer)?;
+        Ok(RunPlan {
+            pipeline,
+            data_dir,
+            gazetteer,
+            as_of: opts.as_of,
+            out: opts.out.clone(),
+            allow_drift: opts.allow_drift,
+            publish: opts.publish,
+            keep_runs: opts.keep_runs,
+            memory_budget: opts.memory_budget,
+            partitioning: opts.partition_bytes.map(Partitioning::with_evidence_bytes),
+            row_group_rows: opts.row_group_rows.max(1),
+        })
+    }
+}
+
 /// What a finished run reports.
 #[derive(Debug)]
 pub struct RunReport {
     pub run_id: String,
+    /// `OUT/runs/<run_id>`.
     pub dir: PathBuf,
     pub manifest: Manifest,
-    /// Sources whose reject rate tripped the gate (exit 3 when non-empty).
-    pub gate_failures: Vec<String>,
+    pub verdict: Verdict,
     /// (city, status, basis) → persons.
     pub decisions: Decisions,
+    /// Old runs `--keep-runs` removed.
+    pub removed_runs: Vec<String>,
 }
 
 impl RunReport {
+    /// 0, or 3 when the gate failed.
     pub fn exit_code(&self) -> i32 {
-        if self.gate_failures.is_empty() { 0 } else { 3 }
+        if self.verdict.passed() { 0 } else { 3 }
     }
 }
 
@@ -89,58 +204,78 @@ fn ms(since: Instant) -> u64 {
     since.elapsed().as_millis() as u64
 }
 
-/// Runs the pipeline once. `progress` receives bytes read as files stream in.
-pub fn run(opts: &RunOptions, progress: &(dyn Fn(u64) + Sync)) -> Result<RunReport, RunError> {
-    let started = Instant::now();
-    let mut pipeline = Pipeline::load(&opts.pipeline)?;
-    if let Some(rate) = opts.max_reject_rate {
-        if !(0.0..=1.0).contains(&rate) {
-            return Err(RunError::Usage(format!(
-                "--max-reject-rate {rate} is not between 0 and 1"
-            )));
-        }
-        pipeline.params.max_reject_rate = rate;
-        for s in &mut pipeline.sources {
-            s.max_reject_rate = None;
-        }
-    }
-    let data_dir = opts
-        .data
-        .clone()
-        .or_else(|| pipeline.data_dir.clone())
-        .ok_or_else(|| {
-            RunError::Usage(format!(
-                "no --data given and {} sets no data_dir",
-                opts.pipeline.display()
-            ))
-        })?;
-    if !data_dir.is_dir() {
-        return Err(RunError::Usage(format!(
-            "data folder {} does not exist",
-            data_dir.display()
-        )));
-    }
-    let gazetteer = load_gazetteer(&pipeline.gazetteer)?;
+/// Removes the run's incomplete folder unless the run completed it: on an
+/// error, an interruption or a panic, nothing half-written stays under `runs/`.
+struct IncompleteDir {
+    path: PathBuf,
+    armed: bool,
+}
 
-    let _lock = publish::lock(&opts.out)?;
-    publish::remove_stale_spills(&opts.out);
+impl IncompleteDir {
+    fn new(path: PathBuf) -> Self {
+        interrupt::register(path.clone());
+        IncompleteDir { path, armed: true }
+    }
+}
+
+impl Drop for IncompleteDir {
+    fn drop(&mut self) {
+        if self.armed {
+            interrupt::settle(&self.path, || {
+                let _ = std::fs::remove_dir_all(&self.path);
+            });
+        }
+    }
+}
+
+/// Runs the pipeline once.
+pub fn run(plan: &RunPlan, progress: &dyn Progress) -> Result<RunReport, RunError> {
+    let started = Instant::now();
+    let out = &plan.out;
+    let _lock = publish::lock(out)?;
+    for path in publish::remove_leftovers(out) {
+        tracing::info!(path = %path.display(), "removed what an interrupted run left");
+    }
+    let mut warnings = Vec::new();
+    let previous = previous::read(out).unwrap_or_else(|why| {
+        warnings.push(format!(
+            "the published run cannot serve as a baseline ({why}); drift is not checked"
+        ));
+        None
+    });
     let run_id = publish::new_run_id();
-    let spill = SpillDir::new(publish::spill_dir(&opts.out, &run_id));
-    let budget = Budget::new(opts.memory_budget);
+    tracing::info!(run_id = %run_id, as_of = %plan.as_of, "run started");
+    let spill_path = publish::spill_dir(out, &run_id);
+    interrupt::register(spill_path.clone());
+    let spill = SpillDir::new(spill_path.clone());
+    let result = run_in(plan, &run_id, &spill, previous, warnings, started, progress);
+    interrupt::settle(&spill_path, || drop(spill));
+    result
+}
+
+fn run_in(
+    plan: &RunPlan,
+    run_id: &str,
+    spill: &SpillDir,
+    previous: Option<PreviousRun>,
+    mut warnings: Vec<String>,
+    started: Instant,
+    progress: &dyn Progress,
+) -> Result<RunReport, RunError> {
+    let (pipeline, out) = (&plan.pipeline, &plan.out);
+    let budget = Budget::new(plan.memory_budget);
     let mut timings = BTreeMap::new();
 
     let t = Instant::now();
     let ingested = ingest::ingest(
-        &pipeline,
-        &data_dir,
-        opts.as_of,
-        &gazetteer,
+        pipeline,
+        &plan.data_dir,
+        plan.as_of,
+        &plan.gazetteer,
         ingest::Workspace {
-            spill: &spill,
+            spill,
             budget: &budget,
-            partitioning: opts
-                .partition_bytes
-                .map(ingest::Partitioning::with_evidence_bytes),
+            partitioning: plan.partitioning,
         },
         progress,
     )?;
@@ -148,98 +283,255 @@ pub fn run(opts: &RunOptions, progress: &(dyn Fn(u64) + Sync)) -> Result<RunRepo
     for (step, ms) in &ingested.timings_ms {
         timings.insert(format!("ingest.{step}"), *ms);
     }
+    warnings.extend(ingested.warnings.iter().cloned());
 
     // Only now, with every header known good, does the run get a folder.
-    let dir = publish::create_run_dir(&opts.out, &run_id)?;
+    let mut incomplete = IncompleteDir::new(publish::create_incomplete(out, run_id)?);
     let t = Instant::now();
-    let mut outputs = BTreeMap::new();
-    let mut decisions = BTreeMap::new();
-    // Rejects are independent of the evidence: write them alongside.
-    let rejects = std::thread::scope(|s| {
-        let rejects = s.spawn(|| engine::write_rejects(&ingested, &dir.join("rejects.parquet")));
+    let (outputs, decisions) = write_outputs(plan, &ingested, &incomplete.path, progress)?;
+    timings.insert("outputs".to_owned(), ms(t));
+
+    let (files, mut sources) = Manifest::inputs(pipeline, &ingested.files, &ingested.absent);
+    for f in &files {
+        for w in &f.warnings {
+            warnings.push(format!("{}: {w}", f.path));
+        }
+    }
+    let cities = city_entries(pipeline, &decisions, previous.as_ref());
+    let verdict = judge(plan, &mut sources, &cities, previous.as_ref());
+    warnings.extend(freshness(plan, &mut sources));
+
+    let publish_now = verdict.passed()
+        && match plan.publish {
+            PublishMode::Always => true,
+            PublishMode::Never => false,
+            PublishMode::Auto => previous.as_ref().is_none_or(|p| plan.as_of >= p.as_of),
+        };
+    let (status, publication) = publication(plan, &verdict, publish_now, previous.as_ref());
+    timings.insert("total".to_owned(), ms(started));
+    let mut manifest = Manifest {
+        run_id: run_id.to_owned(),
+        tool: env!("CARGO_PKG_NAME"),
+        version: env!("CARGO_PKG_VERSION"),
+        status,
+        published: publish_now,
+        publication,
+        as_of: plan.as_of.to_string(),
+        pipeline: PipelineEntry {
+            name: pipeline.name.clone(),
+            path: pipeline.path.display().to_string(),
+            sha256: pipeline.sha256.clone(),
+        },
+        data_dir: plan.data_dir.display().to_string(),
+        parameters: ParamsEntry::from(&pipeline.params),
+        previous_run: previous.as_ref().map(|p| PreviousEntry {
+            run_id: p.run_id.clone(),
+            as_of: p.as_of.to_string(),
+        }),
+        gate: GateEntry::new(&verdict, plan.allow_drift),
+        sources,
+        cities,
+        files,
+        outputs,
+        timings_ms: timings,
+        engine: EngineEntry {
+            evidence_partitions: ingested.partitioner.count(),
+            key_partitions: ingested.key_partitions,
+            memory_budget_bytes: plan.memory_budget as u64,
+            spilled_bytes: spill.bytes_written(),
+        },
+        warnings,
+    };
+    manifest.write(&incomplete.path.join("manifest.json"))?;
+
+    // Complete: the folder appears under runs/ whole, or not at all.
+    let dir = interrupt::settle(&incomplete.path, || publish::complete(out, run_id))?;
+    incomplete.armed = false;
+    if publish_now && let Err(e) = publish::publish(out, run_id) {
+        manifest.status = Status::PublishFailed;
+        manifest.published = false;
+        manifest.publication = format!(
+            "not published: repointing latest failed ({})",
+            crate::errors::chain(&e)
+        );
+        let _ = manifest.write(&dir.join("manifest.json"));
+        return Err(e.into());
+    }
+    let removed_runs = publish::retain(out, plan.keep_runs)?;
+    for id in &removed_runs {
+        tracing::info!(run_id = %id, "removed an old run (--keep-runs {})", plan.keep_runs);
+    }
+    Ok(RunReport {
+        run_id: run_id.to_owned(),
+        dir,
+        manifest,
+        verdict,
+        decisions,
+        removed_runs,
+    })
+}
+
+/// Stages 2 and 3 into the incomplete folder: the per-person outputs on the
+/// partition workers, the rejects beside them.
+fn write_outputs(
+    plan: &RunPlan,
+    ingested: &Ingested<'_>,
+    dir: &Path,
+    progress: &dyn Progress,
+) -> Result<(engine::Outputs, Decisions), RunError> {
+    progress.phase("writing outputs", ingested.partitioner.count() as u64);
+    let (partitions, rejects) = std::thread::scope(|s| {
+        let rejects = s.spawn(|| engine::write_rejects(ingested, &dir.join("rejects.parquet")));
         let partitions = engine::write_partitions(
-            &ingested,
-            &pipeline,
-            opts.as_of,
-            &dir,
-            opts.row_group_rows.max(1),
-            &mut outputs,
-            &mut decisions,
+            ingested,
+            &plan.pipeline,
+            plan.as_of,
+            dir,
+            plan.row_group_rows,
+            progress,
         );
         let rejects = rejects.join().unwrap_or_else(|_| {
             Err(EngineError::Internal(
                 "the rejects writer thread panicked".to_owned(),
             ))
         });
-        partitions.and(rejects)
-    })?;
-    outputs.insert("rejects.parquet".to_owned(), rejects);
-    timings.insert("outputs".to_owned(), ms(t));
-    let engine_entry = EngineEntry {
-        evidence_partitions: ingested.partitioner.count(),
-        key_partitions: ingested.key_partitions,
-        memory_budget_bytes: opts.memory_budget as u64,
-        spilled_bytes: spill.bytes_written(),
-    };
+        (partitions, rejects)
+    });
+    let (mut outputs, decisions) = partitions?;
+    outputs.insert("rejects.parquet".to_owned(), rejects?);
+    Ok((outputs, decisions))
+}
 
-    let (files, sources) = Manifest::inputs(&pipeline, &ingested.files);
-    let gate_failures: Vec<String> = sources
+/// Per city in scope: persons by status and basis, eligible persons now
+/// and in the published night.
+fn city_entries(
+    pipeline: &Pipeline,
+    decisions: &Decisions,
+    previous: Option<&PreviousRun>,
+) -> BTreeMap<String, CityEntry> {
+    let mut cities: BTreeMap<String, CityEntry> = pipeline
+        .params
+        .jurisdictions
         .iter()
-        .filter(|(_, s)| !s.gate_passed)
-        .map(|(name, _)| name.clone())
+        .map(|c| (c.to_string(), CityEntry::default()))
         .collect();
-    let mut warnings = ingested.warnings.clone();
-    for f in &files {
-        for w in &f.warnings {
-            warnings.push(format!("{}: {w}", f.path));
+    for ((city, status, basis), n) in decisions {
+        let entry = cities.entry(city.clone()).or_default();
+        entry.persons.insert(format!("{status}/{basis}"), *n);
+        if *status == "eligible" {
+            entry.eligible += n;
         }
     }
-    for name in &gate_failures {
-        let s = &sources[name];
-        warnings.push(format!(
-            "source {name}: reject rate {:.4} exceeds max_reject_rate {} ({} of {} rows rejected)",
-            s.reject_rate,
-            s.max_reject_rate,
-            s.counts.rejected_total(),
-            s.counts.rows
-        ));
+    for (city, entry) in &mut cities {
+        entry.previous_eligible = previous
+            .and_then(|p| p.eligible.as_ref())
+            .and_then(|e| e.get(city).copied());
     }
-    timings.insert("total".to_owned(), ms(started));
-    let manifest = Manifest {
-        run_id: run_id.clone(),
-        tool: env!("CARGO_PKG_NAME"),
-        version: env!("CARGO_PKG_VERSION"),
-        status: if gate_failures.is_empty() {
-            "succeeded"
-        } else {
-            "quality_gate_failed"
-        }
-        .to_owned(),
-        as_of: opts.as_of.to_string(),
-        pipeline: PipelineEntry {
-            name: pipeline.name.clone(),
-            path: pipeline.path.display().to_string(),
-            sha256: pipeline.sha256.clone(),
-        },
-        data_dir: data_dir.display().to_string(),
-        parameters: ParamsEntry::from(&pipeline.params),
-        sources,
-        files,
-        outputs,
-        timings_ms: timings,
-        engine: engine_entry,
-        warnings,
-    };
-    manifest.write(&dir.join("manifest.json"))?;
+    cities
+}
 
-    if gate_failures.is_empty() {
-        publish::publish(&opts.out, &run_id)?;
+/// Runs the gate (SPEC §8) over the night's figures and marks each source's entry.
+fn judge(
+    plan: &RunPlan,
+    sources: &mut BTreeMap<String, SourceEntry>,
+    cities: &BTreeMap<String, CityEntry>,
+    previous: Option<&PreviousRun>,
+) -> Verdict {
+    for (name, s) in sources.iter_mut() {
+        s.previous_rows = previous.and_then(|p| p.source_rows.get(name).copied());
     }
-    Ok(RunReport {
-        run_id,
-        dir,
-        manifest,
-        gate_failures,
-        decisions,
-    })
+    let input = GateInput {
+        sources: sources
+            .iter()
+            .map(|(name, s)| SourceFigures {
+                name: name.clone(),
+                required: s.required,
+                present: s.present,
+                rows: s.counts.rows,
+                rejected: s.counts.rejected_total(),
+                max_reject_rate: s.max_reject_rate,
+                max_row_drop: s.max_row_drop,
+                previous_rows: s.previous_rows,
+            })
+            .collect(),
+        cities: cities
+            .iter()
+            .map(|(city, c)| CityFigures {
+                city: city.clone(),
+                eligible: c.eligible,
+                previous_eligible: c.previous_eligible,
+            })
+            .collect(),
+        max_eligible_drop: plan.pipeline.params.max_eligible_drop,
+        allow_drift: plan.allow_drift,
+    };
+    let verdict = gate::judge(&input);
+    for f in &verdict.failures {
+        if let Some(s) = sources.get_mut(&f.subject) {
+            s.gate_passed = false;
+        }
+    }
+    verdict
+}
+
+/// Freshness (SPEC §8): marks each source whose latest evidence is older
+/// than `max_staleness_days` before the as-of date, with a warning each.
+fn freshness(plan: &RunPlan, sources: &mut BTreeMap<String, SourceEntry>) -> Vec<String> {
+    let days = plan.pipeline.params.max_staleness_days;
+    let oldest_fresh = plan.as_of - chrono::Days::new(u64::from(days));
+    let mut warnings = Vec::new();
+    for (name, s) in sources.iter_mut() {
+        let latest = s
+            .latest_evidence
+            .as_deref()
+            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+        if let Some(latest) = latest
+            && latest < oldest_fresh
+        {
+            s.stale = true;
+            warnings.push(format!(
+                "source {name}: its latest evidence starts {latest}, {} days before the as-of date (max_staleness_days {days})",
+                (plan.as_of - latest).num_days()
+            ));
+        }
+    }
+    warnings
+}
+
+/// The run's status and, in words, why `latest` was or was not repointed.
+fn publication(
+    plan: &RunPlan,
+    verdict: &Verdict,
+    publish_now: bool,
+    previous: Option<&PreviousRun>,
+) -> (Status, String) {
+    let kept = match previous {
+        Some(p) => format!("latest still points at {}", p.run_id),
+        None => "nothing is published".to_owned(),
+    };
+    if !verdict.passed() {
+        return (
+            Status::QualityGateFailed,
+            format!("not published: the quality gate failed; {kept}"),
+        );
+    }
+    if publish_now {
+        let how = match plan.publish {
+            PublishMode::Always => "--publish always",
+            _ => "--publish auto",
+        };
+        return (Status::Succeeded, format!("latest points here ({how})"));
+    }
+    let why = match (plan.publish, previous) {
+        (PublishMode::Never, _) => "--publish never".to_owned(),
+        (_, Some(p)) => format!(
+            "its as-of {} is earlier than {} of the published run (--publish auto)",
+            plan.as_of, p.as_of
+        ),
+        (_, None) => "--publish".to_owned(),
+    };
+    (
+        Status::NotPublished,
+        format!("not published: {why}; {kept}"),
+    )
 }

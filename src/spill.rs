@@ -156,6 +156,11 @@ impl<'a> Store<'a> {
         self.parts.len()
     }
 
+    /// The spill folder, for errors: a failure here is the spill disk's.
+    pub fn spill_path(&self) -> &Path {
+        self.dir.path()
+    }
+
     /// A buffered writer; one per thread of work (say, per input file).
     pub fn writer(&self) -> StoreWriter<'_, 'a> {
         StoreWriter {

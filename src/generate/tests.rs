@@ -196,11 +196,15 @@ fn pipeline_counts(data: &Path) -> BTreeMap<String, summary::SourceCounts> {
         as_of: as_of(),
         out: out.path().to_owned(),
         max_reject_rate: Some(1.0),
+        allow_drift: false,
+        publish: crate::run::PublishMode::Auto,
+        keep_runs: crate::run::DEFAULT_KEEP_RUNS,
         memory_budget: crate::run::DEFAULT_MEMORY_BUDGET,
         partition_bytes: None,
         row_group_rows: crate::output::parquet::ROW_GROUP,
     };
-    let report = crate::run::run(&opts, &|_| {}).expect("pipeline run");
+    let plan = crate::run::RunPlan::resolve(&opts).expect("run plan");
+    let report = crate::run::run(&plan, &crate::progress::Silent).expect("pipeline run");
     let nonzero = |m: &BTreeMap<String, u64>| -> BTreeMap<String, u64> {
         m.iter()
             .filter(|(_, n)| **n > 0)

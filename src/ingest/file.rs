@@ -11,7 +11,9 @@ use super::reader::{Encoding, HeaderError, RecordReader};
 use super::supersede::KeyWriter;
 use super::validate::{AwaitIdentity, Ctx, Outcome, Owner, Pledge, validate};
 use crate::evidence::{EvidenceRecord, EvidenceWriter, Partitioner};
+use crate::interrupt::{self, Interrupted};
 use crate::pipeline::{SourceConfig, SourceKind};
+use crate::progress::Progress;
 use crate::rules::date::{from_epoch_days, to_epoch_days};
 use crate::rules::division::Division;
 use crate::rules::id::PersonId;
@@ -64,6 +66,9 @@ pub struct FileSummary {
     pub counts: Counts,
     /// The last line read (sizes the file's superseded-row set).
     pub last_line: u32,
+    /// The latest start among the file's accepted evidence (a pledge's
+    /// signing day), in epoch days: the source's freshness (SPEC §8).
+    pub latest: Option<i32>,
     /// Phone ownership proven by telecom rows (line, owner).
     pub owners: Vec<(u32, Owner)>,
     pub pledges: Vec<(u32, Pledge)>,
@@ -191,13 +196,13 @@ pub fn read_file(
     source: &SourceConfig,
     ctx: &Ctx<'_>,
     sinks: &Sinks<'_, '_>,
-    progress: &dyn Fn(u64),
+    progress: &dyn Progress,
 ) -> Result<FileSummary, IngestError> {
-    let io_err = |e: std::io::Error| IngestError::Io {
+    let read_err = |e: std::io::Error| IngestError::Read {
         path: input.path.clone(),
         source: e,
     };
-    let file = File::open(&input.path).map_err(io_err)?;
+    let file = File::open(&input.path).map_err(read_err)?;
     let mut hashing = HashingReader::new(file);
     let mut summary = FileSummary {
         input: input.clone(),
@@ -206,20 +211,26 @@ pub fn read_file(
         warnings: Vec::new(),
         counts: Counts::default(),
         last_line: 0,
+        latest: None,
         owners: Vec::new(),
         pledges: Vec::new(),
         hukou: Vec::new(),
     };
     {
         let mut reader = RecordReader::new(&mut hashing, source.encoding);
+        let header_err = |line: u64, message: String| IngestError::Header {
+            path: input.path.clone(),
+            line,
+            message,
+        };
         let header = match reader.read_header() {
             Ok(h) => h,
-            Err(HeaderError::Io(e)) => return Err(io_err(e)),
+            Err(HeaderError::Io(e)) => return Err(read_err(e)),
             Err(HeaderError::Malformed(m)) => {
-                return Err(IngestError::Header {
-                    path: input.path.clone(),
-                    message: format!("line 1: header row is malformed: {}", m.detail()),
-                });
+                return Err(header_err(
+                    reader.header_line(),
+                    format!("the header row is malformed: {}", m.detail()),
+                ));
             }
         };
         match header {
@@ -227,12 +238,14 @@ pub fn read_file(
                 .warnings
                 .push("empty file: no header, 0 rows".to_owned()),
             Some(names) => {
-                let mapping = map_header(&names, source).map_err(|m| IngestError::Header {
-                    path: input.path.clone(),
-                    message: format!(
-                        "line 1: missing required column {:?} (canonical field {} of source {})",
-                        m.header, m.field, source.kind
-                    ),
+                let mapping = map_header(&names, source).map_err(|m| {
+                    header_err(
+                        reader.header_line(),
+                        format!(
+                            "missing required column \"{}\" (canonical field {} of source {})",
+                            m.header, m.field, source.kind
+                        ),
+                    )
                 })?;
                 let mut out = Out {
                     fi,
@@ -244,8 +257,17 @@ pub fn read_file(
                     rejects: sinks.rejects.writer(),
                     awaiting: sinks.awaiting.writer(),
                 };
-                read_records(&mut reader, &mapping, ctx, &mut out, progress).map_err(io_err)?;
-                out.finish().map_err(io_err)?;
+                let spill_err = |e| IngestError::Spill {
+                    path: sinks.evidence.spill_path().to_owned(),
+                    source: e,
+                };
+                match read_records(&mut reader, &mapping, ctx, &mut out, progress) {
+                    Ok(()) => {}
+                    Err(Stop::Read(e)) => return Err(read_err(e)),
+                    Err(Stop::Spill(e)) => return Err(spill_err(e)),
+                    Err(Stop::Interrupted(i)) => return Err(i.into()),
+                }
+                out.finish().map_err(spill_err)?;
             }
         }
     }
@@ -256,6 +278,15 @@ pub fn read_file(
         summary.warnings = vec!["0-byte file: 0 rows".to_owned()];
     }
     Ok(summary)
+}
+
+/// Why reading a file's records stopped early.
+enum Stop {
+    /// Reading the input failed.
+    Read(std::io::Error),
+    /// Writing spilled rows failed (the spill disk, not the input).
+    Spill(std::io::Error),
+    Interrupted(Interrupted),
 }
 
 /// Where one file's rows go.
@@ -271,16 +302,10 @@ struct Out<'o, 's, 'a> {
 }
 
 impl Out<'_, '_, '_> {
-    fn reject(
-        &mut self,
-        line: u32,
-        reason: Reason,
-        detail: &str,
-        raw: &str,
-    ) -> std::io::Result<()> {
+    fn reject(&mut self, line: u32, reason: Reason, detail: &str, raw: &str) -> Result<(), Stop> {
         let p = self.fi as usize;
         encode_reject(self.rejects.buffer(p), line, reason, detail, raw);
-        self.rejects.done(p)
+        self.rejects.done(p).map_err(Stop::Spill)
     }
 
     fn finish(self) -> std::io::Result<()> {
@@ -291,20 +316,24 @@ impl Out<'_, '_, '_> {
     }
 }
 
+/// Records between two progress reports and stop checks: a few
+/// milliseconds of reading.
+const REPORT_EVERY: u32 = 1 << 14;
+
 fn read_records<R: std::io::Read>(
     reader: &mut RecordReader<R>,
     mapping: &[Option<usize>],
     ctx: &Ctx<'_>,
     out: &mut Out<'_, '_, '_>,
-    progress: &dyn Fn(u64),
-) -> std::io::Result<()> {
+    progress: &dyn Progress,
+) -> Result<(), Stop> {
     let kind = out.kind;
     let names = kind.fields();
     let supersession_parts = out.supersession_parts();
     let ids = IdMemo::default();
-    let mut since_progress = 0u64;
+    let mut since_report = 0u32;
     let mut last_offset = 0u64;
-    while let Some(rec) = reader.next_record()? {
+    while let Some(rec) = reader.next_record().map_err(Stop::Read)? {
         let line = u32::try_from(rec.line()).unwrap_or(u32::MAX);
         out.summary.last_line = line;
         out.summary.counts.rows += 1;
@@ -332,21 +361,27 @@ fn read_records<R: std::io::Read>(
             Ok(Outcome::Evidence(e)) => {
                 let person = e.person.as_u64();
                 let p = out.partitioner.index(e.division.city().code(), person);
-                out.evidence.push(
-                    p,
-                    &EvidenceRecord {
-                        person,
-                        division: e.division.code(),
-                        start: to_epoch_days(e.start),
-                        end: to_epoch_days(e.end),
-                        file: out.fi,
-                        line,
-                        record_id: values[0].as_bytes(),
-                    },
-                )?;
+                let start = to_epoch_days(e.start);
+                out.summary.latest = out.summary.latest.max(Some(start));
+                out.evidence
+                    .push(
+                        p,
+                        &EvidenceRecord {
+                            person,
+                            division: e.division.code(),
+                            start,
+                            end: to_epoch_days(e.end),
+                            file: out.fi,
+                            line,
+                            record_id: values[0].as_bytes(),
+                        },
+                    )
+                    .map_err(Stop::Spill)?;
                 ACCEPTED
             }
             Ok(Outcome::Pledge(pledge)) => {
+                let signed = to_epoch_days(pledge.signed_date);
+                out.summary.latest = out.summary.latest.max(Some(signed));
                 out.summary.pledges.push((line, pledge));
                 ACCEPTED
             }
@@ -365,7 +400,7 @@ fn read_records<R: std::io::Read>(
                     record_id: values[0].as_bytes(),
                 }
                 .encode(out.awaiting.buffer(p));
-                out.awaiting.done(p)?;
+                out.awaiting.done(p).map_err(Stop::Spill)?;
                 AWAITING
             }
             Err(rejection) => {
@@ -390,18 +425,21 @@ fn read_records<R: std::io::Read>(
         };
         if let Some(key) = key {
             let p = key_partition(key, supersession_parts);
-            out.supersession.push(p, key, out.fi, line, verdict)?;
+            out.supersession
+                .push(p, key, out.fi, line, verdict)
+                .map_err(Stop::Spill)?;
         }
-        since_progress += 1;
-        if since_progress == 1 << 16 {
-            since_progress = 0;
+        since_report += 1;
+        if since_report == REPORT_EVERY {
+            since_report = 0;
+            interrupt::check().map_err(Stop::Interrupted)?;
             let offset = reader.byte_offset();
-            progress(offset - last_offset);
+            progress.advance(offset - last_offset);
             last_offset = offset;
         }
     }
     let offset = reader.byte_offset();
-    progress(offset - last_offset);
+    progress.advance(offset - last_offset);
     Ok(())
 }
 

@@ -3,7 +3,8 @@
 use std::path::Path;
 
 use super::IngestError;
-use super::reader::{Encoding, RecordReader};
+use super::reader::{Encoding, HeaderError, RecordReader};
+use crate::errors::io_words;
 use crate::rules::address::Gazetteer;
 use crate::rules::division::Division;
 use crate::rules::text::trim;
@@ -13,33 +14,38 @@ pub fn load_gazetteer(path: &Path) -> Result<Gazetteer, IngestError> {
         path: path.to_owned(),
         message,
     };
-    let file = std::fs::File::open(path).map_err(|e| IngestError::Io {
-        path: path.to_owned(),
-        source: e,
-    })?;
+    let unreadable = |e: std::io::Error| fail(format!("cannot read it: {}", io_words(&e)));
+    let file = std::fs::File::open(path).map_err(unreadable)?;
     let mut reader = RecordReader::new(std::io::BufReader::new(file), Encoding::Utf8);
-    let header = reader
-        .read_header()
-        .map_err(|e| fail(format!("line 1: unreadable header: {e:?}")))?
-        .ok_or_else(|| fail("empty file".to_owned()))?;
+    let header = match reader.read_header() {
+        Ok(Some(h)) => h,
+        Ok(None) => return Err(fail("the file is empty".to_owned())),
+        Err(HeaderError::Io(e)) => return Err(unreadable(e)),
+        Err(HeaderError::Malformed(m)) => {
+            let line = reader.header_line();
+            return Err(fail(format!("line {line}: malformed header: {m}")));
+        }
+    };
+    let header_line = reader.header_line();
     let col = |name: &str| {
         header
             .iter()
             .position(|h| h == name)
-            .ok_or_else(|| fail(format!("line 1: missing column {name:?}")))
+            .ok_or_else(|| fail(format!("line {header_line}: missing column \"{name}\"")))
     };
     let (code, name, parent) = (col("code")?, col("name")?, col("parent_code")?);
     let mut entries = Vec::new();
-    while let Some(rec) = reader.next_record().map_err(|e| IngestError::Io {
-        path: path.to_owned(),
-        source: e,
-    })? {
+    while let Some(rec) = reader.next_record().map_err(unreadable)? {
         let line = rec.line();
         if let Some(m) = rec.malformed() {
             return Err(fail(format!("line {line}: {}", m.detail())));
         }
-        let division = six_digits(trim(rec.field(code)))
-            .ok_or_else(|| fail(format!("line {line}: invalid code {:?}", rec.field(code))))?;
+        let division = six_digits(trim(rec.field(code))).ok_or_else(|| {
+            fail(format!(
+                "line {line}: invalid code \"{}\" (six digits expected)",
+                rec.field(code)
+            ))
+        })?;
         let parent = six_digits(trim(rec.field(parent)));
         entries.push((division, trim(rec.field(name)).to_owned(), parent));
     }

@@ -16,10 +16,25 @@ pub struct MissingColumn {
 /// ignored; of a repeated name the first counts.
 pub fn map_header(names: &[String], source: &SourceConfig) -> Result<Mapping, MissingColumn> {
     let fields = source.kind.fields();
+    let column = |header: &String| names.iter().position(|n| n == header);
     let mut mapping = Vec::with_capacity(fields.len());
     for (field, header) in fields.iter().zip(&source.headers) {
-        let col = names.iter().position(|n| n == header);
-        if col.is_none() && field.column != Column::Optional {
+        let col = column(header);
+        let missing = col.is_none()
+            && match field.column {
+                Column::Required => true,
+                Column::Optional => false,
+                // Only a pair lacking both columns is a header error (SPEC §4);
+                // it is reported at its second column, as rows are.
+                Column::Paired { partner } => {
+                    let p = source
+                        .kind
+                        .field_index(partner)
+                        .expect("partners are fields");
+                    p < mapping.len() && column(&source.headers[p]).is_none()
+                }
+            };
+        if missing {
             return Err(MissingColumn {
                 header: header.clone(),
                 field: field.name,
@@ -42,6 +57,8 @@ mod tests {
             folder: kind.name().to_owned(),
             encoding: Encoding::Utf8,
             max_reject_rate: None,
+            required: kind.required_by_default(),
+            max_row_drop: None,
             headers: kind.fields().iter().map(|f| f.name.to_owned()).collect(),
         }
     }
@@ -65,11 +82,11 @@ mod tests {
     }
 
     #[test]
-    fn missing_required_and_paired_columns_are_errors() {
+    fn missing_required_columns_and_whole_pairs_are_errors() {
         let h = names(&["record_id", "id_number", "division"]);
         let e = map_header(&h, &config(SourceKind::SocialInsurance)).unwrap_err();
         assert_eq!(e.field, "pay_month");
-        // Shopping needs both buyer_id_number and phone columns.
+        // Shopping with a buyer column and no phone column runs.
         let h = names(&[
             "order_id",
             "buyer_id_number",
@@ -77,16 +94,24 @@ mod tests {
             "division",
             "delivered_at",
         ]);
+        let m = map_header(&h, &config(SourceKind::Shopping)).unwrap();
+        assert_eq!((m[1], m[2]), (Some(1), None));
+        // Shopping needs one of buyer_id_number and phone.
+        let h = names(&["order_id", "address", "division", "delivered_at"]);
         let e = map_header(&h, &config(SourceKind::Shopping)).unwrap_err();
-        assert_eq!(e.field, "phone");
-        // Lease needs both address and division columns.
+        assert_eq!((e.field, e.header.as_str()), ("phone", "phone"));
+        // A lease with a division column and no address column runs.
         let h = names(&["record_id", "tenant_id_number", "division", "start_date"]);
-        assert_eq!(
-            map_header(&h, &config(SourceKind::Lease))
-                .unwrap_err()
-                .field,
-            "address"
-        );
+        let m = map_header(&h, &config(SourceKind::Lease)).unwrap();
+        assert_eq!((m[3], m[4]), (None, Some(2)));
+        // ... and so does one with only the address.
+        let h = names(&["record_id", "tenant_id_number", "address", "start_date"]);
+        let m = map_header(&h, &config(SourceKind::Lease)).unwrap();
+        assert_eq!((m[3], m[4]), (Some(2), None));
+        // Lacking both is a header error, named at the pair's second column.
+        let h = names(&["record_id", "tenant_id_number", "start_date"]);
+        let e = map_header(&h, &config(SourceKind::Lease)).unwrap_err();
+        assert_eq!(e.field, "division");
     }
 
     #[test]

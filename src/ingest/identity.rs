@@ -5,6 +5,7 @@
 use hashbrown::HashMap;
 use rayon::prelude::*;
 
+use super::IngestError;
 use super::file::{ACCEPTED, Awaiting, Counts, FileSummary, encode_reject};
 use super::supersede::Superseded;
 use super::validate::Ctx;
@@ -73,9 +74,17 @@ pub struct Sinks<'s, 'a> {
     pub rejects: &'s Store<'a>,
 }
 
+/// What the identity step added to one file.
+#[derive(Debug, Default)]
+pub struct Resolved {
+    pub counts: Counts,
+    /// The latest delivery day accepted, in epoch days.
+    pub latest: Option<i32>,
+}
+
 /// Decides every current shopping row awaiting its buyer, then applies step
 /// 7's filters: accepted rows join the evidence, rejected ones the file's
-/// rejects. Returns each file's added counts. The text of a rejected row is
+/// rejects. Returns what each file gained. The text of a rejected row is
 /// read back from its file (rejects are rare; keeping every awaiting row's
 /// text would not be).
 pub fn resolve_buyers(
@@ -85,19 +94,25 @@ pub fn resolve_buyers(
     owners: &PhoneOwners,
     ctx: &Ctx<'_>,
     sinks: &Sinks<'_, '_>,
-) -> Result<Vec<Counts>, super::IngestError> {
+) -> Result<Vec<Resolved>, IngestError> {
     (0..files.len())
         .into_par_iter()
         .map(|fi| {
+            crate::interrupt::check()?;
             let file = &files[fi];
-            let io = |e| super::IngestError::Io {
+            let read = |e| IngestError::Read {
                 path: file.input.path.clone(),
                 source: e,
             };
-            let mut counts = Counts::default();
-            let chunks = awaiting.take(fi).map_err(io)?;
+            let spill = |e| IngestError::Spill {
+                path: awaiting.spill_path().to_owned(),
+                source: e,
+            };
+            let mut resolved = Resolved::default();
+            let counts = &mut resolved.counts;
+            let chunks = awaiting.take(fi).map_err(spill)?;
             if chunks.iter().all(|c| c.is_empty()) {
-                return Ok(counts);
+                return Ok(resolved);
             }
             let mut evidence = EvidenceWriter::new(sinks.evidence.writer());
             let mut rejects = sinks.rejects.writer();
@@ -113,6 +128,8 @@ pub fn resolve_buyers(
                         Buyer::Unique(person) => {
                             match ctx.interval(person, a.division, a.day, Some(a.day)) {
                                 Ok(e) => {
+                                    let start = to_epoch_days(e.start);
+                                    resolved.latest = resolved.latest.max(Some(start));
                                     let person = e.person.as_u64();
                                     let p =
                                         sinks.partitioner.index(e.division.city().code(), person);
@@ -122,14 +139,14 @@ pub fn resolve_buyers(
                                             &EvidenceRecord {
                                                 person,
                                                 division: e.division.code(),
-                                                start: to_epoch_days(e.start),
+                                                start,
                                                 end: to_epoch_days(e.end),
                                                 file: fi as u32,
                                                 line: row.line,
                                                 record_id: row.record_id,
                                             },
                                         )
-                                        .map_err(io)?;
+                                        .map_err(spill)?;
                                     counts.add(ACCEPTED);
                                 }
                                 Err(reason) => counts.add(reason as u8),
@@ -146,14 +163,14 @@ pub fn resolve_buyers(
                         ),
                     };
                     counts.add(reason as u8);
-                    let raw = file.input.raw_at(row.offset, row.len).map_err(io)?;
+                    let raw = file.input.raw_at(row.offset, row.len).map_err(read)?;
                     encode_reject(rejects.buffer(fi), row.line, reason, detail, &raw);
-                    rejects.done(fi).map_err(io)?;
+                    rejects.done(fi).map_err(spill)?;
                 }
             }
-            evidence.finish().map_err(io)?;
-            rejects.finish().map_err(io)?;
-            Ok(counts)
+            evidence.finish().map_err(spill)?;
+            rejects.finish().map_err(spill)?;
+            Ok(resolved)
         })
         .collect()
 }

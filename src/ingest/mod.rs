@@ -29,6 +29,7 @@ use rayon::prelude::*;
 
 use crate::evidence::Partitioner;
 use crate::pipeline::{Pipeline, SourceKind};
+use crate::progress::Progress;
 use crate::rules::address::Gazetteer;
 use crate::rules::division::Division;
 use crate::rules::id::PersonId;
@@ -38,18 +39,39 @@ use file::{Counts, FileInput, FileSummary, read_file};
 use supersede::Superseded;
 use validate::{Ctx, Pledge};
 
+/// Why ingest stopped. Each names the one path that failed, once; the
+/// cause follows as the error's source.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
-    #[error("{path}: {source}")]
-    Io {
+    /// A feed file or folder could not be read.
+    #[error("cannot read {path}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// Writing or reading back spilled rows failed: the spill disk, not an input.
+    #[error("cannot use the spill folder {path}")]
+    Spill {
         path: PathBuf,
         source: std::io::Error,
     },
     /// A feed's header cannot be used (exit 2).
-    #[error("{path}: {message}")]
-    Header { path: PathBuf, message: String },
-    #[error("{path}: {message}")]
+    #[error("{path}: line {line}: {message}")]
+    Header {
+        path: PathBuf,
+        line: u64,
+        message: String,
+    },
+    /// The gazetteer cannot be read or used (exit 2).
+    #[error("gazetteer {path}: {message}")]
     Gazetteer { path: PathBuf, message: String },
+    #[error(
+        "{path}: {count} input files; at most {} are supported (merge some)",
+        u16::MAX
+    )]
+    TooManyFiles { path: PathBuf, count: usize },
+    #[error(transparent)]
+    Interrupted(#[from] crate::interrupt::Interrupted),
 }
 
 /// Counts for one input file (SPEC §7 manifest): rows = accepted + filtered + rejected.
@@ -63,6 +85,8 @@ pub struct FileReport {
     pub accepted: u64,
     pub filtered: BTreeMap<Reason, u64>,
     pub rejected: BTreeMap<Reason, u64>,
+    /// The latest start among its accepted evidence (a pledge: signing day).
+    pub latest: Option<NaiveDate>,
     pub warnings: Vec<String>,
 }
 
@@ -103,7 +127,9 @@ pub struct Ingested<'a> {
     pub hukou: HashMap<PersonId, Division>,
     /// Every input file, sources in name order, files in path order.
     pub files: Vec<FileReport>,
-    /// Run-level warnings (absent source folders).
+    /// Declared sources whose folder is absent.
+    pub absent: Vec<SourceKind>,
+    /// Run-level warnings (absent source folders, entries that are not files).
     pub warnings: Vec<String>,
     /// Milliseconds per step: read, supersede, identity.
     pub timings_ms: Vec<(&'static str, u64)>,
@@ -172,50 +198,88 @@ impl Partitioning {
     }
 }
 
-/// The `*.csv` regular files directly in `dir`, sorted by path; `None` if `dir` is absent.
-pub fn list_csv_files(dir: &Path) -> std::io::Result<Option<Vec<PathBuf>>> {
+/// What a source folder holds for the run.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Listing {
+    /// The `*.csv` regular files (or links to one), sorted by path.
+    pub files: Vec<PathBuf>,
+    /// `*.csv` entries that are not regular files (a folder, a FIFO, a
+    /// dangling link): skipped, each named in a warning.
+    pub skipped: Vec<PathBuf>,
+}
+
+/// The `*.csv` entries directly in `dir`; `None` if `dir` is absent.
+pub fn list_csv_files(dir: &Path) -> std::io::Result<Option<Listing>> {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e),
     };
-    let mut files = Vec::new();
+    let mut listing = Listing::default();
     for entry in entries {
-        let entry = entry?;
-        let path = entry.path();
-        let is_csv = path.extension().is_some_and(|e| e == "csv");
-        // file_type() does not follow links; metadata() does, so a link to a file counts.
-        if is_csv && std::fs::metadata(&path)?.is_file() {
-            files.push(path);
+        let path = entry?.path();
+        if path.extension().is_none_or(|e| e != "csv") {
+            continue;
+        }
+        // metadata() follows links, so a link to a file counts; a dangling
+        // link fails it and is skipped like any other non-file.
+        match std::fs::metadata(&path) {
+            Ok(m) if m.is_file() => listing.files.push(path),
+            _ => listing.skipped.push(path),
         }
     }
-    files.sort();
-    Ok(Some(files))
+    listing.files.sort();
+    listing.skipped.sort();
+    Ok(Some(listing))
+}
+
+/// The files a run reads, and what listing them found.
+pub struct Inputs {
+    /// Sources in name order, files in path order.
+    pub files: Vec<FileInput>,
+    /// Declared sources whose folder is absent.
+    pub absent: Vec<SourceKind>,
+    /// One per absent source folder and per skipped entry.
+    pub warnings: Vec<String>,
 }
 
 /// Every file the pipeline reads, sources in name order and files in path
-/// order, and a warning per declared source whose folder is absent.
-pub fn input_files(
-    pipeline: &Pipeline,
-    data_dir: &Path,
-) -> Result<(Vec<FileInput>, Vec<String>), IngestError> {
-    let mut warnings = Vec::new();
-    let mut inputs: Vec<FileInput> = Vec::new();
+/// order, and a warning per declared source whose folder is absent and per
+/// `*.csv` entry that is not a regular file.
+pub fn input_files(pipeline: &Pipeline, data_dir: &Path) -> Result<Inputs, IngestError> {
+    let mut inputs = Inputs {
+        files: Vec::new(),
+        absent: Vec::new(),
+        warnings: Vec::new(),
+    };
     for source in &pipeline.sources {
         let dir = data_dir.join(&source.folder);
-        let listed = list_csv_files(&dir).map_err(|e| IngestError::Io {
+        let listed = list_csv_files(&dir).map_err(|e| IngestError::Read {
             path: dir.clone(),
             source: e,
         })?;
-        let Some(files) = listed else {
-            warnings.push(format!(
-                "source {}: folder {} is absent; source skipped",
+        let Some(listing) = listed else {
+            inputs.absent.push(source.kind);
+            inputs.warnings.push(format!(
+                "source {}: folder {} is absent{}",
                 source.kind,
-                dir.display()
+                dir.display(),
+                if source.required {
+                    ""
+                } else {
+                    "; the source is optional and skipped"
+                }
             ));
             continue;
         };
-        for path in files {
+        for path in listing.skipped {
+            inputs.warnings.push(format!(
+                "source {}: {} is not a regular file; skipped",
+                source.kind,
+                path.display()
+            ));
+        }
+        for path in listing.files {
             let rel = path
                 .strip_prefix(data_dir)
                 .unwrap_or(&path)
@@ -223,7 +287,7 @@ pub fn input_files(
                 .map(|c| c.as_os_str().to_string_lossy())
                 .collect::<Vec<_>>()
                 .join("/");
-            inputs.push(FileInput {
+            inputs.files.push(FileInput {
                 source: source.kind,
                 encoding: source.encoding,
                 path,
@@ -231,7 +295,7 @@ pub fn input_files(
             });
         }
     }
-    Ok((inputs, warnings))
+    Ok(inputs)
 }
 
 /// Runs the whole ingest stage; rows spill to disk beyond the workspace's budget.
@@ -241,22 +305,22 @@ pub fn ingest<'a>(
     as_of: NaiveDate,
     gazetteer: &Gazetteer,
     work: Workspace<'a>,
-    progress: &(dyn Fn(u64) + Sync),
+    progress: &dyn Progress,
 ) -> Result<Ingested<'a>, IngestError> {
     let Workspace {
         spill,
         budget,
         partitioning,
     } = work;
-    let (inputs, warnings) = input_files(pipeline, data_dir)?;
+    let Inputs {
+        files: inputs,
+        absent,
+        warnings,
+    } = input_files(pipeline, data_dir)?;
     if inputs.len() > usize::from(u16::MAX) {
-        return Err(IngestError::Io {
+        return Err(IngestError::TooManyFiles {
             path: data_dir.to_owned(),
-            source: std::io::Error::other(format!(
-                "{} input files; at most {} are supported (merge some)",
-                inputs.len(),
-                u16::MAX
-            )),
+            count: inputs.len(),
         });
     }
     let pool = &polars_core::runtime::THREAD_POOL;
@@ -283,6 +347,7 @@ pub fn ingest<'a>(
         .iter()
         .map(|d| d.code())
         .collect();
+    progress.phase("sampling feeds", 0);
     let sample = pool.install(|| sample::sample_persons(pipeline, &inputs, &sizes, as_of));
     let partitioning = partitioning.unwrap_or_else(|| Partitioning::for_input(total_bytes));
     let partitioner = Partitioner::from_sample(cities, sample, parts(partitioning.evidence_bytes));
@@ -300,6 +365,7 @@ pub fn ingest<'a>(
         rejects: &rejects,
         awaiting: &awaiting,
     };
+    progress.phase("reading feeds", total_bytes);
     let results: Vec<Result<FileSummary, IngestError>> = largest_first(pool, &sizes, |fi| {
         let input = inputs[fi].clone();
         let source = pipeline
@@ -310,13 +376,8 @@ pub fn ingest<'a>(
     let mut files = results.into_iter().collect::<Result<Vec<_>, _>>()?;
     lap("read");
 
-    let spill_err = |e| IngestError::Io {
-        path: spill.path().to_owned(),
-        source: e,
-    };
-    let replaced = pool
-        .install(|| supersede::replaced(&keys))
-        .map_err(spill_err)?;
+    progress.phase("superseding", 0);
+    let replaced = pool.install(|| supersede::replaced(&keys))?;
     drop(keys);
     let last_lines: Vec<u32> = files.iter().map(|f| f.last_line).collect();
     let mut superseded = Superseded::new(&last_lines);
@@ -328,6 +389,7 @@ pub fn ingest<'a>(
     drop(replaced);
     lap("supersede");
 
+    progress.phase("resolving buyers by phone", 0);
     let owners = identity::PhoneOwners::from_files(&files, &superseded);
     let identity_sinks = identity::Sinks {
         evidence: &evidence,
@@ -345,10 +407,11 @@ pub fn ingest<'a>(
         )
     })?;
     for (file, added) in files.iter_mut().zip(added) {
-        file.counts.accepted += added.accepted;
-        for (n, a) in file.counts.by_reason.iter_mut().zip(added.by_reason) {
+        file.counts.accepted += added.counts.accepted;
+        for (n, a) in file.counts.by_reason.iter_mut().zip(added.counts.by_reason) {
             *n += a;
         }
+        file.latest = file.latest.max(added.latest);
     }
     drop(owners);
     lap("identity");
@@ -383,6 +446,7 @@ pub fn ingest<'a>(
         pledges,
         hukou,
         files: reports,
+        absent,
         warnings,
         timings_ms,
     })
@@ -450,6 +514,7 @@ fn report(file: FileSummary) -> FileReport {
         accepted,
         filtered,
         rejected,
+        latest: file.latest.map(crate::rules::date::from_epoch_days),
         warnings: file.warnings,
     }
 }
@@ -466,11 +531,13 @@ pub struct ScanTotals {
 /// source's files (decoding every field, on the same pool and reader as
 /// [`ingest`]) and does nothing else. The practical speed limit of a run.
 pub fn scan(pipeline: &Pipeline, data_dir: &Path) -> Result<ScanTotals, IngestError> {
-    let (files, _) = input_files(pipeline, data_dir)?;
-    let inputs: Vec<(PathBuf, reader::Encoding)> =
-        files.into_iter().map(|f| (f.path, f.encoding)).collect();
+    let inputs: Vec<(PathBuf, reader::Encoding)> = input_files(pipeline, data_dir)?
+        .files
+        .into_iter()
+        .map(|f| (f.path, f.encoding))
+        .collect();
     let per_file = |(path, encoding): (PathBuf, reader::Encoding)| {
-        let io = |e| IngestError::Io {
+        let io = |e| IngestError::Read {
             path: path.clone(),
             source: e,
         };

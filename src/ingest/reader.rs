@@ -24,12 +24,14 @@
 //!
 //! * A UTF-8 BOM (`EF BB BF`) at the start of the file is skipped; for
 //!   GB18030 files the GB18030 BOM (`84 31 95 33`) is skipped too.
-//! * Records end in LF or CRLF. csv-core is configured with LF as the only
-//!   terminator; a CR immediately before that LF is removed from the raw text
-//!   and from the last field. A lone CR elsewhere is data.
+//! * Lines end in LF, CRLF or a bare CR (SPEC §4), each one line break for
+//!   line numbers, inside quoted fields too (where the break is data). csv-core
+//!   runs with its CRLF terminator (any of the three); a CR whose LF is not
+//!   yet read is completed before the record is handed out, so the pair is
+//!   never split across records or counted twice.
 //! * Blank lines are not records but count for line numbers. Decision: a line
-//!   made only of spaces, tabs and CRs is blank as well (it would otherwise
-//!   be a one-field record, i.e. a field-count `malformed_row` for nothing).
+//!   made only of spaces and tabs is blank as well (it would otherwise be a
+//!   one-field record, i.e. a field-count `malformed_row` for nothing).
 //!   Blank lines before the header are skipped the same way.
 //! * Quoting follows RFC 4180 with csv-core's leniencies: a quote inside an
 //!   unquoted field is text (`ab"c` → `ab"c`), text after a closing quote is
@@ -172,6 +174,8 @@ pub struct RecordReader<R> {
     /// Bytes read from `inner` so far (for progress reporting).
     bytes_read: u64,
 
+    /// The line of the header record (0 until one is read).
+    header_line: u64,
     /// Field count from the header; `None` until [`Self::read_header`].
     expected: Option<usize>,
 
@@ -218,9 +222,7 @@ impl<R: Read> RecordReader<R> {
     /// Like [`Self::new`] with an input buffer of `buf_bytes` (at least 1).
     /// The buffer still grows when one record is larger.
     pub fn with_capacity(inner: R, encoding: Encoding, buf_bytes: usize) -> Self {
-        let mut csv = ReaderBuilder::new()
-            .terminator(Terminator::Any(b'\n'))
-            .build();
+        let mut csv = ReaderBuilder::new().terminator(Terminator::CRLF).build();
         // csv-core strips a UTF-8 BOM on its first call. BOMs are handled
         // here (only at the true start of the file, and GB18030's too), so
         // make csv-core consider itself started: a lone LF at record start
@@ -237,6 +239,7 @@ impl<R: Read> RecordReader<R> {
             started: false,
             line: 1,
             bytes_read: 0,
+            header_line: 0,
             expected: None,
             out: vec![0; 4096],
             ends: vec![0; 64],
@@ -263,19 +266,28 @@ impl<R: Read> RecordReader<R> {
     /// field count for [`Self::next_record`].
     pub fn read_header(&mut self) -> Result<Option<Vec<String>>, HeaderError> {
         self.expected = None;
-        let names = match self.next_record()? {
+        let (line, names) = match self.next_record()? {
             None => return Ok(None),
-            Some(rec) => {
-                if let Some(m) = rec.malformed() {
-                    return Err(HeaderError::Malformed(m));
-                }
-                (0..rec.len())
-                    .map(|i| rec.field(i).trim().to_owned())
-                    .collect::<Vec<_>>()
-            }
+            Some(rec) => (
+                rec.line(),
+                match rec.malformed() {
+                    Some(m) => Err(m),
+                    None => Ok((0..rec.len())
+                        .map(|i| rec.field(i).trim().to_owned())
+                        .collect::<Vec<_>>()),
+                },
+            ),
         };
+        self.header_line = line;
+        let names = names.map_err(HeaderError::Malformed)?;
         self.expected = Some(names.len());
         Ok(Some(names))
+    }
+
+    /// The line the header record starts on (blank lines may come before
+    /// it); valid after [`Self::read_header`] found one, malformed or not.
+    pub fn header_line(&self) -> u64 {
+        self.header_line
     }
 
     /// Next data record, or `None` at end of file. Its expected field count
@@ -488,7 +500,18 @@ impl<R: Read> RecordReader<R> {
                         self.line += 1;
                         line_start = self.pos;
                     }
-                    b' ' | b'\t' | b'\r' => self.pos += 1,
+                    b'\r' => {
+                        // CRLF or a bare CR: one line break. A CR at the end of
+                        // the bytes read may be half of a CRLF: read on first.
+                        match self.data.get(self.pos + 1) {
+                            _ if self.pos + 1 == self.end && !self.eof => break,
+                            Some(b'\n') if self.pos + 1 < self.end => self.pos += 2,
+                            _ => self.pos += 1,
+                        }
+                        self.line += 1;
+                        line_start = self.pos;
+                    }
+                    b' ' | b'\t' => self.pos += 1,
                     _ => {
                         found = true;
                         break;
@@ -516,7 +539,6 @@ impl<R: Read> RecordReader<R> {
 
         // csv-core is resumable: fed chunk by chunk, it writes `ends` as if
         // the record's output were one contiguous buffer.
-        let csv_line_before = self.csv.line();
         let mut nout = 0;
         let mut nend = 0;
         // `at_eof`: the record was ended by the end of the data, not by a LF.
@@ -564,38 +586,32 @@ impl<R: Read> RecordReader<R> {
             }
         };
 
-        // Line feeds inside the record (quoted newlines) and its terminator
-        // move the next record's line. csv-core counts every LF it consumes
-        // (LF is a terminator, so its fast copy loop never skips one), and it
-        // consumed exactly `data[raw_start..pos]`.
-        self.line += self.csv.line() - csv_line_before;
+        // csv-core ends a record at a CR; the LF of a CRLF belongs to it too,
+        // so that the pair is one line break and the next record starts
+        // after it. The LF may not have been read yet.
+        if !at_eof && self.data[self.pos - 1] == b'\r' {
+            if self.pos == self.end && !self.eof {
+                let keep = raw_start;
+                self.refill(keep)?;
+                raw_start -= keep;
+            }
+            if self.data[self.pos..self.end].first() == Some(&b'\n') {
+                self.pos += 1;
+            }
+        }
+        // Line breaks inside the record (quoted newlines) and its terminator
+        // move the next record's line.
+        self.line += line_breaks(&self.data[raw_start..self.pos]);
 
         let mut raw_end = self.pos;
-        let mut unclosed = false;
-        if at_eof {
-            // Ended by end of file, not by a line feed: the only place an
-            // open quoted field can hide.
-            unclosed = ends_inside_quotes(&self.data[raw_start..raw_end]);
-            if unclosed && raw_end > raw_start && self.data[raw_end - 1] == b'\n' {
-                raw_end -= 1;
-            }
-        } else if raw_end > raw_start && self.data[raw_end - 1] == b'\n' {
+        let unclosed = at_eof && ends_inside_quotes(&self.data[raw_start..raw_end]);
+        // The raw text goes without its final line break (LF, CRLF or CR);
+        // a record left open by the end of file loses it too.
+        if self.data[raw_start..raw_end].ends_with(b"\n") {
             raw_end -= 1;
         }
-        if raw_end > raw_start && self.data[raw_end - 1] == b'\r' {
+        if self.data[raw_start..raw_end].ends_with(b"\r") {
             raw_end -= 1;
-            // A CR just before the terminating LF (or the end of file) is
-            // outside quotes, so csv-core copied it as the last byte of the
-            // last field; drop it there too.
-            if !unclosed
-                && nend > 0
-                && self.ends[nend - 1] == nout
-                && nout > 0
-                && self.out[nout - 1] == b'\r'
-            {
-                nout -= 1;
-                self.ends[nend - 1] = nout;
-            }
         }
 
         Ok(Some(Parsed {
@@ -616,28 +632,27 @@ impl<R: Read> RecordReader<R> {
     /// record's start, one separator byte between fields) and csv-core is
     /// not run. `None`, with nothing consumed, when the line has a quote.
     fn split_plain_line(&mut self) -> io::Result<Option<Parsed>> {
-        let (line_end, has_lf, n) = loop {
+        let (len, term, n) = loop {
             match scan_plain_line(&self.data[self.pos..self.end], &mut self.ends) {
                 LineScan::Quoted => return Ok(None),
-                LineScan::Line { len, lf, commas } if lf || self.eof => {
-                    break (self.pos + len, lf, commas);
+                LineScan::Line { len, term, commas } if term > 0 => break (len, term, commas),
+                // At the end of the file the line ends with the data, or
+                // with a last CR, which is then a whole terminator.
+                LineScan::Line { len, commas, .. } if self.eof => {
+                    break (len, self.end - self.pos - len, commas);
                 }
-                // The line goes on past the bytes read so far.
+                // The line goes on past the bytes read so far, or ends in a
+                // CR that may be half of a CRLF.
                 LineScan::Line { .. } => self.refill(self.pos)?,
             }
         };
         let raw_start = self.pos;
-        let mut raw_end = line_end;
-        if raw_end > raw_start && self.data[raw_end - 1] == b'\r' {
-            raw_end -= 1;
-        }
-        push_end(&mut self.ends, n, raw_end - raw_start);
+        let raw_end = raw_start + len;
+        push_end(&mut self.ends, n, len);
         let line = self.line;
-        if has_lf {
-            self.pos = line_end + 1;
+        self.pos = raw_end + term;
+        if term > 0 {
             self.line += 1;
-        } else {
-            self.pos = line_end;
         }
         Ok(Some(Parsed {
             line,
@@ -656,10 +671,16 @@ impl<R: Read> RecordReader<R> {
 enum LineScan {
     /// A quote comes before the line's end: a line for csv-core.
     Quoted,
-    /// The line is the first `len` bytes, followed by a LF if `lf`, or else
-    /// (no LF yet) all the bytes given; the offsets of its `commas` commas
-    /// are in `ends[..commas]`. A CR before the LF is part of the `len` bytes.
-    Line { len: usize, lf: bool, commas: usize },
+    /// The line is the first `len` bytes, followed by a terminator of
+    /// `term` bytes (1: LF or a bare CR, 2: CRLF); the offsets of its
+    /// `commas` commas are in `ends[..commas]`. `term` 0: no terminator in
+    /// the bytes given (the line may go on), or only a CR as the last byte
+    /// (it may be half of a CRLF).
+    Line {
+        len: usize,
+        term: usize,
+        commas: usize,
+    },
 }
 
 /// Finds the end of the line starting at `bytes[0]` and its commas, unless a
@@ -674,8 +695,8 @@ fn scan_plain_line(bytes: &[u8], ends: &mut Vec<usize>) -> LineScan {
         if ends.len() < n + 16 {
             ends.resize((n + 16) * 2, 0);
         }
-        let [mut commas, lfs, quotes] = block_masks(block);
-        let stop = lfs | quotes;
+        let [mut commas, breaks, quotes] = block_masks(block);
+        let stop = breaks | quotes;
         if stop != 0 {
             let at = stop.trailing_zeros();
             if quotes & (1 << at) != 0 {
@@ -683,11 +704,7 @@ fn scan_plain_line(bytes: &[u8], ends: &mut Vec<usize>) -> LineScan {
             }
             commas &= (1 << at) - 1;
             n = push_bits(ends, n, k * 16, commas);
-            return LineScan::Line {
-                len: k * 16 + at as usize,
-                lf: true,
-                commas: n,
-            };
+            return line_at(bytes, k * 16 + at as usize, n);
         }
         n = push_bits(ends, n, k * 16, commas);
     }
@@ -695,13 +712,7 @@ fn scan_plain_line(bytes: &[u8], ends: &mut Vec<usize>) -> LineScan {
     for (i, &b) in rest.iter().enumerate() {
         match b {
             b'"' => return LineScan::Quoted,
-            b'\n' => {
-                return LineScan::Line {
-                    len: base + i,
-                    lf: true,
-                    commas: n,
-                };
-            }
+            b'\n' | b'\r' => return line_at(bytes, base + i, n),
             b',' => {
                 push_end(ends, n, base + i);
                 n += 1;
@@ -711,9 +722,21 @@ fn scan_plain_line(bytes: &[u8], ends: &mut Vec<usize>) -> LineScan {
     }
     LineScan::Line {
         len: bytes.len(),
-        lf: false,
+        term: 0,
         commas: n,
     }
+}
+
+/// The line of `bytes` that ends at the line break `bytes[len]` (LF or CR).
+fn line_at(bytes: &[u8], len: usize, commas: usize) -> LineScan {
+    let term = match (bytes[len], bytes.get(len + 1)) {
+        (b'\n', _) => 1,
+        (_, Some(b'\n')) => 2,
+        (_, Some(_)) => 1,
+        // A CR as the last byte given: the LF of a CRLF may follow.
+        (_, None) => 0,
+    };
+    LineScan::Line { len, term, commas }
 }
 
 /// Writes `base` + the index of each set bit of `mask` to `ends[n..]`
@@ -727,28 +750,45 @@ fn push_bits(ends: &mut [usize], mut n: usize, base: usize, mut mask: u32) -> us
     n
 }
 
-/// Bit `i` of each mask set iff `block[i]` is a comma, a LF, a quote.
+/// Bit `i` of each mask set iff `block[i]` is a comma, a line break (LF or
+/// CR), a quote.
 #[cfg(target_arch = "x86_64")]
 fn block_masks(block: &[u8; 16]) -> [u32; 3] {
-    use std::arch::x86_64::{_mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8};
+    use std::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+    };
     // SAFETY: SSE2 is part of the x86_64 baseline, and the unaligned load
     // reads exactly the 16 bytes of `block`.
     unsafe {
         let v = _mm_loadu_si128(block.as_ptr().cast());
-        [b',', b'\n', b'"']
-            .map(|c| _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8))) as u32)
+        let eq = |c: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8));
+        [eq(b','), _mm_or_si128(eq(b'\n'), eq(b'\r')), eq(b'"')]
+            .map(|m| _mm_movemask_epi8(m) as u32)
     }
 }
 
-/// Bit `i` of each mask set iff `block[i]` is a comma, a LF, a quote.
+/// Bit `i` of each mask set iff `block[i]` is a comma, a line break (LF or
+/// CR), a quote.
 #[cfg(not(target_arch = "x86_64"))]
 fn block_masks(block: &[u8; 16]) -> [u32; 3] {
-    [b',', b'\n', b'"'].map(|c| {
+    let mask = |hit: &dyn Fn(u8) -> bool| {
         block
             .iter()
             .enumerate()
-            .fold(0, |m, (i, &b)| m | u32::from(b == c) << i)
-    })
+            .fold(0, |m, (i, &b)| m | u32::from(hit(b)) << i)
+    };
+    [
+        mask(&|b| b == b','),
+        mask(&|b| b == b'\n' || b == b'\r'),
+        mask(&|b| b == b'"'),
+    ]
+}
+
+/// Line breaks in `bytes`: LF, CRLF and a bare CR count one each.
+fn line_breaks(bytes: &[u8]) -> u64 {
+    memchr::memchr2_iter(b'\n', b'\r', bytes)
+        .filter(|&i| bytes[i] == b'\n' || bytes.get(i + 1) != Some(&b'\n'))
+        .count() as u64
 }
 
 /// Sets `ends[i]`, growing `ends` (used as a buffer, not by its length).
@@ -1053,8 +1093,12 @@ mod tests {
 
     #[test]
     fn blank_lines_lf() {
-        let (h, rows) = read_all(b"\n\na,b\n\n1,2\n\n\n3,4\n\n");
+        let input = b"\n\na,b\n\n1,2\n\n\n3,4\n\n";
+        let (h, rows) = read_all(input);
         assert_eq!(h, names(&["a", "b"]));
+        let mut r = RecordReader::new(&input[..], Encoding::Utf8);
+        r.read_header().expect("header");
+        assert_eq!(r.header_line(), 3);
         assert_eq!(
             rows,
             vec![row(5, "1,2", &["1", "2"]), row(8, "3,4", &["3", "4"])]
@@ -1359,9 +1403,43 @@ mod tests {
     }
 
     #[test]
-    fn lone_cr_inside_a_line_is_data() {
-        let (_, rows) = read_all(b"a,b\n1\r2,3\n");
-        assert_eq!(rows, vec![row(2, "1\r2,3", &["1\r2", "3"])]);
+    fn a_bare_cr_ends_a_line() {
+        for cap in [1, 2, 3, 5, 8, DEFAULT_BUF_BYTES] {
+            let (h, rows) = read_all_cap(b"a,b\r1,2\r\r3,4\r", Encoding::Utf8, cap);
+            assert_eq!(h, names(&["a", "b"]), "buffer of {cap} bytes");
+            assert_eq!(
+                rows,
+                vec![row(2, "1,2", &["1", "2"]), row(4, "3,4", &["3", "4"])],
+                "buffer of {cap} bytes"
+            );
+        }
+    }
+
+    #[test]
+    fn mixed_line_endings_count_one_line_each() {
+        for cap in [1, 2, 3, 5, 8, DEFAULT_BUF_BYTES] {
+            let input = b"a,b\n1,2\r3,\"x\"\r\n\r\n\n5,6\r\"q\rr\",7\n8,9";
+            let (_, rows) = read_all_cap(input, Encoding::Utf8, cap);
+            assert_eq!(
+                rows,
+                vec![
+                    row(2, "1,2", &["1", "2"]),
+                    row(3, "3,\"x\"", &["3", "x"]),
+                    row(6, "5,6", &["5", "6"]),
+                    // A CR inside quotes is data, and still a line break.
+                    row(7, "\"q\rr\",7", &["q\rr", "7"]),
+                    row(9, "8,9", &["8", "9"]),
+                ],
+                "buffer of {cap} bytes"
+            );
+        }
+    }
+
+    #[test]
+    fn line_breaks_count_crlf_once() {
+        assert_eq!(line_breaks(b""), 0);
+        assert_eq!(line_breaks(b"a\r\nb\rc\n\r"), 4);
+        assert_eq!(line_breaks(b"\r\r\n\n"), 3);
     }
 
     #[test]
@@ -1589,12 +1667,18 @@ mod tests {
             for (i, &b) in bytes.iter().enumerate() {
                 match b {
                     b'"' => return (LineScan::Quoted, Vec::new()),
-                    b'\n' => {
+                    b'\n' | b'\r' => {
+                        let term = match (b, bytes.get(i + 1)) {
+                            (b'\n', _) => 1,
+                            (_, Some(b'\n')) => 2,
+                            (_, Some(_)) => 1,
+                            (_, None) => 0,
+                        };
                         let n = commas.len();
                         return (
                             LineScan::Line {
                                 len: i,
-                                lf: true,
+                                term,
                                 commas: n,
                             },
                             commas,
@@ -1608,7 +1692,7 @@ mod tests {
             (
                 LineScan::Line {
                     len: bytes.len(),
-                    lf: false,
+                    term: 0,
                     commas: n,
                 },
                 commas,
@@ -1618,7 +1702,16 @@ mod tests {
             let line: Vec<u8> = (0..len)
                 .map(|i| if i % 3 == 1 { b',' } else { b'x' })
                 .collect();
-            for tail in [&b""[..], b"\n", b"\r\nq,\"", b"\"\n", b",\n,,"] {
+            for tail in [
+                &b""[..],
+                b"\n",
+                b"\r\nq,\"",
+                b"\"\n",
+                b",\n,,",
+                b"\r",
+                b"\rq",
+                b",\r\r\n",
+            ] {
                 let bytes = [&line[..], tail].concat();
                 let mut ends = Vec::new();
                 let got = scan_plain_line(&bytes, &mut ends);

@@ -117,7 +117,7 @@ mod tests {
             &Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/quanzhou-measure13.toml"),
         )
         .unwrap();
-        let (inputs, _) = input_files(&pipeline, tmp.path()).unwrap();
+        let inputs = input_files(&pipeline, tmp.path()).unwrap().files;
         let sizes: Vec<u64> = inputs
             .iter()
             .map(|f| std::fs::metadata(&f.path).unwrap().len())

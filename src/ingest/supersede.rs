@@ -116,10 +116,17 @@ impl Superseded {
 
 /// The position tags of every row a later row with the same key replaces.
 /// Consumes the store's partitions.
-pub fn replaced(store: &Store<'_>) -> std::io::Result<Vec<u64>> {
-    let per_part: Vec<std::io::Result<Vec<u64>>> = (0..store.partitions())
+pub fn replaced(store: &Store<'_>) -> Result<Vec<u64>, super::IngestError> {
+    let per_part: Vec<Result<Vec<u64>, super::IngestError>> = (0..store.partitions())
         .into_par_iter()
-        .map(|p| Ok(replaced_in(&store.take(p)?)))
+        .map(|p| {
+            crate::interrupt::check()?;
+            let chunks = store.take(p).map_err(|e| super::IngestError::Spill {
+                path: store.spill_path().to_owned(),
+                source: e,
+            })?;
+            Ok(replaced_in(&chunks))
+        })
         .collect();
     let mut all = Vec::new();
     for part in per_part {

@@ -7,7 +7,8 @@ use serde::Serialize;
 
 use super::OutputError;
 use crate::ingest::FileReport;
-use crate::pipeline::{Params, Pipeline};
+use crate::pipeline::{Params, Pipeline, SourceKind};
+use crate::rules::gate::{Finding, Verdict};
 use crate::rules::reason::Reason;
 
 #[derive(Serialize, Debug, Clone, Default, PartialEq)]
@@ -62,9 +63,30 @@ pub struct SourceEntry {
     pub files: usize,
     #[serde(flatten)]
     pub counts: Counts,
+    /// Without a folder or rows the night fails the completeness gate.
+    pub required: bool,
+    /// Its folder exists under the feed root.
+    pub present: bool,
     pub reject_rate: f64,
     pub max_reject_rate: f64,
+    pub max_row_drop: f64,
+    /// Its rows in the run `latest` pointed at when this run started.
+    pub previous_rows: Option<u64>,
+    /// Freshness: the latest start among its accepted evidence (pledges:
+    /// signing day), and whether that is older than `max_staleness_days`.
+    pub latest_evidence: Option<String>,
+    pub stale: bool,
+    /// No check of the gate failed on this source.
     pub gate_passed: bool,
+}
+
+/// One city's decisions, tonight and in the published night.
+#[derive(Serialize, Debug, Clone, Default, PartialEq)]
+pub struct CityEntry {
+    /// Persons per `status/basis`.
+    pub persons: BTreeMap<String, u64>,
+    pub eligible: u64,
+    pub previous_eligible: Option<u64>,
 }
 
 #[derive(Serialize, Debug, Clone)]
@@ -82,6 +104,9 @@ pub struct ParamsEntry {
     pub pledge_valid_days: u32,
     pub jurisdictions: Vec<String>,
     pub max_reject_rate: f64,
+    pub max_row_drop: f64,
+    pub max_eligible_drop: f64,
+    pub max_staleness_days: u32,
 }
 
 impl From<&Params> for ParamsEntry {
@@ -93,6 +118,81 @@ impl From<&Params> for ParamsEntry {
             pledge_valid_days: p.pledge_valid_days,
             jurisdictions: p.jurisdictions.iter().map(|d| d.to_string()).collect(),
             max_reject_rate: p.max_reject_rate,
+            max_row_drop: p.max_row_drop,
+            max_eligible_drop: p.max_eligible_drop,
+            max_staleness_days: p.max_staleness_days,
+        }
+    }
+}
+
+/// The run `latest` pointed at when this run started: the drift baseline.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct PreviousEntry {
+    pub run_id: String,
+    pub as_of: String,
+}
+
+/// One check of the gate that did not hold.
+#[derive(Serialize, Debug, Clone, PartialEq)]
+pub struct FindingEntry {
+    pub check: &'static str,
+    /// The source or city checked.
+    pub subject: String,
+    pub message: String,
+}
+
+impl From<&Finding> for FindingEntry {
+    fn from(f: &Finding) -> Self {
+        FindingEntry {
+            check: f.check.code(),
+            subject: f.subject.clone(),
+            message: f.message.clone(),
+        }
+    }
+}
+
+/// What the quality gate decided (SPEC §8).
+#[derive(Serialize, Debug, Clone, PartialEq)]
+pub struct GateEntry {
+    pub passed: bool,
+    pub allow_drift: bool,
+    pub failures: Vec<FindingEntry>,
+    /// Drift that `--allow-drift` accepted.
+    pub accepted_drift: Vec<FindingEntry>,
+}
+
+impl GateEntry {
+    pub fn new(verdict: &Verdict, allow_drift: bool) -> Self {
+        GateEntry {
+            passed: verdict.passed(),
+            allow_drift,
+            failures: verdict.failures.iter().map(FindingEntry::from).collect(),
+            accepted_drift: verdict.accepted.iter().map(FindingEntry::from).collect(),
+        }
+    }
+}
+
+/// What became of a finished run.
+#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// The gate passed and `latest` points at the run.
+    Succeeded,
+    /// The gate passed; `latest` was left where it was ([`Manifest::publication`] says why).
+    NotPublished,
+    /// A check of the gate failed: kept for diagnosis, `latest` untouched.
+    QualityGateFailed,
+    /// The gate passed but repointing `latest` failed.
+    PublishFailed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Succeeded => "succeeded",
+            Status::NotPublished => "not_published",
+            Status::QualityGateFailed => "quality_gate_failed",
+            Status::PublishFailed => "publish_failed",
         }
     }
 }
@@ -102,13 +202,19 @@ pub struct Manifest {
     pub run_id: String,
     pub tool: &'static str,
     pub version: &'static str,
-    /// `succeeded` or `quality_gate_failed`.
-    pub status: String,
+    pub status: Status,
+    /// `latest` points at this run.
+    pub published: bool,
+    /// Why `latest` was or was not repointed, in words.
+    pub publication: String,
     pub as_of: String,
     pub pipeline: PipelineEntry,
     pub data_dir: String,
     pub parameters: ParamsEntry,
+    pub previous_run: Option<PreviousEntry>,
+    pub gate: GateEntry,
     pub sources: BTreeMap<String, SourceEntry>,
+    pub cities: BTreeMap<String, CityEntry>,
     pub files: Vec<FileEntry>,
     pub outputs: BTreeMap<String, u64>,
     pub timings_ms: BTreeMap<String, u64>,
@@ -130,22 +236,30 @@ pub struct EngineEntry {
 }
 
 impl Manifest {
-    /// Per-file entries and per-source totals with their gate verdicts.
+    /// Per-file entries and per-source totals; the run fills in the gate's
+    /// fields once it has judged.
     pub fn inputs(
         pipeline: &Pipeline,
         files: &[FileReport],
+        absent: &[SourceKind],
     ) -> (Vec<FileEntry>, BTreeMap<String, SourceEntry>) {
         let mut entries = Vec::with_capacity(files.len());
         let mut sources: BTreeMap<String, SourceEntry> = BTreeMap::new();
+        let mut latest: BTreeMap<String, Option<chrono::NaiveDate>> = BTreeMap::new();
         for s in &pipeline.sources {
-            let max = s.max_reject_rate.unwrap_or(pipeline.params.max_reject_rate);
             sources.insert(
                 s.kind.name().to_owned(),
                 SourceEntry {
                     files: 0,
                     counts: Counts::default(),
+                    required: s.required,
+                    present: !absent.contains(&s.kind),
                     reject_rate: 0.0,
-                    max_reject_rate: max,
+                    max_reject_rate: pipeline.max_reject_rate(s),
+                    max_row_drop: pipeline.max_row_drop(s),
+                    previous_rows: None,
+                    latest_evidence: None,
+                    stale: false,
                     gate_passed: true,
                 },
             );
@@ -157,6 +271,8 @@ impl Manifest {
             if let Some(entry) = sources.get_mut(&source) {
                 entry.files += 1;
                 entry.counts.add(f);
+                let l = latest.entry(source.clone()).or_default();
+                *l = (*l).max(f.latest);
             }
             entries.push(FileEntry {
                 source,
@@ -167,10 +283,9 @@ impl Manifest {
                 warnings: f.warnings.clone(),
             });
         }
-        for entry in sources.values_mut() {
+        for (name, entry) in &mut sources {
             entry.reject_rate = entry.counts.reject_rate();
-            // Strictly greater fails (SPEC §8).
-            entry.gate_passed = entry.reject_rate <= entry.max_reject_rate;
+            entry.latest_evidence = latest.get(name).copied().flatten().map(|d| d.to_string());
         }
         (entries, sources)
     }

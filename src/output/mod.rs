@@ -2,20 +2,23 @@
 //! (run folder, lock, atomic `latest` link).
 
 pub mod manifest;
+pub mod metrics;
 pub mod parquet;
+pub mod previous;
 pub mod publish;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
+/// Why writing an output failed; names the path, the cause follows.
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
-    #[error("{path}: {source}")]
+    #[error("cannot write {path}")]
     Io {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{path}: {source}")]
+    #[error("cannot write {path}")]
     Polars {
         path: PathBuf,
         source: polars::prelude::PolarsError,

@@ -550,6 +550,7 @@ mod tests {
             accepted: 0,
             filtered: Default::default(),
             rejected: Default::default(),
+            latest: None,
             warnings: Vec::new(),
         };
         let files = [file("utility/a.csv"), file("lease/b.csv")];

@@ -43,18 +43,40 @@ pub fn lock(out: &Path) -> Result<OutLock, OutputError> {
     }
 }
 
-/// Removes spill folders (`OUT/.spill-*`) that a killed run left behind.
-/// Only call it holding the lock: then no other run is using one.
-pub fn remove_stale_spills(out: &Path) {
-    let Ok(entries) = std::fs::read_dir(out) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        if entry.file_name().to_string_lossy().starts_with(".spill-") {
-            let _ = std::fs::remove_dir_all(entry.path());
+/// Removes what a killed or failed run left behind: incomplete run folders
+/// (`OUT/runs/.incomplete-*`), spill folders (`OUT/.spill-*`) and half-made
+/// `latest` links. Only call it holding the lock: then no other run is
+/// using them. Returns what it removed.
+pub fn remove_leftovers(out: &Path) -> Vec<PathBuf> {
+    let mut removed = Vec::new();
+    let mut sweep = |dir: &Path, prefixes: &[&str]| {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if !prefixes.iter().any(|p| name.starts_with(p)) {
+                continue;
+            }
+            let path = entry.path();
+            let gone = if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                std::fs::remove_dir_all(&path)
+            } else {
+                std::fs::remove_file(&path)
+            };
+            if gone.is_ok() {
+                removed.push(path);
+            }
         }
-    }
+    };
+    sweep(out, &[".spill-", ".latest."]);
+    sweep(&out.join("runs"), &[INCOMPLETE]);
+    removed
 }
+
+/// Prefix of a run folder being written.
+const INCOMPLETE: &str = ".incomplete-";
 
 /// The spill folder of run `run_id` (created only if the run spills to disk).
 pub fn spill_dir(out: &Path, run_id: &str) -> PathBuf {
@@ -70,11 +92,12 @@ pub fn new_run_id() -> String {
     )
 }
 
-/// Creates `OUT/runs/<run_id>/` (owner-only).
-pub fn create_run_dir(out: &Path, run_id: &str) -> Result<PathBuf, OutputError> {
+/// The folder a run writes into, `OUT/runs/.incomplete-<run_id>/`
+/// (owner-only), created: hidden from `runs/*/` until [`complete`].
+pub fn create_incomplete(out: &Path, run_id: &str) -> Result<PathBuf, OutputError> {
     let runs = out.join("runs");
     create_private_dir(&runs)?;
-    let dir = runs.join(run_id);
+    let dir = runs.join(format!("{INCOMPLETE}{run_id}"));
     let mut builder = std::fs::DirBuilder::new();
     #[cfg(unix)]
     {
@@ -83,6 +106,23 @@ pub fn create_run_dir(out: &Path, run_id: &str) -> Result<PathBuf, OutputError> 
     }
     builder.create(&dir).map_err(OutputError::io(&dir))?;
     Ok(dir)
+}
+
+/// Renames a finished run's folder to `OUT/runs/<run_id>/` and makes the
+/// rename durable; returns the new path.
+pub fn complete(out: &Path, run_id: &str) -> Result<PathBuf, OutputError> {
+    let runs = out.join("runs");
+    let from = runs.join(format!("{INCOMPLETE}{run_id}"));
+    let to = runs.join(run_id);
+    std::fs::rename(&from, &to).map_err(OutputError::io(&to))?;
+    sync_dir(&runs)?;
+    Ok(to)
+}
+
+fn sync_dir(dir: &Path) -> Result<(), OutputError> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(OutputError::io(dir))
 }
 
 /// Points `OUT/latest` at `runs/<run_id>` atomically.
@@ -95,10 +135,46 @@ pub fn publish(out: &Path, run_id: &str) -> Result<(), OutputError> {
     let latest = out.join("latest");
     std::fs::rename(&tmp, &latest).map_err(OutputError::io(&latest))?;
     // Make the rename durable before reporting success.
-    File::open(out)
-        .and_then(|d| d.sync_all())
-        .map_err(OutputError::io(out))?;
-    Ok(())
+    sync_dir(out)
+}
+
+/// The run `OUT/latest` points at, if any.
+pub fn latest_run_id(out: &Path) -> Option<String> {
+    let target = std::fs::read_link(out.join("latest")).ok()?;
+    Some(target.file_name()?.to_string_lossy().into_owned())
+}
+
+/// Complete runs in `OUT/runs`, oldest first (run ids start with their UTC time).
+pub fn complete_runs(out: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(out.join("runs")) else {
+        return Vec::new();
+    };
+    let mut runs: Vec<String> = entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| !name.starts_with('.'))
+        .collect();
+    runs.sort();
+    runs
+}
+
+/// Keeps the newest `keep` complete runs and the one `latest` points at,
+/// removing the others (`--keep-runs`). Returns the run ids removed.
+pub fn retain(out: &Path, keep: usize) -> Result<Vec<String>, OutputError> {
+    let latest = latest_run_id(out);
+    let runs = complete_runs(out);
+    let old = runs.len().saturating_sub(keep);
+    let mut removed = Vec::new();
+    for id in &runs[..old] {
+        if latest.as_deref() == Some(id.as_str()) {
+            continue;
+        }
+        let dir = out.join("runs").join(id);
+        std::fs::remove_dir_all(&dir).map_err(OutputError::io(&dir))?;
+        removed.push(id.clone());
+    }
+    Ok(removed)
 }
 
 #[cfg(test)]
@@ -120,10 +196,50 @@ mod tests {
     fn publish_repoints_latest() {
         let dir = tempfile::tempdir().unwrap();
         for id in ["a", "b"] {
-            create_run_dir(dir.path(), id).unwrap();
+            create_incomplete(dir.path(), id).unwrap();
+            complete(dir.path(), id).unwrap();
             publish(dir.path(), id).unwrap();
             let link = std::fs::read_link(dir.path().join("latest")).unwrap();
             assert_eq!(link, Path::new("runs").join(id));
+            assert_eq!(latest_run_id(dir.path()).as_deref(), Some(id));
         }
+    }
+
+    #[test]
+    fn incomplete_runs_are_hidden_and_swept() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        let incomplete = create_incomplete(out, "r1").unwrap();
+        std::fs::write(incomplete.join("evidence.parquet"), b"half").unwrap();
+        std::fs::create_dir(spill_dir(out, "r1")).unwrap();
+        std::fs::write(out.join(".latest.r1.tmp"), b"").unwrap();
+        create_incomplete(out, "r0").unwrap();
+        complete(out, "r0").unwrap();
+        assert_eq!(complete_runs(out), ["r0"]);
+        let mut removed = remove_leftovers(out);
+        removed.sort();
+        assert_eq!(
+            removed,
+            [
+                out.join(".latest.r1.tmp"),
+                out.join(".spill-r1"),
+                out.join("runs/.incomplete-r1"),
+            ]
+        );
+        assert!(out.join("runs/r0").is_dir());
+    }
+
+    #[test]
+    fn retention_keeps_the_newest_and_latest() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        for id in ["r1", "r2", "r3", "r4", "r5"] {
+            create_incomplete(out, id).unwrap();
+            complete(out, id).unwrap();
+        }
+        publish(out, "r2").unwrap();
+        assert_eq!(retain(out, 2).unwrap(), ["r1", "r3"]);
+        assert_eq!(complete_runs(out), ["r2", "r4", "r5"]);
+        assert!(retain(out, 5).unwrap().is_empty());
     }
 }

@@ -23,6 +23,14 @@ pub struct Params {
     /// City codes (`XXXX00`) in scope.
     pub jurisdictions: Vec<Division>,
     pub max_reject_rate: f64,
+    /// Drift gate (SPEC §8): a source's rows may fall at most this share
+    /// below the published night's (a source may set its own).
+    pub max_row_drop: f64,
+    /// Drift gate: a city's eligible persons may fall at most this share.
+    pub max_eligible_drop: f64,
+    /// Freshness: a source whose latest evidence is older than this many
+    /// days before the as-of date is warned about.
+    pub max_staleness_days: u32,
 }
 
 /// One source as the pipeline declares it.
@@ -34,6 +42,10 @@ pub struct SourceConfig {
     pub encoding: Encoding,
     /// Overrides [`Params::max_reject_rate`] for this source.
     pub max_reject_rate: Option<f64>,
+    /// Without a folder or rows the night fails the completeness gate.
+    pub required: bool,
+    /// Overrides [`Params::max_row_drop`] for this source.
+    pub max_row_drop: Option<f64>,
     /// Header text per canonical field, indexed like [`SourceKind::fields`].
     pub headers: Vec<String>,
 }
@@ -92,6 +104,9 @@ struct RawParams {
     pledge_valid_days: u32,
     jurisdictions: Vec<Spanned<String>>,
     max_reject_rate: Spanned<f64>,
+    max_row_drop: Spanned<f64>,
+    max_eligible_drop: Spanned<f64>,
+    max_staleness_days: u32,
 }
 
 impl Default for RawParams {
@@ -104,6 +119,10 @@ impl Default for RawParams {
             pledge_valid_days: 365,
             jurisdictions: vec![Spanned::new(0..0, "350500".to_owned())],
             max_reject_rate: Spanned::new(0..0, 0.05),
+            // SPEC §8.
+            max_row_drop: Spanned::new(0..0, 0.5),
+            max_eligible_drop: Spanned::new(0..0, 0.2),
+            max_staleness_days: 45,
         }
     }
 }
@@ -114,6 +133,8 @@ struct RawSource {
     folder: Option<String>,
     encoding: Option<Spanned<String>>,
     max_reject_rate: Option<Spanned<f64>>,
+    required: Option<bool>,
+    max_row_drop: Option<Spanned<f64>>,
     #[serde(default)]
     columns: BTreeMap<Spanned<String>, String>,
 }
@@ -164,17 +185,19 @@ impl Pipeline {
                 }
             }
         }
-        let rate = |r: &Spanned<f64>| {
+        let share = |key: &str, r: &Spanned<f64>| {
             let v = *r.get_ref();
             if (0.0..=1.0).contains(&v) {
                 Ok(v)
             } else {
                 Err(invalid(
                     r.span(),
-                    format!("max_reject_rate {v} is not between 0 and 1"),
+                    format!("{key} {v} is not between 0 and 1"),
                 ))
             }
         };
+        let rate = |r: &Spanned<f64>| share("max_reject_rate", r);
+        let drop = |r: &Spanned<f64>| share("max_row_drop", r);
         let params = Params {
             min_months: raw.parameters.min_months,
             max_gap_days: raw.parameters.max_gap_days,
@@ -182,6 +205,9 @@ impl Pipeline {
             pledge_valid_days: raw.parameters.pledge_valid_days,
             jurisdictions,
             max_reject_rate: rate(&raw.parameters.max_reject_rate)?,
+            max_row_drop: drop(&raw.parameters.max_row_drop)?,
+            max_eligible_drop: share("max_eligible_drop", &raw.parameters.max_eligible_drop)?,
+            max_staleness_days: raw.parameters.max_staleness_days,
         };
 
         let mut sources = Vec::new();
@@ -228,6 +254,8 @@ impl Pipeline {
                 folder: src.folder.clone().unwrap_or_else(|| kind.name().to_owned()),
                 encoding,
                 max_reject_rate: src.max_reject_rate.as_ref().map(rate).transpose()?,
+                required: src.required.unwrap_or(kind.required_by_default()),
+                max_row_drop: src.max_row_drop.as_ref().map(drop).transpose()?,
                 headers,
             });
         }
@@ -250,6 +278,18 @@ impl Pipeline {
 
     pub fn source(&self, kind: SourceKind) -> Option<&SourceConfig> {
         self.sources.iter().find(|s| s.kind == kind)
+    }
+
+    /// A source's reject-rate limit: its own, else the pipeline's.
+    pub fn max_reject_rate(&self, source: &SourceConfig) -> f64 {
+        source
+            .max_reject_rate
+            .unwrap_or(self.params.max_reject_rate)
+    }
+
+    /// A source's row-drift limit: its own, else the pipeline's.
+    pub fn max_row_drop(&self, source: &SourceConfig) -> f64 {
+        source.max_row_drop.unwrap_or(self.params.max_row_drop)
     }
 }
 
@@ -304,6 +344,45 @@ max_reject_rate = 0.1
         let si = p.source(SourceKind::SocialInsurance).unwrap();
         assert_eq!(si.encoding, Encoding::Gb18030);
         assert_eq!(si.max_reject_rate, Some(0.1));
+        assert!(si.required && lease.required);
+        assert_eq!(
+            (p.params.max_row_drop, p.params.max_eligible_drop),
+            (0.5, 0.2)
+        );
+        assert_eq!(p.params.max_staleness_days, 45);
+        assert_eq!(p.max_row_drop(lease), 0.5);
+    }
+
+    #[test]
+    fn required_and_drift_per_source() {
+        let p = parse(
+            r#"
+gazetteer = "g.csv"
+[parameters]
+max_row_drop = 0.3
+[sources.pledge]
+[sources.hukou]
+required = true
+[sources.lease]
+required = false
+max_row_drop = 0.9
+[sources.utility]
+"#,
+        )
+        .unwrap();
+        let required = |k| p.source(k).unwrap().required;
+        assert!(!required(SourceKind::Pledge));
+        assert!(required(SourceKind::Hukou));
+        assert!(!required(SourceKind::Lease));
+        assert!(required(SourceKind::Utility));
+        assert_eq!(p.max_row_drop(p.source(SourceKind::Lease).unwrap()), 0.9);
+        assert_eq!(p.max_row_drop(p.source(SourceKind::Utility).unwrap()), 0.3);
+        let err = parse("gazetteer = \"g\"\n[sources.lease]\nmax_row_drop = 2\n").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains(":3:16: max_row_drop 2 is not between 0 and 1"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -23,9 +23,13 @@ pub enum SourceKind {
 pub enum Column {
     /// `*` in the spec: the header must have it and every row must fill it.
     Required,
-    /// Part of a pair of which the header must have both (`a|d`, or shopping's
-    /// buyer/phone); each row must fill at least one of the pair.
-    Paired,
+    /// Part of a pair (`a|d`, or shopping's buyer/phone) of which the header
+    /// must have at least one column, the other then reading as empty; each
+    /// row must fill at least one of the pair.
+    Paired {
+        /// The other field of the pair.
+        partner: &'static str,
+    },
     /// The header may lack it; it then reads as empty.
     Optional,
 }
@@ -43,10 +47,10 @@ const fn req(name: &'static str) -> Field {
         column: Column::Required,
     }
 }
-const fn pair(name: &'static str) -> Field {
+const fn pair(name: &'static str, partner: &'static str) -> Field {
     Field {
         name,
-        column: Column::Paired,
+        column: Column::Paired { partner },
     }
 }
 const fn opt(name: &'static str) -> Field {
@@ -68,8 +72,8 @@ const LEASE: &[Field] = &[
     req("record_id"),
     req("tenant_id_number"),
     opt("tenant_name"),
-    pair("address"),
-    pair("division"),
+    pair("address", "division"),
+    pair("division", "address"),
     req("start_date"),
     opt("end_date"),
     opt("filed_date"),
@@ -79,8 +83,8 @@ const UTILITY: &[Field] = &[
     req("record_id"),
     req("account_holder_id"),
     req("service"),
-    pair("address"),
-    pair("division"),
+    pair("address", "division"),
+    pair("division", "address"),
     req("period_start"),
     req("period_end"),
     req("usage"),
@@ -97,10 +101,10 @@ const TELECOM: &[Field] = &[
 ];
 const SHOPPING: &[Field] = &[
     req("order_id"),
-    pair("buyer_id_number"),
-    pair("phone"),
-    pair("address"),
-    pair("division"),
+    pair("buyer_id_number", "phone"),
+    pair("phone", "buyer_id_number"),
+    pair("address", "division"),
+    pair("division", "address"),
     req("delivered_at"),
 ];
 const EMPLOYMENT_SCHOOL: &[Field] = &[
@@ -124,8 +128,8 @@ const BUSINESS_LICENSE: &[Field] = &[
     req("record_id"),
     req("holder_id_number"),
     opt("business_name"),
-    pair("address"),
-    pair("division"),
+    pair("address", "division"),
+    pair("division", "address"),
     req("registered_date"),
     opt("deregistered_date"),
 ];
@@ -199,6 +203,12 @@ impl SourceKind {
             SourceKind::Pledge => PLEDGE,
             SourceKind::Hukou => HUKOU,
         }
+    }
+
+    /// Whether the pipeline requires this source unless it says
+    /// `required = false` (SPEC §2): every source but pledges and hukou.
+    pub fn required_by_default(self) -> bool {
+        !matches!(self, SourceKind::Pledge | SourceKind::Hukou)
     }
 
     /// Index of a canonical field in [`SourceKind::fields`].

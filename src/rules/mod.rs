@@ -4,6 +4,7 @@ pub mod address;
 pub mod date;
 pub mod decision;
 pub mod division;
+pub mod gate;
 pub mod id;
 pub mod number;
 pub mod phone;

@@ -1,0 +1,218 @@
+//! `--metrics-file`: Prometheus text-format metrics of the last run (SPEC §8),
+//! for node_exporter's textfile collector. Written atomically (a temp file
+//! renamed over the old one), world-readable, with no ID numbers.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// What one run reports.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RunMetrics {
+    /// When the run ended, in Unix seconds.
+    pub ended: f64,
+    pub duration_seconds: f64,
+    pub exit_code: i32,
+    /// The run published (or kept, with `--publish never`) a complete night.
+    pub succeeded: bool,
+    /// (source, outcome, rows): outcome is accepted, filtered or rejected.
+    pub rows: Vec<(String, &'static str, u64)>,
+    /// (city, status, basis, persons).
+    pub persons: Vec<(String, String, String, u64)>,
+    /// Gate checks that failed: (check, subject).
+    pub gate_failures: Vec<(String, String)>,
+}
+
+const LAST_SUCCESS: &str = "residence_last_success_timestamp_seconds";
+
+/// The last success recorded in an earlier metrics file, to carry over.
+pub fn last_success(previous: &str) -> Option<f64> {
+    previous.lines().find_map(|line| {
+        let value = line.strip_prefix(LAST_SUCCESS)?.strip_prefix(' ')?;
+        value.trim().parse().ok()
+    })
+}
+
+/// Escapes a label value (backslash, quote, line feed).
+fn label(v: &str) -> String {
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+/// The metrics text. `last_success` is this run's end when it succeeded,
+/// else the one carried over from the previous file (absent: not written).
+pub fn render(m: &RunMetrics, last_success: Option<f64>) -> String {
+    let mut out = String::new();
+    let mut gauge = |name: &str, help: &str, samples: &[(String, f64)]| {
+        let _ = writeln!(out, "# HELP {name} {help}");
+        let _ = writeln!(out, "# TYPE {name} gauge");
+        for (labels, value) in samples {
+            let _ = writeln!(out, "{name}{labels} {value}");
+        }
+    };
+    let one = |v: f64| vec![(String::new(), v)];
+    gauge(
+        "residence_last_run_timestamp_seconds",
+        "Unix time the last run ended, whatever its outcome.",
+        &one(m.ended),
+    );
+    if let Some(t) = last_success {
+        gauge(
+            LAST_SUCCESS,
+            "Unix time the last successful run ended.",
+            &one(t),
+        );
+    }
+    gauge(
+        "residence_run_duration_seconds",
+        "Wall time of the last run.",
+        &one(m.duration_seconds),
+    );
+    gauge(
+        "residence_last_exit_code",
+        "Exit code of the last run (0 success, 1 failure, 2 usage or input error, 3 quality gate, 130/143 interrupted).",
+        &one(f64::from(m.exit_code)),
+    );
+    let rows: Vec<(String, f64)> = m
+        .rows
+        .iter()
+        .map(|(source, outcome, n)| {
+            (
+                format!("{{source=\"{}\",outcome=\"{outcome}\"}}", label(source)),
+                *n as f64,
+            )
+        })
+        .collect();
+    gauge(
+        "residence_rows",
+        "Input rows of the last run by source and outcome.",
+        &rows,
+    );
+    let persons: Vec<(String, f64)> = m
+        .persons
+        .iter()
+        .map(|(city, status, basis, n)| {
+            (
+                format!(
+                    "{{city=\"{}\",status=\"{}\",basis=\"{}\"}}",
+                    label(city),
+                    label(status),
+                    label(basis)
+                ),
+                *n as f64,
+            )
+        })
+        .collect();
+    gauge(
+        "residence_persons",
+        "Decisions of the last run by city, status and basis.",
+        &persons,
+    );
+    let failures: Vec<(String, f64)> = m
+        .gate_failures
+        .iter()
+        .map(|(check, subject)| {
+            (
+                format!(
+                    "{{check=\"{}\",subject=\"{}\"}}",
+                    label(check),
+                    label(subject)
+                ),
+                1.0,
+            )
+        })
+        .collect();
+    gauge(
+        "residence_gate_failure",
+        "Quality-gate checks the last run failed (1 each).",
+        &failures,
+    );
+    out
+}
+
+/// Writes the metrics to `path` atomically (temp file in the same folder,
+/// then rename), mode 0644, carrying the last success over from the file
+/// being replaced when this run did not succeed.
+pub fn write(path: &Path, m: &RunMetrics) -> std::io::Result<()> {
+    let last = if m.succeeded {
+        Some(m.ended)
+    } else {
+        std::fs::read_to_string(path)
+            .ok()
+            .and_then(|t| last_success(&t))
+    };
+    let text = render(m, last);
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    // In the same folder, so the rename cannot cross file systems; removed
+    // if anything fails before it.
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".residence-metrics-")
+        .tempfile_in(dir)?;
+    use std::io::Write;
+    tmp.write_all(text.as_bytes())?;
+    // Metrics are for a collector, whatever the umask (SPEC §2: 0644).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(succeeded: bool, ended: f64) -> RunMetrics {
+        RunMetrics {
+            ended,
+            duration_seconds: 2.5,
+            exit_code: if succeeded { 0 } else { 3 },
+            succeeded,
+            rows: vec![("lease".into(), "accepted", 10)],
+            persons: vec![("350500".into(), "eligible".into(), "evidence".into(), 7)],
+            gate_failures: if succeeded {
+                vec![]
+            } else {
+                vec![("rejects".into(), "lease".into())]
+            },
+        }
+    }
+
+    #[test]
+    fn renders_prometheus_text() {
+        let text = render(&sample(true, 100.0), Some(100.0));
+        assert!(text.contains("residence_last_run_timestamp_seconds 100\n"));
+        assert!(text.contains("residence_last_success_timestamp_seconds 100\n"));
+        assert!(text.contains("residence_rows{source=\"lease\",outcome=\"accepted\"} 10\n"));
+        assert!(text.contains(
+            "residence_persons{city=\"350500\",status=\"eligible\",basis=\"evidence\"} 7\n"
+        ));
+        assert!(text.contains("# TYPE residence_last_exit_code gauge\n"));
+        assert_eq!(label("a\"b\\c"), "a\\\"b\\\\c");
+    }
+
+    #[test]
+    fn a_failed_run_carries_the_last_success_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("residence.prom");
+        write(&path, &sample(true, 100.0)).unwrap();
+        write(&path, &sample(false, 200.0)).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(last_success(&text), Some(100.0));
+        assert!(text.contains("residence_last_run_timestamp_seconds 200\n"));
+        assert!(text.contains("residence_last_exit_code 3\n"));
+        assert!(text.contains("residence_gate_failure{check=\"rejects\",subject=\"lease\"} 1\n"));
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o644);
+        // Only the metrics file is left: the temp file was renamed.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}

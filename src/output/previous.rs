@@ -1,0 +1,94 @@
+//! The run `latest` points at when a run starts: the baseline of the drift
+//! gate, of `--publish auto` and of `changes.parquet`, read from its manifest.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use serde_json::Value;
+
+/// What a run needs to know of the published one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PreviousRun {
+    pub run_id: String,
+    /// Its folder (`OUT/runs/<run_id>`).
+    pub dir: PathBuf,
+    pub as_of: NaiveDate,
+    /// Rows per source.
+    pub source_rows: BTreeMap<String, u64>,
+    /// Eligible persons per city; `None` when its manifest predates them.
+    pub eligible: Option<BTreeMap<String, u64>>,
+}
+
+/// The published run, if `OUT/latest` exists. An error says why a present
+/// `latest` cannot serve as a baseline (its manifest is unreadable).
+pub fn read(out: &Path) -> Result<Option<PreviousRun>, String> {
+    let latest = out.join("latest");
+    let target = match std::fs::read_link(&latest) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(format!(
+                "{}: {}",
+                latest.display(),
+                crate::errors::io_words(&e)
+            ));
+        }
+    };
+    let dir = out.join(&target);
+    let path = dir.join("manifest.json");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("{}: {}", path.display(), crate::errors::io_words(&e)))?;
+    let m: Value = serde_json::from_str(&text)
+        .map_err(|e| format!("{}: not a manifest: {e}", path.display()))?;
+    let field = |name: &str| {
+        m.get(name)
+            .and_then(Value::as_str)
+            .ok_or_else(|| format!("{}: no {name}", path.display()))
+    };
+    let run_id = field("run_id")?.to_owned();
+    let as_of = NaiveDate::parse_from_str(field("as_of")?, "%Y-%m-%d")
+        .map_err(|_| format!("{}: as_of is not a date", path.display()))?;
+    let counts = |section: &str, key: &str| -> Option<BTreeMap<String, u64>> {
+        m.get(section)?
+            .as_object()?
+            .iter()
+            .map(|(name, v)| Some((name.clone(), v.get(key)?.as_u64()?)))
+            .collect()
+    };
+    Ok(Some(PreviousRun {
+        run_id,
+        dir,
+        as_of,
+        source_rows: counts("sources", "rows").unwrap_or_default(),
+        eligible: counts("cities", "eligible"),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_published_manifest() {
+        let out = tempfile::tempdir().unwrap();
+        assert_eq!(read(out.path()), Ok(None));
+        let run = out.path().join("runs/r1");
+        std::fs::create_dir_all(&run).unwrap();
+        std::os::unix::fs::symlink("runs/r1", out.path().join("latest")).unwrap();
+        assert!(read(out.path()).unwrap_err().contains("manifest.json"));
+        std::fs::write(
+            run.join("manifest.json"),
+            r#"{"run_id":"r1","as_of":"2026-11-27",
+                "sources":{"lease":{"rows":10},"utility":{"rows":20}},
+                "cities":{"350500":{"eligible":7}}}"#,
+        )
+        .unwrap();
+        let p = read(out.path()).unwrap().unwrap();
+        assert_eq!(p.run_id, "r1");
+        assert_eq!(p.as_of, NaiveDate::from_ymd_opt(2026, 11, 27).unwrap());
+        assert_eq!(p.source_rows["utility"], 20);
+        assert_eq!(p.eligible.unwrap()["350500"], 7);
+        assert_eq!(p.dir, out.path().join("runs/r1"));
+    }
+}

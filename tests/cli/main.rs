@@ -1,0 +1,23 @@
+//! End-to-end tests of the `residence` command line: the real binary, run on
+//! the sample data and the fixtures, with every output read back.
+//!
+//! Expected values come from the hand-written oracles only:
+//! `sample-data/expected/*.csv`, `sample-data/README.md`,
+//! `tests/fixtures/*/EXPECTED.md` and the generator's `generate-summary.json`.
+//! Fixtures are read in place (the program never writes to its data folder);
+//! every run writes to its own temporary `OUT`.
+
+mod support;
+
+mod agency;
+mod cities;
+mod dirty;
+mod gate;
+mod generated;
+mod headers;
+mod locking;
+mod privacy;
+mod publishing;
+mod sample;
+mod spill;
+mod usage;
