@@ -7,7 +7,7 @@
 //! partition; the error it returns travels up like any other, and the run's
 //! guards remove its incomplete folder and spill on the way out.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
@@ -57,35 +57,51 @@ pub fn check() -> Result<(), Interrupted> {
 
 /// Folders to remove if the process must exit before the run cleans up
 /// itself: the incomplete run folder and the spill folder while they exist.
-static LEFTOVERS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+pub struct Leftovers(Mutex<Vec<PathBuf>>);
 
-/// Registers a folder the run is writing and will remove or rename itself.
-pub fn register(path: PathBuf) {
-    LEFTOVERS
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push(path);
-}
-
-/// Runs `f` (a rename or removal of registered folders) with the registry
-/// locked, then forgets `path`: an emergency exit either happens before `f`
-/// and removes the folder, or after, and leaves `f`'s result alone.
-pub fn settle<T>(path: &std::path::Path, f: impl FnOnce() -> T) -> T {
-    let mut leftovers = LEFTOVERS.lock().unwrap_or_else(|e| e.into_inner());
-    let result = f();
-    leftovers.retain(|p| p != path);
-    result
-}
-
-/// The emergency exit: removes every registered folder and returns with the
-/// registry locked, so no rename can start after it; the caller exits.
-pub fn remove_leftovers() -> MutexGuard<'static, Vec<PathBuf>> {
-    let mut leftovers = LEFTOVERS.lock().unwrap_or_else(|e| e.into_inner());
-    for path in leftovers.drain(..) {
-        let _ = std::fs::remove_dir_all(path);
+impl Leftovers {
+    pub const fn new() -> Self {
+        Leftovers(Mutex::new(Vec::new()))
     }
-    leftovers
+
+    fn lock(&self) -> MutexGuard<'_, Vec<PathBuf>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Registers a folder the run is writing and will remove or rename itself.
+    pub fn register(&self, path: PathBuf) {
+        self.lock().push(path);
+    }
+
+    /// Runs `f` (a rename or removal of a registered folder) with the
+    /// registry locked, then forgets `path`: an emergency exit either happens
+    /// before `f` and removes the folder, or after, and leaves `f`'s result alone.
+    pub fn settle<T>(&self, path: &Path, f: impl FnOnce() -> T) -> T {
+        let mut leftovers = self.lock();
+        let result = f();
+        leftovers.retain(|p| p != path);
+        result
+    }
+
+    /// The emergency exit: removes every registered folder and returns with
+    /// the registry locked, so no rename can start after it; the caller exits.
+    pub fn remove_all(&self) -> MutexGuard<'_, Vec<PathBuf>> {
+        let mut leftovers = self.lock();
+        for path in leftovers.drain(..) {
+            let _ = std::fs::remove_dir_all(path);
+        }
+        leftovers
+    }
 }
+
+impl Default for Leftovers {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The process's registry: a run registers here, the signal handler empties it.
+pub static LEFTOVERS: Leftovers = Leftovers::new();
 
 #[cfg(test)]
 mod tests {
@@ -106,12 +122,13 @@ mod tests {
     fn settled_folders_are_not_removed() {
         let dir = tempfile::tempdir().unwrap();
         let (kept, removed) = (dir.path().join("kept"), dir.path().join("removed"));
+        let leftovers = Leftovers::new();
         for p in [&kept, &removed] {
             std::fs::create_dir(p).unwrap();
-            register(p.clone());
+            leftovers.register(p.clone());
         }
-        settle(&kept, || ());
-        drop(remove_leftovers());
+        leftovers.settle(&kept, || ());
+        drop(leftovers.remove_all());
         assert!(kept.exists());
         assert!(!removed.exists());
     }

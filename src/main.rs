@@ -258,7 +258,7 @@ fn handle_signals(metrics_file: Option<PathBuf>, started: Instant) {
 
 fn emergency_exit(signal: i32, metrics_file: Option<&Path>, started: Instant) -> ! {
     let code = 128 + signal;
-    let _held = interrupt::remove_leftovers();
+    let _held = interrupt::LEFTOVERS.remove_all();
     if let Some(path) = metrics_file {
         write_metrics(path, &failed_metrics(code, started));
     }

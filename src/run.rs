@@ -213,7 +213,7 @@ struct IncompleteDir {
 
 impl IncompleteDir {
     fn new(path: PathBuf) -> Self {
-        interrupt::register(path.clone());
+        interrupt::LEFTOVERS.register(path.clone());
         IncompleteDir { path, armed: true }
     }
 }
@@ -221,7 +221,7 @@ impl IncompleteDir {
 impl Drop for IncompleteDir {
     fn drop(&mut self) {
         if self.armed {
-            interrupt::settle(&self.path, || {
+            interrupt::LEFTOVERS.settle(&self.path, || {
                 let _ = std::fs::remove_dir_all(&self.path);
             });
         }
@@ -246,10 +246,10 @@ pub fn run(plan: &RunPlan, progress: &dyn Progress) -> Result<RunReport, RunErro
     let run_id = publish::new_run_id();
     tracing::info!(run_id = %run_id, as_of = %plan.as_of, "run started");
     let spill_path = publish::spill_dir(out, &run_id);
-    interrupt::register(spill_path.clone());
+    interrupt::LEFTOVERS.register(spill_path.clone());
     let spill = SpillDir::new(spill_path.clone());
     let result = run_in(plan, &run_id, &spill, previous, warnings, started, progress);
-    interrupt::settle(&spill_path, || drop(spill));
+    interrupt::LEFTOVERS.settle(&spill_path, || drop(spill));
     result
 }
 
@@ -345,7 +345,7 @@ fn run_in(
     manifest.write(&incomplete.path.join("manifest.json"))?;
 
     // Complete: the folder appears under runs/ whole, or not at all.
-    let dir = interrupt::settle(&incomplete.path, || publish::complete(out, run_id))?;
+    let dir = interrupt::LEFTOVERS.settle(&incomplete.path, || publish::complete(out, run_id))?;
     incomplete.armed = false;
     if publish_now && let Err(e) = publish::publish(out, run_id) {
         manifest.status = Status::PublishFailed;

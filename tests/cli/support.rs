@@ -620,3 +620,16 @@ pub(crate) fn redact_run_ids(text: &str) -> String {
     }
     out
 }
+
+/// A copy of the sample feeds to change.
+pub(crate) fn sample_copy(to: &Path) {
+    for e in std::fs::read_dir(root().join("sample-data")).expect("sample-data") {
+        let e = e.expect("entry");
+        if e.file_type().expect("type").is_dir() {
+            let name = e.file_name();
+            if name != "expected" && name != "agency-exports" {
+                copy_dir(&e.path(), &to.join(name));
+            }
+        }
+    }
+}
