@@ -459,12 +459,13 @@ impl Progress for Bar {
             }
             _ => "{spinner} {msg} {bar:24} {pos}/{len} {elapsed}",
         };
+        // Length first, so the new style never draws the old phase's count.
+        self.0.set_length(total);
+        self.0.set_position(0);
+        self.0.set_message(name);
         if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
             self.0.set_style(style);
         }
-        self.0.set_message(name);
-        self.0.set_length(total);
-        self.0.set_position(0);
     }
 
     fn advance(&self, n: u64) {

@@ -575,6 +575,56 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_spill_failure_names_the_spill_folder_not_the_input() {
+        let tmp = tempfile::tempdir().unwrap();
+        let data = tmp.path().join("data");
+        std::fs::create_dir_all(data.join("social_insurance")).unwrap();
+        let mut csv = String::from("record_id,id_number,name,pay_month,division\n");
+        for i in 0..2000 {
+            csv.push_str(&format!("S{i},11010519491231002X,x,2026-01,350503\n"));
+        }
+        std::fs::write(data.join("social_insurance/a.csv"), csv).unwrap();
+        let pipeline_file = tmp.path().join("p.toml");
+        std::fs::write(
+            &pipeline_file,
+            "gazetteer = \"g.csv\"\n[sources.social_insurance]\n",
+        )
+        .unwrap();
+        let pipeline = Pipeline::load(&pipeline_file).unwrap();
+        // The spill folder cannot be created: its parent is a file.
+        let blocker = tmp.path().join("blocker");
+        std::fs::write(&blocker, "").unwrap();
+        let spill = SpillDir::new(blocker.join(".spill-x"));
+        let budget = Budget::new(0);
+        let gazetteer = Gazetteer::new([]);
+        let as_of = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+        let work = Workspace {
+            spill: &spill,
+            budget: &budget,
+            partitioning: None,
+        };
+        let err = match ingest(
+            &pipeline,
+            &data,
+            as_of,
+            &gazetteer,
+            work,
+            &crate::progress::Silent,
+        ) {
+            Ok(_) => panic!("the spill cannot be written"),
+            Err(e) => e,
+        };
+        match &err {
+            IngestError::Spill { path, .. } => assert_eq!(path, &blocker.join(".spill-x")),
+            other => panic!("blamed elsewhere: {other}"),
+        }
+        assert!(
+            err.to_string().starts_with("cannot use the spill folder"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn partitions_are_sized_for_the_night_within_bounds() {
         const MIB: u64 = 1 << 20;
         // Small nights: the floor.
