@@ -291,11 +291,13 @@ pub struct PartitionRows {
 
 impl PartitionRows {
     /// Decodes the partition's spilled records, keeps those `keep(file, line)`
-    /// accepts (the superseded ones are not), and sorts them.
+    /// accepts (the superseded ones are not) and hands the others to
+    /// `dropped`, and sorts the kept ones.
     pub fn load(
         chunks: &[Vec<u8>],
         sources: &[SourceKind],
         keep: impl Fn(u32, u32) -> bool,
+        mut dropped: impl FnMut(&EvidenceRecord<'_>),
     ) -> PartitionRows {
         // A guess, not a bound: a record takes about 10 bytes when it mostly
         // repeats the one before (see `encode`) and up to about 45 when not,
@@ -313,6 +315,7 @@ impl PartitionRows {
             while !c.is_empty() {
                 let r = reader.next(&mut c);
                 if !keep(r.file, r.line) {
+                    dropped(&r);
                     continue;
                 }
                 let city = r.division / 100 * 100;
@@ -578,7 +581,14 @@ pub(crate) mod tests {
             rec(1, 9, 0, 4, "y"),
             rec(1, 1, 0, 5, "gone"),
         ]);
-        let rows = PartitionRows::load(&[chunk], &sources, |file, line| (file, line) != (0, 5));
+        let mut dropped = Vec::new();
+        let rows = PartitionRows::load(
+            &[chunk],
+            &sources,
+            |file, line| (file, line) != (0, 5),
+            |r| dropped.push((r.file, r.line, r.person, r.record_id.to_vec())),
+        );
+        assert_eq!(dropped, [(0, 5, 1, b"gone".to_vec())]);
         assert_eq!(rows.person, vec![1, 1, 2, 2]);
         // Lease sorts before utility; equal keys fall back to the record id.
         let (lease, utility) = (SourceKind::Lease as u32, SourceKind::Utility as u32);

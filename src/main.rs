@@ -151,7 +151,11 @@ fn main() -> ExitCode {
         LogFormatArg::Json => LogFormat::Json,
     };
     let quiet = matches!(&cli.command, Command::Run(a) if a.quiet);
-    let level = if quiet {
+    // On a terminal the progress bar shows the phases the info lines name.
+    let bar = matches!(&cli.command, Command::Run(_))
+        && format == LogFormat::Text
+        && std::io::stderr().is_terminal();
+    let level = if quiet || bar {
         tracing::Level::WARN
     } else {
         tracing::Level::INFO

@@ -9,6 +9,13 @@ pub trait Progress: Sync {
     fn advance(&self, n: u64);
 }
 
+/// Starts a phase: logged for operators (and for tests that act at a
+/// given phase), then shown by `progress`.
+pub fn begin(progress: &dyn Progress, name: &'static str, total: u64) {
+    tracing::info!(phase = name, "phase: {name}");
+    progress.phase(name, total);
+}
+
 /// Reports nothing (tests, `--quiet`, no terminal).
 pub struct Silent;
 

@@ -3,18 +3,20 @@
 //! that only appears under `runs/` once it is complete.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use chrono::NaiveDate;
 
+use crate::engine::partitions::Target;
 use crate::engine::{self, Decisions, EngineError};
-use crate::ingest::{self, IngestError, Ingested, Partitioning, gazetteer::load_gazetteer};
+use crate::ingest::{self, IngestError, Partitioning, gazetteer::load_gazetteer};
 use crate::interrupt::{self, Interrupted};
 use crate::output::manifest::{
     CityEntry, EngineEntry, GateEntry, Manifest, ParamsEntry, PipelineEntry, PreviousEntry,
     SourceEntry, Status,
 };
+use crate::output::parquet::FileMeta;
 use crate::output::previous::{self, PreviousRun};
 use crate::output::{OutputError, publish};
 use crate::pipeline::{Pipeline, PipelineError};
@@ -288,7 +290,45 @@ fn run_in(
     // Only now, with every header known good, does the run get a folder.
     let mut incomplete = IncompleteDir::new(publish::create_incomplete(out, run_id)?);
     let t = Instant::now();
-    let (outputs, decisions) = write_outputs(plan, &ingested, &incomplete.path, progress)?;
+    let meta = FileMeta {
+        run_id: run_id.to_owned(),
+        as_of: plan.as_of.to_string(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+    };
+    let published = match &previous {
+        None => None,
+        Some(p) => match previous::decisions(p) {
+            Ok(d) => Some((p.as_of, d)),
+            Err(why) => {
+                warnings.push(format!(
+                    "the published run's decisions cannot be read ({why}); changes.parquet is empty"
+                ));
+                None
+            }
+        },
+    };
+    let target = Target {
+        dir: &incomplete.path,
+        row_group: plan.row_group_rows,
+        meta: &meta,
+    };
+    crate::progress::begin(
+        progress,
+        "writing outputs",
+        ingested.partitioner.count() as u64,
+    );
+    let (mut outputs, decisions) = engine::write_partitions(
+        &ingested, pipeline, plan.as_of, &target, published, progress,
+    )?;
+    timings.insert("outputs.partitions".to_owned(), ms(t));
+    let t_rows = Instant::now();
+    outputs.extend(engine::write_rows(
+        &ingested,
+        &incomplete.path,
+        &meta,
+        progress,
+    )?);
+    timings.insert("outputs.rows".to_owned(), ms(t_rows));
     timings.insert("outputs".to_owned(), ms(t));
 
     let (files, mut sources) = Manifest::inputs(pipeline, &ingested.files, &ingested.absent);
@@ -369,37 +409,6 @@ fn run_in(
         decisions,
         removed_runs,
     })
-}
-
-/// Stages 2 and 3 into the incomplete folder: the per-person outputs on the
-/// partition workers, the rejects beside them.
-fn write_outputs(
-    plan: &RunPlan,
-    ingested: &Ingested<'_>,
-    dir: &Path,
-    progress: &dyn Progress,
-) -> Result<(engine::Outputs, Decisions), RunError> {
-    progress.phase("writing outputs", ingested.partitioner.count() as u64);
-    let (partitions, rejects) = std::thread::scope(|s| {
-        let rejects = s.spawn(|| engine::write_rejects(ingested, &dir.join("rejects.parquet")));
-        let partitions = engine::write_partitions(
-            ingested,
-            &plan.pipeline,
-            plan.as_of,
-            dir,
-            plan.row_group_rows,
-            progress,
-        );
-        let rejects = rejects.join().unwrap_or_else(|_| {
-            Err(EngineError::Internal(
-                "the rejects writer thread panicked".to_owned(),
-            ))
-        });
-        (partitions, rejects)
-    });
-    let (mut outputs, decisions) = partitions?;
-    outputs.insert("rejects.parquet".to_owned(), rejects?);
-    Ok((outputs, decisions))
 }
 
 /// Per city in scope: persons by status and basis, eligible persons now

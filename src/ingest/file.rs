@@ -7,6 +7,7 @@ use super::IngestError;
 use super::fields::{Fields, IdMemo, MAX_FIELDS};
 use super::hashing::{HashingReader, hex};
 use super::header::map_header;
+use super::judged::{FilteredRow, RejectedRow};
 use super::reader::{Encoding, HeaderError, RecordReader};
 use super::supersede::KeyWriter;
 use super::validate::{AwaitIdentity, Ctx, Outcome, Owner, Pledge, validate};
@@ -51,6 +52,8 @@ pub struct Sinks<'s, 'a> {
     pub partitioner: &'s Partitioner,
     /// Rejected rows, one partition per input file.
     pub rejects: &'s Store<'a>,
+    /// Filtered rows, one partition per input file.
+    pub filtered: &'s Store<'a>,
     /// Shopping rows waiting for the identity step, one partition per input file.
     pub awaiting: &'s Store<'a>,
 }
@@ -71,7 +74,9 @@ pub struct FileSummary {
     pub latest: Option<i32>,
     /// Phone ownership proven by telecom rows (line, owner).
     pub owners: Vec<(u32, Owner)>,
-    pub pledges: Vec<(u32, Pledge)>,
+    /// Accepted pledges: line, pledge, record id (a replaced one is listed
+    /// in `filtered.parquet`).
+    pub pledges: Vec<(u32, Pledge, Box<[u8]>)>,
     pub hukou: Vec<(u32, PersonId, Division)>,
 }
 
@@ -106,22 +111,6 @@ impl Counts {
 /// (`Reason as u8`), or one of these.
 pub const ACCEPTED: u8 = 0xFF;
 pub const AWAITING: u8 = 0xFE;
-
-/// A rejected row as spilled: line, reason, detail, raw text.
-pub fn encode_reject(out: &mut Vec<u8>, line: u32, reason: Reason, detail: &str, raw: &str) {
-    out.extend_from_slice(&line.to_le_bytes());
-    out.push(reason as u8);
-    put_bytes(out, detail.as_bytes());
-    put_bytes(out, raw.as_bytes());
-}
-
-/// The inverse of [`encode_reject`]: (line, reason, detail, raw).
-pub fn decode_reject<'a>(c: &mut Cursor<'a>) -> (u32, Reason, &'a [u8], &'a [u8]) {
-    let line = c.u32();
-    let reason = Reason::ALL[usize::from(c.u8())];
-    let detail = c.len_bytes();
-    (line, reason, detail, c.len_bytes())
-}
 
 /// A shopping row waiting for its buyer, as spilled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -255,6 +244,7 @@ pub fn read_file(
                     evidence: EvidenceWriter::new(sinks.evidence.writer()),
                     partitioner: sinks.partitioner,
                     rejects: sinks.rejects.writer(),
+                    filtered: sinks.filtered.writer(),
                     awaiting: sinks.awaiting.writer(),
                 };
                 let spill_err = |e| IngestError::Spill {
@@ -298,20 +288,28 @@ struct Out<'o, 's, 'a> {
     evidence: EvidenceWriter<'s, 'a>,
     partitioner: &'s Partitioner,
     rejects: StoreWriter<'s, 'a>,
+    filtered: StoreWriter<'s, 'a>,
     awaiting: StoreWriter<'s, 'a>,
 }
 
 impl Out<'_, '_, '_> {
-    fn reject(&mut self, line: u32, reason: Reason, detail: &str, raw: &str) -> Result<(), Stop> {
+    fn reject(&mut self, row: &RejectedRow<'_>) -> Result<(), Stop> {
         let p = self.fi as usize;
-        encode_reject(self.rejects.buffer(p), line, reason, detail, raw);
+        row.encode(self.rejects.buffer(p));
         self.rejects.done(p).map_err(Stop::Spill)
+    }
+
+    fn filter(&mut self, row: &FilteredRow<'_>) -> Result<(), Stop> {
+        let p = self.fi as usize;
+        row.encode(self.filtered.buffer(p));
+        self.filtered.done(p).map_err(Stop::Spill)
     }
 
     fn finish(self) -> std::io::Result<()> {
         self.supersession.finish()?;
         self.evidence.finish()?;
         self.rejects.finish()?;
+        self.filtered.finish()?;
         self.awaiting.finish()
     }
 }
@@ -338,9 +336,17 @@ fn read_records<R: std::io::Read>(
         out.summary.last_line = line;
         out.summary.counts.rows += 1;
         if let Some(m) = rec.malformed() {
-            // Step 1: a malformed row takes no part in supersession.
+            // Step 1: a malformed row takes no part in supersession, and
+            // its fields cannot be told apart.
             out.summary.counts.add(Reason::MalformedRow as u8);
-            out.reject(line, Reason::MalformedRow, &m.detail(), &rec.raw_lossy())?;
+            out.reject(&RejectedRow {
+                line,
+                reason: Reason::MalformedRow,
+                person: None,
+                record_id: None,
+                detail: m.detail().as_bytes(),
+                raw: rec.raw_lossy().as_bytes(),
+            })?;
             continue;
         }
         let mut values = [""; MAX_FIELDS];
@@ -382,14 +388,24 @@ fn read_records<R: std::io::Read>(
             Ok(Outcome::Pledge(pledge)) => {
                 let signed = to_epoch_days(pledge.signed_date);
                 out.summary.latest = out.summary.latest.max(Some(signed));
-                out.summary.pledges.push((line, pledge));
+                out.summary
+                    .pledges
+                    .push((line, pledge, values[0].as_bytes().into()));
                 ACCEPTED
             }
             Ok(Outcome::Hukou { person, city }) => {
                 out.summary.hukou.push((line, person, city));
                 ACCEPTED
             }
-            Ok(Outcome::Filtered(reason)) => reason as u8,
+            Ok(Outcome::Filtered(f)) => {
+                out.filter(&FilteredRow {
+                    line,
+                    reason: f.reason,
+                    facts: f.facts,
+                    record_id: record_id(kind, values),
+                })?;
+                f.reason as u8
+            }
             Ok(Outcome::AwaitIdentity(wait)) => {
                 let p = out.fi as usize;
                 Awaiting {
@@ -404,7 +420,19 @@ fn read_records<R: std::io::Read>(
                 AWAITING
             }
             Err(rejection) => {
-                out.reject(line, rejection.reason, &rejection.detail, &rec.raw_lossy())?;
+                // The person, when the row's person column holds a valid
+                // ID, whatever failed (rejections are rare: parse again).
+                let person = Some(values[kind.person_field()])
+                    .filter(|v| !v.is_empty())
+                    .and_then(|v| ids.parse(v, ctx.as_of).ok());
+                out.reject(&RejectedRow {
+                    line,
+                    reason: rejection.reason,
+                    person,
+                    record_id: record_id(kind, values),
+                    detail: rejection.detail.as_bytes(),
+                    raw: rec.raw_lossy().as_bytes(),
+                })?;
                 rejection.reason as u8
             }
         };
@@ -443,6 +471,12 @@ fn read_records<R: std::io::Read>(
     Ok(())
 }
 
+/// A row's record id, as outputs show it: none for hukou (its key is the
+/// ID number) or when empty.
+pub fn record_id<'v>(kind: SourceKind, values: &[&'v str]) -> Option<&'v [u8]> {
+    (kind != SourceKind::Hukou && !values[0].is_empty()).then(|| values[0].as_bytes())
+}
+
 impl Out<'_, '_, '_> {
     fn supersession_parts(&self) -> usize {
         self.supersession.partitions()
@@ -458,7 +492,6 @@ mod tests {
     #[test]
     fn spilled_rows_round_trip() {
         let mut buf = Vec::new();
-        encode_reject(&mut buf, 7, Reason::InvalidDate, "bad date", "a,b,\"c\"");
         let wait = Awaiting {
             line: 9,
             wait: AwaitIdentity {
@@ -472,9 +505,6 @@ mod tests {
         };
         wait.encode(&mut buf);
         let mut c = Cursor::new(&buf);
-        let (line, reason, detail, raw) = decode_reject(&mut c);
-        assert_eq!((line, reason), (7, Reason::InvalidDate));
-        assert_eq!((detail, raw), (&b"bad date"[..], &b"a,b,\"c\""[..]));
         assert_eq!(Awaiting::decode(&mut c), wait);
         assert!(c.is_empty());
     }

@@ -6,9 +6,10 @@ use hashbrown::HashMap;
 use rayon::prelude::*;
 
 use super::IngestError;
-use super::file::{ACCEPTED, Awaiting, Counts, FileSummary, encode_reject};
+use super::file::{ACCEPTED, Awaiting, Counts, FileSummary};
+use super::judged::{FilteredRow, RejectedRow};
 use super::supersede::Superseded;
-use super::validate::Ctx;
+use super::validate::{Ctx, Facts};
 use crate::evidence::{EvidenceRecord, EvidenceWriter, Partitioner};
 use crate::pipeline::SourceKind;
 use crate::rules::date::to_epoch_days;
@@ -72,6 +73,7 @@ pub struct Sinks<'s, 'a> {
     pub evidence: &'s Store<'a>,
     pub partitioner: &'s Partitioner,
     pub rejects: &'s Store<'a>,
+    pub filtered: &'s Store<'a>,
 }
 
 /// What the identity step added to one file.
@@ -116,14 +118,32 @@ pub fn resolve_buyers(
             }
             let mut evidence = EvidenceWriter::new(sinks.evidence.writer());
             let mut rejects = sinks.rejects.writer();
+            let mut filtered = sinks.filtered.writer();
+            let mut filter = |row: FilteredRow<'_>| {
+                row.encode(filtered.buffer(fi));
+                filtered.done(fi)
+            };
             for chunk in &chunks {
                 let mut c = Cursor::new(chunk);
                 while !c.is_empty() {
                     let row = Awaiting::decode(&mut c);
+                    let a = row.wait;
                     if superseded.contains(fi as u32, row.line) {
+                        // Replaced before its buyer was looked for.
+                        filter(FilteredRow {
+                            line: row.line,
+                            reason: Reason::Superseded,
+                            facts: Facts {
+                                city: Some(a.division.city()),
+                                start: Some(a.day),
+                                end: Some(a.day),
+                                ..Facts::default()
+                            },
+                            record_id: Some(row.record_id),
+                        })
+                        .map_err(spill)?;
                         continue;
                     }
-                    let a = row.wait;
                     let (reason, detail) = match owners.buyer(a.phone, a.day) {
                         Buyer::Unique(person) => {
                             match ctx.interval(person, a.division, a.day, Some(a.day)) {
@@ -149,7 +169,16 @@ pub fn resolve_buyers(
                                         .map_err(spill)?;
                                     counts.add(ACCEPTED);
                                 }
-                                Err(reason) => counts.add(reason as u8),
+                                Err(f) => {
+                                    counts.add(f.reason as u8);
+                                    filter(FilteredRow {
+                                        line: row.line,
+                                        reason: f.reason,
+                                        facts: f.facts,
+                                        record_id: Some(row.record_id),
+                                    })
+                                    .map_err(spill)?;
+                                }
                             }
                             continue;
                         }
@@ -164,12 +193,21 @@ pub fn resolve_buyers(
                     };
                     counts.add(reason as u8);
                     let raw = file.input.raw_at(row.offset, row.len).map_err(read)?;
-                    encode_reject(rejects.buffer(fi), row.line, reason, detail, &raw);
+                    RejectedRow {
+                        line: row.line,
+                        reason,
+                        person: None,
+                        record_id: Some(row.record_id),
+                        detail: detail.as_bytes(),
+                        raw: raw.as_bytes(),
+                    }
+                    .encode(rejects.buffer(fi));
                     rejects.done(fi).map_err(spill)?;
                 }
             }
             evidence.finish().map_err(spill)?;
             rejects.finish().map_err(spill)?;
+            filtered.finish().map_err(spill)?;
             Ok(resolved)
         })
         .collect()

@@ -15,6 +15,7 @@ pub mod gazetteer;
 pub mod hashing;
 pub mod header;
 pub mod identity;
+pub mod judged;
 pub mod reader;
 pub mod sample;
 pub mod supersede;
@@ -36,8 +37,9 @@ use crate::rules::id::PersonId;
 use crate::rules::reason::Reason;
 use crate::spill::{Budget, SpillDir, Store};
 use file::{Counts, FileInput, FileSummary, read_file};
+use judged::FilteredRow;
 use supersede::Superseded;
-use validate::{Ctx, Pledge};
+use validate::{Ctx, Facts, Pledge};
 
 /// Why ingest stopped. Each names the one path that failed, once; the
 /// cause follows as the error's source.
@@ -100,6 +102,20 @@ pub struct RejectRecord {
     pub reason: Reason,
     pub detail: String,
     pub raw: String,
+    /// When the row's person column holds a valid ID.
+    pub person: Option<PersonId>,
+}
+
+/// One filtered row for `filtered.parquet`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FilteredRecord {
+    pub source: SourceKind,
+    /// Index into [`Ingested::files`].
+    pub file: u32,
+    pub line: u32,
+    pub reason: Reason,
+    pub facts: Facts,
+    pub record_id: Option<String>,
 }
 
 /// A counting-or-not pledge with its position, for "the latest signed; on a tie the later row".
@@ -119,6 +135,10 @@ pub struct Ingested<'a> {
     pub partitioner: Partitioner,
     /// Rejected rows, one partition per file; superseded rows still in it.
     pub rejects: Store<'a>,
+    /// Filtered rows, one partition per file, with their reason at
+    /// reading; superseded rows are still in it, and the engine adds the
+    /// accepted evidence a later version replaced.
+    pub filtered: Store<'a>,
     /// Rows a later version replaced.
     pub superseded: Superseded,
     /// Current pledges.
@@ -347,7 +367,7 @@ pub fn ingest<'a>(
         .iter()
         .map(|d| d.code())
         .collect();
-    progress.phase("sampling feeds", 0);
+    crate::progress::begin(progress, "sampling feeds", 0);
     let sample = pool.install(|| sample::sample_persons(pipeline, &inputs, &sizes, as_of));
     let partitioning = partitioning.unwrap_or_else(|| Partitioning::for_input(total_bytes));
     let partitioner = Partitioner::from_sample(cities, sample, parts(partitioning.evidence_bytes));
@@ -357,15 +377,17 @@ pub fn ingest<'a>(
     let keys = Store::new("keys", key_partitions, spill, budget);
     let evidence = Store::new("evidence", partitioner.count(), spill, budget);
     let rejects = Store::new("rejects", inputs.len(), spill, budget);
+    let filtered = Store::new("filtered", inputs.len(), spill, budget);
     let awaiting = Store::new("awaiting", inputs.len(), spill, budget);
     let sinks = file::Sinks {
         supersession: &keys,
         evidence: &evidence,
         partitioner: &partitioner,
         rejects: &rejects,
+        filtered: &filtered,
         awaiting: &awaiting,
     };
-    progress.phase("reading feeds", total_bytes);
+    crate::progress::begin(progress, "reading feeds", total_bytes);
     let results: Vec<Result<FileSummary, IngestError>> = largest_first(pool, &sizes, |fi| {
         let input = inputs[fi].clone();
         let source = pipeline
@@ -376,7 +398,7 @@ pub fn ingest<'a>(
     let mut files = results.into_iter().collect::<Result<Vec<_>, _>>()?;
     lap("read");
 
-    progress.phase("superseding", 0);
+    crate::progress::begin(progress, "superseding", 0);
     let replaced = pool.install(|| supersede::replaced(&keys))?;
     drop(keys);
     let last_lines: Vec<u32> = files.iter().map(|f| f.last_line).collect();
@@ -389,12 +411,13 @@ pub fn ingest<'a>(
     drop(replaced);
     lap("supersede");
 
-    progress.phase("resolving buyers by phone", 0);
+    crate::progress::begin(progress, "resolving buyers by phone", 0);
     let owners = identity::PhoneOwners::from_files(&files, &superseded);
     let identity_sinks = identity::Sinks {
         evidence: &evidence,
         partitioner: &partitioner,
         rejects: &rejects,
+        filtered: &filtered,
     };
     let added = pool.install(|| {
         identity::resolve_buyers(
@@ -419,29 +442,66 @@ pub fn ingest<'a>(
     let mut pledges = Vec::new();
     let mut hukou = HashMap::new();
     let mut reports = Vec::with_capacity(files.len());
+    let mut replaced = filtered.writer();
+    let spill_err = |e| IngestError::Spill {
+        path: spill.path().to_owned(),
+        source: e,
+    };
     for (fi, file) in files.into_iter().enumerate() {
+        let p = fi;
         let fi = fi as u32;
         let current = |line: u32| !superseded.contains(fi, line);
-        pledges.extend(file.pledges.iter().filter(|(line, _)| current(*line)).map(
-            |&(line, pledge)| PledgeRecord {
-                pledge,
-                order: (fi, line),
-            },
-        ));
+        // Accepted declarations a later version replaced are filtered rows.
+        let mut filter = |row: FilteredRow<'_>| {
+            row.encode(replaced.buffer(p));
+            replaced.done(p).map_err(spill_err)
+        };
+        for (line, pledge, record_id) in &file.pledges {
+            if current(*line) {
+                pledges.push(PledgeRecord {
+                    pledge: *pledge,
+                    order: (fi, *line),
+                });
+            } else {
+                filter(FilteredRow {
+                    line: *line,
+                    reason: Reason::Superseded,
+                    facts: Facts::of(
+                        pledge.person,
+                        Some(pledge.city),
+                        pledge.declared_since,
+                        Some(pledge.signed_date),
+                    ),
+                    record_id: Some(record_id),
+                })?;
+            }
+        }
         // Supersession left one current row per ID number.
-        hukou.extend(
-            file.hukou
-                .iter()
-                .filter(|(line, _, _)| current(*line))
-                .map(|&(_, person, city)| (person, city)),
-        );
+        for &(line, person, city) in &file.hukou {
+            if current(line) {
+                hukou.insert(person, city);
+            } else {
+                filter(FilteredRow {
+                    line,
+                    reason: Reason::Superseded,
+                    facts: Facts {
+                        person: Some(person),
+                        city: Some(city),
+                        ..Facts::default()
+                    },
+                    record_id: None,
+                })?;
+            }
+        }
         reports.push(report(file));
     }
+    replaced.finish().map_err(spill_err)?;
     Ok(Ingested {
         key_partitions,
         evidence,
         partitioner,
         rejects,
+        filtered,
         superseded,
         pledges,
         hukou,

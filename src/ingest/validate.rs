@@ -21,14 +21,56 @@ pub enum Outcome {
     /// Accepted personal pledge (not evidence: a declaration).
     Pledge(Pledge),
     /// Accepted household registration.
-    Hukou {
-        person: PersonId,
-        city: Division,
-    },
-    Filtered(Reason),
+    Hukou { person: PersonId, city: Division },
+    /// A valid row that does not count, with what is known of it.
+    Filtered(Filtered),
     /// A shopping row whose buyer is the phone's owner on that day: decided
     /// once every telecom row is known.
     AwaitIdentity(AwaitIdentity),
+}
+
+/// A filtered row: why, and what was known of it when it stopped
+/// (`filtered.parquet`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Filtered {
+    pub reason: Reason,
+    pub facts: Facts,
+}
+
+/// What is known of a row that did not become evidence; each part only
+/// when the row got that far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Facts {
+    pub person: Option<PersonId>,
+    pub city: Option<Division>,
+    /// The interval as given (not clipped); for a pledge, `declared_since`
+    /// and `signed_date`.
+    pub start: Option<NaiveDate>,
+    pub end: Option<NaiveDate>,
+}
+
+impl Facts {
+    /// A row of `person` whose place and interval are known.
+    pub fn of(
+        person: PersonId,
+        division: Option<Division>,
+        start: NaiveDate,
+        end: Option<NaiveDate>,
+    ) -> Self {
+        Facts {
+            person: Some(person),
+            city: division.map(Division::city),
+            start: Some(start),
+            end,
+        }
+    }
+
+    fn filtered(self, reason: Reason) -> Outcome {
+        Outcome::Filtered(Filtered {
+            reason,
+            facts: self,
+        })
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -107,23 +149,27 @@ impl Ctx<'_> {
     ) -> Outcome {
         match self.interval(person, division, start, end) {
             Ok(e) => Outcome::Evidence(e),
-            Err(reason) => Outcome::Filtered(reason),
+            Err(f) => Outcome::Filtered(f),
         }
     }
 
-    /// [`Self::evidence`] as a result: the interval, or the filter reason.
+    /// [`Self::evidence`] as a result: the interval, or the filtered row.
     pub fn interval(
         &self,
         person: PersonId,
         division: Division,
         start: NaiveDate,
         end: Option<NaiveDate>,
-    ) -> Result<Evidence, Reason> {
+    ) -> Result<Evidence, Filtered> {
+        let filtered = |reason| Filtered {
+            reason,
+            facts: Facts::of(person, Some(division), start, end),
+        };
         if start > self.as_of {
-            return Err(Reason::AfterAsOf);
+            return Err(filtered(Reason::AfterAsOf));
         }
         if !self.in_scope(division) {
-            return Err(Reason::OutOfScope);
+            return Err(filtered(Reason::OutOfScope));
         }
         let end = end.map_or(self.as_of, |e| e.min(self.as_of));
         Ok(Evidence {
@@ -202,9 +248,10 @@ fn lease(f: &Fields<'_>, ctx: &Ctx<'_>) -> Check<Outcome> {
     };
     ordered(start, end)?;
     let division = ctx.place(division, f.text(3))?;
+    let facts = Facts::of(person, Some(division), start, end);
     match filed {
-        None => Ok(Outcome::Filtered(Reason::NotFiled)),
-        Some(filed) if filed > ctx.as_of => Ok(Outcome::Filtered(Reason::AfterAsOf)),
+        None => Ok(facts.filtered(Reason::NotFiled)),
+        Some(filed) if filed > ctx.as_of => Ok(facts.filtered(Reason::AfterAsOf)),
         Some(_) => Ok(ctx.evidence(person, division, start, end)),
     }
 }
@@ -226,7 +273,7 @@ fn utility(f: &Fields<'_>, ctx: &Ctx<'_>) -> Check<Outcome> {
     ordered(start, Some(end))?;
     let division = ctx.place(division, f.text(3))?;
     if usage == 0.0 {
-        return Ok(Outcome::Filtered(Reason::ZeroUsage));
+        return Ok(Facts::of(person, Some(division), start, Some(end)).filtered(Reason::ZeroUsage));
     }
     Ok(ctx.evidence(person, division, start, Some(end)))
 }
@@ -254,7 +301,7 @@ fn telecom(f: &Fields<'_>, ctx: &Ctx<'_>, owner: &mut Option<Owner>) -> Check<Ou
         end: end.unwrap_or(ctx.as_of),
     });
     if service == MOBILE {
-        return Ok(Outcome::Filtered(Reason::NoLocation));
+        return Ok(Facts::of(person, division, start, end).filtered(Reason::NoLocation));
     }
     let division = ctx.place(division, f.text(4))?;
     Ok(ctx.evidence(person, division, start, end))
@@ -326,11 +373,12 @@ fn pledge(f: &Fields<'_>, ctx: &Ctx<'_>) -> Check<Outcome> {
             format!("declared_since {declared_since} is after signed_date {signed_date}"),
         ));
     }
+    let facts = Facts::of(person, Some(division), declared_since, Some(signed_date));
     if signed_date > ctx.as_of {
-        return Ok(Outcome::Filtered(Reason::AfterAsOf));
+        return Ok(facts.filtered(Reason::AfterAsOf));
     }
     if !ctx.in_scope(division) {
-        return Ok(Outcome::Filtered(Reason::OutOfScope));
+        return Ok(facts.filtered(Reason::OutOfScope));
     }
     Ok(Outcome::Pledge(Pledge {
         person,
@@ -502,7 +550,7 @@ mod tests {
     fn reason(r: (Check<Outcome>, Option<Owner>)) -> Reason {
         match r.0 {
             Err(rej) => rej.reason,
-            Ok(Outcome::Filtered(reason)) => reason,
+            Ok(Outcome::Filtered(f)) => f.reason,
             Ok(other) => panic!("not a reason: {other:?}"),
         }
     }
@@ -623,7 +671,14 @@ mod tests {
             SourceKind::Telecom,
             &["T1", ID, "13800138000", "MOBILE", "", "", "2025-01-01", ""],
         );
-        assert_eq!(out, Ok(Outcome::Filtered(Reason::NoLocation)));
+        let Ok(Outcome::Filtered(f)) = out else {
+            panic!("{out:?}")
+        };
+        assert_eq!(f.reason, Reason::NoLocation);
+        // What is known of it goes to filtered.parquet.
+        assert_eq!(f.facts.start, Some(day("2025-01-01")));
+        assert_eq!((f.facts.end, f.facts.city), (None, None));
+        assert!(f.facts.person.is_some());
         let owner = owner.expect("mobile rows prove ownership");
         assert_eq!(owner.end, day("2026-11-27"));
         // Broadband without a place is missing a field; no ownership is recorded.

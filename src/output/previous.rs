@@ -5,7 +5,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
+use polars::prelude::{ParquetReader, SerReader};
 use serde_json::Value;
+
+use crate::rules::decision::{Basis, Status};
+use crate::rules::division::parse_division;
+use crate::rules::id::PersonId;
+use crate::timeline::changes::PreviousDecision;
 
 /// What a run needs to know of the published one.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,6 +69,63 @@ pub fn read(out: &Path) -> Result<Option<PreviousRun>, String> {
         source_rows: counts("sources", "rows").unwrap_or_default(),
         eligible: counts("cities", "eligible"),
     }))
+}
+
+/// The published run's decisions, sorted by (city, person) as its
+/// `eligibility.parquet` is.
+pub fn decisions(previous: &PreviousRun) -> Result<Vec<PreviousDecision>, String> {
+    let path = previous.dir.join("eligibility.parquet");
+    let fail = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
+    let file = std::fs::File::open(&path).map_err(|e| fail(&crate::errors::io_words(&e)))?;
+    let df = ParquetReader::new(file)
+        .with_columns(Some(
+            ["person_id", "city", "status", "basis"]
+                .map(String::from)
+                .to_vec(),
+        ))
+        .finish()
+        .map_err(|e| fail(&e))?;
+    let text = |name: &str| -> Result<Vec<Option<String>>, String> {
+        let c = df.column(name).map_err(|e| fail(&e))?;
+        let c = c.str().map_err(|e| fail(&e))?;
+        Ok(c.iter().map(|v| v.map(str::to_owned)).collect())
+    };
+    let (people, cities, statuses, bases) = (
+        text("person_id")?,
+        text("city")?,
+        text("status")?,
+        text("basis")?,
+    );
+    let mut out = Vec::with_capacity(df.height());
+    for i in 0..df.height() {
+        let bad = || fail(&format!("row {i} is not a decision"));
+        let person = people[i]
+            .as_deref()
+            .and_then(PersonId::from_canonical)
+            .ok_or_else(bad)?;
+        let city = cities[i]
+            .as_deref()
+            .and_then(parse_division)
+            .ok_or_else(bad)?;
+        let status = statuses[i]
+            .as_deref()
+            .and_then(Status::from_name)
+            .ok_or_else(bad)?;
+        let basis = bases[i]
+            .as_deref()
+            .and_then(Basis::from_name)
+            .ok_or_else(bad)?;
+        out.push(PreviousDecision {
+            city,
+            person,
+            status,
+            basis,
+        });
+    }
+    if !out.is_sorted_by_key(|d| (d.city, d.person)) {
+        return Err(fail(&"not sorted by city, person_id"));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

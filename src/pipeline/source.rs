@@ -39,30 +39,45 @@ pub enum Column {
 pub struct Field {
     pub name: &'static str,
     pub column: Column,
+    /// The row's person: an ID number (SPEC §4 "every person column").
+    pub person: bool,
 }
 
 const fn req(name: &'static str) -> Field {
     Field {
         name,
         column: Column::Required,
+        person: false,
     }
 }
 const fn pair(name: &'static str, partner: &'static str) -> Field {
     Field {
         name,
         column: Column::Paired { partner },
+        person: false,
     }
 }
 const fn opt(name: &'static str) -> Field {
     Field {
         name,
         column: Column::Optional,
+        person: false,
+    }
+}
+
+impl Field {
+    /// This field names the row's person.
+    const fn person(self) -> Field {
+        Field {
+            person: true,
+            ..self
+        }
     }
 }
 
 const SOCIAL_INSURANCE: &[Field] = &[
     req("record_id"),
-    req("id_number"),
+    req("id_number").person(),
     opt("name"),
     req("pay_month"),
     req("division"),
@@ -70,7 +85,7 @@ const SOCIAL_INSURANCE: &[Field] = &[
 ];
 const LEASE: &[Field] = &[
     req("record_id"),
-    req("tenant_id_number"),
+    req("tenant_id_number").person(),
     opt("tenant_name"),
     pair("address", "division"),
     pair("division", "address"),
@@ -81,7 +96,7 @@ const LEASE: &[Field] = &[
 ];
 const UTILITY: &[Field] = &[
     req("record_id"),
-    req("account_holder_id"),
+    req("account_holder_id").person(),
     req("service"),
     pair("address", "division"),
     pair("division", "address"),
@@ -91,7 +106,7 @@ const UTILITY: &[Field] = &[
 ];
 const TELECOM: &[Field] = &[
     req("record_id"),
-    req("subscriber_id"),
+    req("subscriber_id").person(),
     req("phone"),
     req("service"),
     opt("address"),
@@ -101,7 +116,7 @@ const TELECOM: &[Field] = &[
 ];
 const SHOPPING: &[Field] = &[
     req("order_id"),
-    pair("buyer_id_number", "phone"),
+    pair("buyer_id_number", "phone").person(),
     pair("phone", "buyer_id_number"),
     pair("address", "division"),
     pair("division", "address"),
@@ -109,7 +124,7 @@ const SHOPPING: &[Field] = &[
 ];
 const EMPLOYMENT_SCHOOL: &[Field] = &[
     req("record_id"),
-    req("id_number"),
+    req("id_number").person(),
     req("kind"),
     opt("unit_name"),
     req("division"),
@@ -118,7 +133,7 @@ const EMPLOYMENT_SCHOOL: &[Field] = &[
 ];
 const LABOR_CONTRACT: &[Field] = &[
     req("record_id"),
-    req("employee_id_number"),
+    req("employee_id_number").person(),
     opt("employer_name"),
     req("division"),
     req("start_date"),
@@ -126,7 +141,7 @@ const LABOR_CONTRACT: &[Field] = &[
 ];
 const BUSINESS_LICENSE: &[Field] = &[
     req("record_id"),
-    req("holder_id_number"),
+    req("holder_id_number").person(),
     opt("business_name"),
     pair("address", "division"),
     pair("division", "address"),
@@ -135,13 +150,13 @@ const BUSINESS_LICENSE: &[Field] = &[
 ];
 const PLEDGE: &[Field] = &[
     req("record_id"),
-    req("id_number"),
+    req("id_number").person(),
     opt("name"),
     req("division"),
     req("declared_since"),
     req("signed_date"),
 ];
-const HUKOU: &[Field] = &[req("id_number"), req("hukou_division")];
+const HUKOU: &[Field] = &[req("id_number").person(), req("hukou_division")];
 
 impl SourceKind {
     pub const ALL: [SourceKind; 10] = [
@@ -211,6 +226,27 @@ impl SourceKind {
         !matches!(self, SourceKind::Pledge | SourceKind::Hukou)
     }
 
+    /// Index of the field that names the row's person.
+    pub fn person_field(self) -> usize {
+        self.fields()
+            .iter()
+            .position(|f| f.person)
+            .expect("every feed names a person")
+    }
+
+    /// Whether evidence from this source is strong (SPEC §7 `strong_days`):
+    /// an official registration or contribution, not consumption.
+    pub fn is_strong(self) -> bool {
+        matches!(
+            self,
+            SourceKind::SocialInsurance
+                | SourceKind::Lease
+                | SourceKind::EmploymentSchool
+                | SourceKind::LaborContract
+                | SourceKind::BusinessLicense
+        )
+    }
+
     /// Index of a canonical field in [`SourceKind::fields`].
     pub fn field_index(self, name: &str) -> Option<usize> {
         self.fields().iter().position(|f| f.name == name)
@@ -233,6 +269,33 @@ mod tests {
         let before = names.clone();
         names.sort_unstable();
         assert_eq!(names, before);
+    }
+
+    #[test]
+    fn every_feed_names_one_person() {
+        for s in SourceKind::ALL {
+            assert_eq!(s.fields().iter().filter(|f| f.person).count(), 1, "{s}");
+        }
+        assert_eq!(SourceKind::Hukou.person_field(), 0);
+        assert_eq!(
+            SourceKind::Shopping.fields()[SourceKind::Shopping.person_field()].name,
+            "buyer_id_number"
+        );
+        let strong: Vec<_> = SourceKind::ALL
+            .into_iter()
+            .filter(|s| s.is_strong())
+            .map(SourceKind::name)
+            .collect();
+        assert_eq!(
+            strong,
+            [
+                "business_license",
+                "employment_school",
+                "labor_contract",
+                "lease",
+                "social_insurance"
+            ]
+        );
     }
 
     #[test]

@@ -13,6 +13,18 @@ pub enum Status {
 }
 
 impl Status {
+    pub const ALL: [Status; 4] = [
+        Status::Eligible,
+        Status::Pending,
+        Status::Inactive,
+        Status::NotApplicable,
+    ];
+
+    /// The status an output names.
+    pub fn from_name(name: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Eligible => "eligible",
@@ -31,6 +43,13 @@ pub enum Basis {
 }
 
 impl Basis {
+    pub const ALL: [Basis; 3] = [Basis::Evidence, Basis::Pledge, Basis::None];
+
+    /// The basis an output names.
+    pub fn from_name(name: &str) -> Option<Basis> {
+        Basis::ALL.into_iter().find(|b| b.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Basis::Evidence => "evidence",

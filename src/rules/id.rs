@@ -36,6 +36,20 @@ impl PersonId {
         out
     }
 
+    /// An 18-character canonical id as outputs write it (17 digits and the
+    /// right check character); `None` for anything else.
+    pub fn from_canonical(text: &str) -> Option<PersonId> {
+        let b = text.as_bytes();
+        if b.len() != 18 || !b[..17].iter().all(u8::is_ascii_digit) || check_of(&b[..17]) != b[17] {
+            return None;
+        }
+        Some(PersonId(
+            b[..17]
+                .iter()
+                .fold(0u64, |acc, &d| acc * 10 + u64::from(d - b'0')),
+        ))
+    }
+
     pub fn to_canonical_string(self) -> String {
         self.canonical().iter().map(|&b| char::from(b)).collect()
     }
@@ -208,6 +222,18 @@ mod tests {
         let mut s = first17.to_string();
         s.push(char::from(check_char(&arr)));
         s
+    }
+
+    #[test]
+    fn canonical_text_round_trips() {
+        let as_of = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+        let p = parse_id_number("44010419940217012x", as_of).unwrap();
+        let text = p.to_canonical_string();
+        assert_eq!(text, "44010419940217012X");
+        assert_eq!(PersonId::from_canonical(&text), Some(p));
+        assert_eq!(PersonId::from_canonical("440104199402170121"), None);
+        assert_eq!(PersonId::from_canonical("44010419940217012x"), None);
+        assert_eq!(PersonId::from_canonical("4401041994021701"), None);
     }
 
     #[test]

@@ -111,6 +111,22 @@ pub fn months(start: NaiveDate, end: NaiveDate) -> u32 {
     m
 }
 
+/// Days inside the union of intervals sorted by start: how many days of a
+/// spell some subset of its evidence covers (`strong_days`).
+pub fn union_days(sorted: impl IntoIterator<Item = Interval>) -> u32 {
+    let mut covered = 0i64;
+    let mut reached: Option<i64> = None;
+    for iv in sorted {
+        let (s, e) = (day_no(iv.start), day_no(iv.end));
+        let from = reached.map_or(s, |r| s.max(r + 1));
+        if e >= from {
+            covered += e - from + 1;
+        }
+        reached = Some(reached.map_or(e, |r| r.max(e)));
+    }
+    clamp_u32(covered)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,6 +140,41 @@ mod tests {
 
     fn iv(s: NaiveDate, e: NaiveDate) -> Interval {
         Interval { start: s, end: e }
+    }
+
+    #[test]
+    fn union_days_counts_overlaps_once() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let iv = |a, b| Interval {
+            start: d(a),
+            end: d(b),
+        };
+        assert_eq!(union_days([]), 0);
+        assert_eq!(union_days([iv("2026-01-01", "2026-01-31")]), 31);
+        // Overlapping, nested, touching and apart.
+        let ivs = [
+            iv("2026-01-01", "2026-01-10"),
+            iv("2026-01-05", "2026-01-20"),
+            iv("2026-01-06", "2026-01-07"),
+            iv("2026-01-21", "2026-01-21"),
+            iv("2026-02-01", "2026-02-02"),
+        ];
+        assert_eq!(union_days(ivs), 21 + 2);
+    }
+
+    proptest::proptest! {
+        /// Against a day-by-day count.
+        #[test]
+        fn union_days_counts_what_a_set_of_days_counts(
+            mut raw in proptest::collection::vec((0i64..120, 0i64..30), 0..20)
+        ) {
+            raw.sort_unstable();
+            let base = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+            let at = |n: i64| base + chrono::Days::new(n as u64);
+            let ivs: Vec<Interval> = raw.iter().map(|&(s, len)| Interval { start: at(s), end: at(s + len) }).collect();
+            let days: std::collections::BTreeSet<i64> = raw.iter().flat_map(|&(s, len)| s..=s + len).collect();
+            proptest::prop_assert_eq!(union_days(ivs) as usize, days.len());
+        }
     }
 
     #[test]

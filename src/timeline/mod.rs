@@ -7,17 +7,20 @@
 //! ranges of (city, person), so pledges and hukou are looked up per partition
 //! and nothing here needs the whole night.
 
+pub mod changes;
+
 use chrono::NaiveDate;
 use hashbrown::HashMap;
 
 use crate::evidence::{PartitionRows, Partitioner};
 use crate::ingest::PledgeRecord;
 use crate::pipeline::Params;
+use crate::pipeline::SourceKind;
 use crate::rules::date::EpochDays;
 use crate::rules::decision::{self, Decision, LastSpell, PledgeDates, decide, pledge_counts};
 use crate::rules::division::Division;
 use crate::rules::id::PersonId;
-use crate::rules::spell::{Interval, Spell, merge_spells, months};
+use crate::rules::spell::{Interval, Spell, merge_spells, months, union_days};
 
 /// One spell of one person in one city.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,6 +48,8 @@ pub struct EligibilityRow {
     pub last_spell: Option<SpellRow>,
     /// `declared_since` of the counting pledge.
     pub pledge_since: Option<NaiveDate>,
+    /// Days of the last spell covered by evidence from a strong source.
+    pub strong_days: u32,
 }
 
 pub struct Timelines {
@@ -156,6 +161,12 @@ pub fn build(
             });
         }
         let last = *spells.last().expect("a group has at least one interval");
+        let last_spell = merged.last().expect("a group has at least one interval");
+        let strong_days = union_days(
+            (i + last_spell.first..i + last_spell.first + last_spell.evidence_count as usize)
+                .filter(|&k| SourceKind::ALL[source[k] as usize].is_strong())
+                .map(|k| intervals[k - i]),
+        );
         let pledge = pledge_map.remove(&(p, c)).and_then(|r| counting(&r));
         let decision = decide(
             as_of,
@@ -174,6 +185,7 @@ pub fn build(
             decision,
             last_spell: Some(last),
             pledge_since: pledge.map(|d| d.declared_since),
+            strong_days,
         });
         i = j;
     }
@@ -193,6 +205,7 @@ pub fn build(
                 ),
                 last_spell: None,
                 pledge_since: Some(pledge.declared_since),
+                strong_days: 0,
             });
         }
     }

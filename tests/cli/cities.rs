@@ -67,7 +67,7 @@ fn a_person_with_evidence_in_two_cities_gets_a_row_per_city() {
     let base = run_ok(&default_pipeline(), None, &tmp.path().join("out-one"), &[]);
     let dir = run_ok(&pipeline, None, &tmp.path().join("out-two"), &[]);
     let elig = read_parquet(&dir.join("eligibility.parquet"));
-    let cols = ELIGIBILITY_COLUMNS;
+    let cols = oracle_eligibility_columns();
     let rows = rows_of(&elig, &cols);
 
     // P03 王磊 (README: moved from Xiamen to Quanzhou in 2026-04). Its Xiamen

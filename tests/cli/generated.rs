@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsStr;
+use std::fs::File;
 use std::path::Path;
 
 use serde_json::Value;
@@ -88,22 +89,80 @@ fn two_runs_write_identical_parquet() {
     let b = tempdir();
     let x = run_ok(&default_pipeline(), None, a.path(), &[]);
     let y = run_ok(&default_pipeline(), None, b.path(), &[]);
+    let (mx, my) = (read_manifest(&x), read_manifest(&y));
+    assert_ne!(mx["run_id"], my["run_id"]);
     for name in [
         "eligibility.parquet",
         "spells.parquet",
         "evidence.parquet",
         "rejects.parquet",
+        "filtered.parquet",
+        "changes.parquet",
     ] {
-        let bx = std::fs::read(x.join(name)).expect("read");
-        let by = std::fs::read(y.join(name)).expect("read");
+        let (bx, by) = (read_bytes(&x.join(name)), read_bytes(&y.join(name)));
+        // Everything before the footer is the same bytes...
         assert!(
-            bx == by,
-            "{name} differs between two runs of the same inputs"
+            data_part(&bx) == data_part(&by),
+            "{name}: the row groups differ between two runs of the same inputs"
         );
+        // ...and the footers differ only in the run id they carry.
+        let (fx, fy) = (footer(&x.join(name)), footer(&y.join(name)));
+        assert_eq!(fx.0, fy.0, "{name}: row groups");
+        assert_eq!(
+            fx.1["residence.run_id"],
+            mx["run_id"].as_str().expect("run id")
+        );
+        assert_eq!(
+            fy.1["residence.run_id"],
+            my["run_id"].as_str().expect("run id")
+        );
+        let without_run = |kv: &BTreeMap<String, String>| {
+            let mut kv = kv.clone();
+            kv.remove("residence.run_id");
+            kv
+        };
+        assert_eq!(without_run(&fx.1), without_run(&fy.1), "{name}: metadata");
     }
-    let (mx, my) = (read_manifest(&x), read_manifest(&y));
-    assert_ne!(mx["run_id"], my["run_id"]);
     assert_eq!(mx["files"], my["files"]);
     assert_eq!(mx["sources"], my["sources"]);
     assert_eq!(mx["outputs"], my["outputs"]);
+}
+
+fn read_bytes(path: &Path) -> Vec<u8> {
+    std::fs::read(path).expect("read")
+}
+
+/// A Parquet file's bytes before its footer (the footer's length is in the
+/// 4 bytes before the closing `PAR1`).
+fn data_part(bytes: &[u8]) -> &[u8] {
+    let n = bytes.len();
+    let footer = u32::from_le_bytes(bytes[n - 8..n - 4].try_into().expect("4 bytes")) as usize;
+    &bytes[..n - 8 - footer]
+}
+
+/// Per row group: rows, compressed bytes, sort columns.
+type RowGroups = Vec<(usize, i64, String)>;
+
+/// Row groups and key-value metadata.
+fn footer(path: &Path) -> (RowGroups, BTreeMap<String, String>) {
+    let md = polars_parquet::read::read_metadata(&mut File::open(path).expect("open"))
+        .expect("metadata");
+    let groups = md
+        .row_groups
+        .iter()
+        .map(|rg| {
+            (
+                rg.num_rows(),
+                rg.compressed_size() as i64,
+                format!("{:?}", rg.sorting_columns()),
+            )
+        })
+        .collect();
+    let kv = md
+        .key_value_metadata
+        .unwrap_or_default()
+        .into_iter()
+        .map(|kv| (kv.key, kv.value.unwrap_or_default()))
+        .collect();
+    (groups, kv)
 }

@@ -15,7 +15,17 @@ pub(crate) fn check_output(dir: &Path, name: &str, cols: &[&str], dates: &[&str]
     let df = read_parquet(&dir.join(&file));
     assert_eq!(column_names(&df), cols, "{name} columns (SPEC §7)");
     let (h, rows) = expected(&format!("{name}.csv"));
-    assert_same_rows(&file, &rows_of(&df, cols), &project(&h, &rows, cols));
+    // The oracle's columns (strong_days is checked on its own).
+    let compared: Vec<&str> = cols
+        .iter()
+        .copied()
+        .filter(|c| h.iter().any(|name| name == c))
+        .collect();
+    assert_same_rows(
+        &file,
+        &rows_of(&df, &compared),
+        &project(&h, &rows, &compared),
+    );
     for c in dates {
         assert_eq!(dtype(&df, c), DataType::Date, "{name}.{c}");
     }
@@ -130,7 +140,15 @@ fn sample_data_manifest_and_rejects_account_for_every_row() {
     let rejects = read_parquet(&dir.join("rejects.parquet"));
     assert_eq!(
         column_names(&rejects),
-        ["source", "input_file", "line", "reason", "detail", "raw"],
+        [
+            "source",
+            "input_file",
+            "line",
+            "reason",
+            "detail",
+            "raw",
+            "person_id"
+        ],
         "rejects columns (SPEC §7)"
     );
     let cols = ["source", "input_file", "line", "reason"];
@@ -197,7 +215,7 @@ fn sample_data_named_people_match_the_readme() {
     // (checked below), in file order.
     let cols: Vec<&str> = ELIGIBILITY_COLUMNS
         .into_iter()
-        .filter(|c| !matches!(*c, "person_id" | "sources"))
+        .filter(|c| !matches!(*c, "person_id" | "sources" | "strong_days"))
         .collect();
     for [label, id, want @ ..] in NAMED_PEOPLE {
         let r = person_row(&elig, id).unwrap_or_else(|| panic!("{label}: no eligibility row"));
@@ -343,4 +361,64 @@ fn sample_data_covers_every_reason_and_every_status_basis() {
     .map(|(s, b)| (s.to_owned(), b.to_owned()))
     .collect();
     assert_eq!(got, want, "status × basis in eligibility.parquet");
+}
+
+/// strong_days against the oracle's evidence: the days of the last spell
+/// (every interval starting on or after its start) covered by a strong
+/// source, counted day by day.
+#[test]
+fn strong_days_count_the_days_strong_sources_cover() {
+    let out = tempdir();
+    let dir = run_ok(&default_pipeline(), None, out.path(), &[]);
+    let elig = read_parquet(&dir.join("eligibility.parquet"));
+    let (h, evidence) = expected("evidence.csv");
+    let rows = project(
+        &h,
+        &evidence,
+        &["person_id", "city", "source", "start", "end"],
+    );
+    let strong = [
+        "social_insurance",
+        "lease",
+        "employment_school",
+        "labor_contract",
+        "business_license",
+    ];
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+    let mut some_strong = 0;
+    let mut some_weak_only = 0;
+    for r in rows_of(&elig, &["person_id", "city", "spell_start", "strong_days"]) {
+        let want = if r[2].is_empty() {
+            0
+        } else {
+            let from = day(&r[2]);
+            let mut days = BTreeSet::new();
+            for e in &rows {
+                if e[0] == r[0]
+                    && e[1] == r[1]
+                    && strong.contains(&e[2].as_str())
+                    && day(&e[3]) >= from
+                {
+                    let mut d = day(&e[3]);
+                    while d <= day(&e[4]) {
+                        days.insert(d);
+                        d = d.succ_opt().expect("next day");
+                    }
+                }
+            }
+            days.len()
+        };
+        assert_eq!(r[3], want.to_string(), "strong_days of {}", r[0]);
+        if want > 0 {
+            some_strong += 1;
+        } else if !r[2].is_empty() {
+            some_weak_only += 1;
+        }
+    }
+    // The sample has both kinds: people resting on strong sources, and
+    // people (P08 on bills, P22 on shopping, P21 on broadband) without.
+    assert!(
+        some_strong > 20 && some_weak_only >= 3,
+        "{some_strong} {some_weak_only}"
+    );
 }

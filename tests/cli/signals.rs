@@ -1,20 +1,27 @@
 //! Killing a run at any moment leaves `latest` on the last complete run and
 //! `runs/*/` listing complete runs only (SPEC §2, §8).
+//!
+//! The run logs each phase as it begins (`--log-format json`); the test
+//! sends its signal a little after a given phase begins, so every phase is
+//! hit whatever the machine's speed.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use serde_json::Value;
+
 use crate::support::*;
 
-/// A generated night big enough that a run takes a while, with rows spilled
-/// to disk (`--memory-budget 0`) so that a spill folder exists mid-run.
+/// A generated night big enough that each phase takes a while, with rows
+/// spilled to disk (`--memory-budget 0`) so that a spill folder exists.
 fn night(dir: &Path) -> PathBuf {
     let data = dir.join("data");
     let o = residence(&[
         "generate",
         "--persons",
-        "30000",
+        "20000",
         "--seed",
         "3",
         "--as-of",
@@ -26,7 +33,7 @@ fn night(dir: &Path) -> PathBuf {
     data
 }
 
-fn start(data: &Path, out: &Path, extra: &[&str]) -> Child {
+fn start(data: &Path, out: &Path) -> Child {
     Command::new(env!("CARGO_BIN_EXE_residence"))
         .args(["run", "--pipeline"])
         .arg(default_pipeline())
@@ -34,12 +41,38 @@ fn start(data: &Path, out: &Path, extra: &[&str]) -> Child {
         .arg(data)
         .args(["--as-of", AS_OF, "--out"])
         .arg(out)
-        .args(["--memory-budget", "0", "--quiet"])
-        .args(extra)
+        .args([
+            "--memory-budget",
+            "0",
+            "--log-format",
+            "json",
+            "--publish",
+            "never",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn residence")
+}
+
+/// Reads the run's log until `phase` begins; returns the lines read.
+fn wait_for_phase(
+    child: &mut Child,
+    phase: &str,
+) -> (BufReader<std::process::ChildStderr>, Vec<String>) {
+    let mut lines = Vec::new();
+    let mut reader = BufReader::new(child.stderr.take().expect("stderr"));
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).expect("read log") == 0 {
+            panic!("the run ended before phase {phase}: {lines:?}");
+        }
+        let v: Value = serde_json::from_str(&line).expect("a JSON log line");
+        lines.push(line.clone());
+        if v["phase"] == phase {
+            return (reader, lines);
+        }
+    }
 }
 
 fn signal(child: &Child, name: &str) {
@@ -71,44 +104,50 @@ fn assert_only_complete_runs(out: &Path) {
     }
 }
 
+const PHASES: [&str; 5] = [
+    "reading feeds",
+    "superseding",
+    "resolving buyers by phone",
+    "writing outputs",
+    "writing rejected and filtered rows",
+];
+
 #[test]
-fn sigterm_and_sigkill_at_any_moment_leave_latest_and_runs_whole() {
+fn sigterm_and_sigkill_at_every_phase_leave_latest_and_runs_whole() {
     let tmp = tempdir();
     let data = night(tmp.path());
     let out = tmp.path().join("out");
-    // A published night to protect, and how long a run takes.
-    let began = Instant::now();
-    let o = start(&data, &out, &[]).wait_with_output().expect("run");
-    let whole = began.elapsed();
-    assert_eq!(o.status.code(), Some(0));
+    // A published night to protect.
+    run_ok(&default_pipeline(), Some(&data), &out, &[]);
     let published = std::fs::read_link(out.join("latest")).expect("latest");
 
-    let mut stopped = 0;
-    for (i, fraction) in [0.02, 0.15, 0.3, 0.5, 0.7, 0.9].into_iter().enumerate() {
-        let (name, code) = if i == 2 { ("INT", 130) } else { ("TERM", 143) };
-        let mut child = start(&data, &out, &["--publish", "never"]);
-        std::thread::sleep(whole.mul_f64(fraction));
+    let mut stopped = Vec::new();
+    for (i, phase) in PHASES.iter().enumerate() {
+        let (name, code) = if i == 1 { ("INT", 130) } else { ("TERM", 143) };
+        let mut child = start(&data, &out);
+        let (mut reader, mut lines) = wait_for_phase(&mut child, phase);
+        std::thread::sleep(Duration::from_millis(20));
         let sent = Instant::now();
         signal(&child, name);
         let status = child.wait().expect("wait");
         let took = sent.elapsed();
-        let mut stderr = String::new();
-        use std::io::Read;
-        child
-            .stderr
-            .take()
-            .expect("stderr")
-            .read_to_string(&mut stderr)
-            .expect("read stderr");
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut reader, &mut rest).expect("read log");
+        lines.extend(rest.lines().map(str::to_owned));
         assert!(took < Duration::from_secs(5), "stopped in {took:?}");
-        // It either stopped, or had finished before the signal came.
+        // A phase can be short: the run may have finished before the signal.
         match status.code() {
             Some(c) if c == code => {
-                stopped += 1;
-                assert!(stderr.contains("interrupted by SIG"), "{stderr}");
+                stopped.push(*phase);
+                assert!(
+                    lines
+                        .iter()
+                        .any(|l| l.contains(&format!("interrupted by SIG{name}"))),
+                    "{lines:?}"
+                );
             }
-            Some(0) => {}
-            other => panic!("exit {other:?} after SIG{name} at {fraction}: {stderr}"),
+            Some(0) => assert!(i >= 1, "a run outlived SIG{name} in phase {phase}"),
+            other => panic!("exit {other:?} after SIG{name} in phase {phase}: {lines:?}"),
         }
         assert_eq!(
             std::fs::read_link(out.join("latest")).expect("latest"),
@@ -118,13 +157,22 @@ fn sigterm_and_sigkill_at_any_moment_leave_latest_and_runs_whole() {
         assert!(entries(&out, ".spill-").is_empty(), "spill removed");
         assert_only_complete_runs(&out);
     }
-    assert!(stopped >= 4, "only {stopped} runs were caught mid-way");
 
-    // SIGKILL cannot be caught: leftovers may stay, but never as a listed run,
-    // and latest never moves.
-    for fraction in [0.2, 0.5, 0.8] {
-        let mut child = start(&data, &out, &["--publish", "never"]);
-        std::thread::sleep(whole.mul_f64(fraction));
+    // The long phases are always caught mid-way.
+    for phase in ["reading feeds", "writing outputs"] {
+        assert!(
+            stopped.contains(&phase),
+            "{phase} not interrupted: {stopped:?}"
+        );
+    }
+    eprintln!("interrupted in: {stopped:?}");
+
+    // SIGKILL cannot be caught: leftovers may stay, but never as a listed
+    // run, and latest never moves.
+    for phase in ["reading feeds", "writing outputs"] {
+        let mut child = start(&data, &out);
+        let _log = wait_for_phase(&mut child, phase);
+        std::thread::sleep(Duration::from_millis(20));
         signal(&child, "KILL");
         child.wait().expect("wait");
         assert_eq!(
@@ -133,11 +181,21 @@ fn sigterm_and_sigkill_at_any_moment_leave_latest_and_runs_whole() {
         );
         assert_only_complete_runs(&out);
     }
+    let left = entries(&out.join("runs"), ".incomplete-").len() + entries(&out, ".spill-").len();
+    assert!(left > 0, "a killed run leaves its folders");
     // The next run removes what the killed ones left, under the lock.
-    let o = start(&data, &out, &["--publish", "never"])
-        .wait_with_output()
-        .expect("run");
-    assert_eq!(o.status.code(), Some(0));
+    let o = run(
+        &default_pipeline(),
+        Some(&data),
+        &out,
+        &["--publish", "never"],
+    );
+    assert_eq!(o.code, 0, "{}", o.show());
+    assert!(
+        o.stderr.contains("removed what an interrupted run left"),
+        "{}",
+        o.show()
+    );
     assert!(entries(&out.join("runs"), ".incomplete-").is_empty());
     assert!(entries(&out, ".spill-").is_empty());
     assert_only_complete_runs(&out);

@@ -1,0 +1,225 @@
+//! The rows that did not become evidence, input file by input file (sources
+//! in name order, paths in order, each file by line): `rejects.parquet` and
+//! `filtered.parquet`.
+//!
+//! Runs after the evidence partitions, which add the accepted rows a later
+//! version replaced to their file's filtered rows. A rejected or filtered
+//! row that a later version replaced becomes a `superseded` filtered row.
+//! Consecutive small files are taken together, so row groups are not cut at
+//! every file; one file's filtered rows are sorted through an index of
+//! their places in the spilled chunks and decoded a row group at a time.
+
+use std::ops::Range;
+use std::path::Path;
+
+use super::ordered::in_order;
+use super::{EngineError, Outputs};
+use crate::ingest::judged::{FilteredRow, RejectedRow};
+use crate::ingest::{FileReport, FilteredRecord, Ingested, RejectRecord};
+use crate::output::parquet::{
+    self, Encoded, FILTERED, FileMeta, ParquetEncoder, ParquetSink, REJECTS, ROW_GROUP,
+};
+use crate::pipeline::SourceKind;
+use crate::progress::Progress;
+use crate::rules::reason::Reason;
+use crate::spill::Cursor;
+
+/// Writes `rejects.parquet` and `filtered.parquet` into `dir`.
+pub fn write_rows(
+    ingested: &Ingested<'_>,
+    dir: &Path,
+    meta: &FileMeta,
+    progress: &dyn Progress,
+) -> Result<Outputs, EngineError> {
+    let units = units(&ingested.files, ROW_GROUP as u64);
+    crate::progress::begin(
+        progress,
+        "writing rejected and filtered rows",
+        units.len() as u64,
+    );
+    let rejects_schema = parquet::rejects_frame(&[], &[])?.schema().clone();
+    let filtered_schema = parquet::filtered_frame(&[], &[])?.schema().clone();
+    let mut rejects =
+        ParquetSink::create(&dir.join(REJECTS.file), &rejects_schema, REJECTS.sorted_by)?;
+    let mut filtered = ParquetSink::create(
+        &dir.join(FILTERED.file),
+        &filtered_schema,
+        FILTERED.sorted_by,
+    )?;
+    let encoders = (
+        ParquetEncoder::new(&rejects_schema)?,
+        ParquetEncoder::new(&filtered_schema)?,
+    );
+    in_order(
+        units.len(),
+        |u| unit(ingested, units[u].clone(), &encoders),
+        |(r, f): (Encoded, Encoded)| {
+            rejects.write_encoded(r)?;
+            filtered.write_encoded(f)?;
+            progress.advance(1);
+            Ok(())
+        },
+    )?;
+    let mut outputs = Outputs::new();
+    outputs.insert(REJECTS.file.to_owned(), rejects.finish(meta)?);
+    outputs.insert(FILTERED.file.to_owned(), filtered.finish(meta)?);
+    Ok(outputs)
+}
+
+/// Consecutive files taken together: each range holds one file, or as many
+/// small files as make about `rows` rejected and filtered rows.
+fn units(files: &[FileReport], rows: u64) -> Vec<Range<usize>> {
+    let mut units = Vec::new();
+    let (mut start, mut gathered) = (0, 0u64);
+    for (i, f) in files.iter().enumerate() {
+        let n = f.filtered.values().sum::<u64>() + f.rejected.values().sum::<u64>();
+        if gathered > 0 && gathered + n > rows {
+            units.push(start..i);
+            (start, gathered) = (i, 0);
+        }
+        gathered += n;
+    }
+    if start < files.len() {
+        units.push(start..files.len());
+    }
+    units
+}
+
+/// One file's filtered rows: the spilled chunks and, sorted by line, where
+/// each row starts (chunk, offset).
+struct FileRows {
+    file: u32,
+    source: SourceKind,
+    chunks: Vec<Vec<u8>>,
+    places: Vec<(u32, u32, u32)>,
+}
+
+/// Encodes the rejected and filtered rows of the files in `range`.
+fn unit(
+    ingested: &Ingested<'_>,
+    range: Range<usize>,
+    (rejects_encoder, filtered_encoder): &(ParquetEncoder, ParquetEncoder),
+) -> Result<(Encoded, Encoded), EngineError> {
+    crate::interrupt::check()?;
+    let sources = ingested.file_sources();
+    let files = &ingested.files;
+    let mut rejected: Vec<RejectRecord> = Vec::new();
+    let mut filtered: Vec<FileRows> = Vec::new();
+    for fi in range {
+        let (file, source) = (fi as u32, sources[fi]);
+        let replaced = |line| ingested.superseded.contains(file, line);
+        let mut chunks = ingested
+            .filtered
+            .take(fi)
+            .map_err(EngineError::spill(&ingested.filtered))?;
+        // Rejected rows a later version replaced are filtered rows now.
+        let mut now_filtered = Vec::new();
+        let from = rejected.len();
+        for chunk in ingested
+            .rejects
+            .take(fi)
+            .map_err(EngineError::spill(&ingested.rejects))?
+        {
+            let mut c = Cursor::new(&chunk);
+            while !c.is_empty() {
+                let r = RejectedRow::decode(&mut c);
+                if replaced(r.line) {
+                    r.superseded().encode(&mut now_filtered);
+                } else {
+                    rejected.push(RejectRecord {
+                        source,
+                        file,
+                        line: r.line,
+                        reason: r.reason,
+                        detail: String::from_utf8_lossy(r.detail).into_owned(),
+                        raw: String::from_utf8_lossy(r.raw).into_owned(),
+                        person: r.person,
+                    });
+                }
+            }
+        }
+        rejected[from..].sort_unstable_by_key(|r| r.line);
+        chunks.push(now_filtered);
+        let mut places = Vec::new();
+        for (k, chunk) in chunks.iter().enumerate() {
+            let mut c = Cursor::new(chunk);
+            while !c.is_empty() {
+                let offset = (chunk.len() - c.bytes.len()) as u32;
+                let line = FilteredRow::decode(&mut c).line;
+                places.push((line, k as u32, offset));
+            }
+        }
+        places.sort_unstable();
+        filtered.push(FileRows {
+            file,
+            source,
+            chunks,
+            places,
+        });
+    }
+
+    let mut rejects = Encoded::default();
+    for batch in rejected.chunks(ROW_GROUP) {
+        rejects_encoder.encode_into(&parquet::rejects_frame(batch, files)?, &mut rejects)?;
+    }
+    let mut encoded = Encoded::default();
+    let mut batch: Vec<FilteredRecord> = Vec::with_capacity(ROW_GROUP.min(1 << 16));
+    for f in &filtered {
+        for &(line, k, offset) in &f.places {
+            let mut c = Cursor::new(&f.chunks[k as usize][offset as usize..]);
+            let row = FilteredRow::decode(&mut c);
+            batch.push(FilteredRecord {
+                source: f.source,
+                file: f.file,
+                line,
+                // The verdict at reading, unless a later version replaced the row.
+                reason: if ingested.superseded.contains(f.file, line) {
+                    Reason::Superseded
+                } else {
+                    row.reason
+                },
+                facts: row.facts,
+                record_id: row
+                    .record_id
+                    .map(|id| String::from_utf8_lossy(id).into_owned()),
+            });
+            if batch.len() == ROW_GROUP {
+                filtered_encoder
+                    .encode_into(&parquet::filtered_frame(&batch, files)?, &mut encoded)?;
+                batch.clear();
+            }
+        }
+    }
+    if !batch.is_empty() {
+        filtered_encoder.encode_into(&parquet::filtered_frame(&batch, files)?, &mut encoded)?;
+    }
+    Ok((rejects, encoded))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(filtered: u64, rejected: u64) -> FileReport {
+        FileReport {
+            filtered: [(Reason::OutOfScope, filtered)].into_iter().collect(),
+            rejected: [(Reason::InvalidDate, rejected)].into_iter().collect(),
+            ..FileReport::default()
+        }
+    }
+
+    #[test]
+    fn small_files_go_together_and_big_ones_alone() {
+        let files = [
+            file(3, 1),
+            file(2, 0),
+            file(10, 5),
+            file(1, 0),
+            file(0, 0),
+            file(2, 2),
+        ];
+        assert_eq!(units(&files, 6), [0..2, 2..3, 3..6]);
+        assert_eq!(units(&files, 100), vec![0..files.len()]);
+        assert!(units(&[], 6).is_empty());
+    }
+}
