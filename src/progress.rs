@@ -12,7 +12,7 @@ pub trait Progress: Sync {
 /// Starts a phase: logged for operators (and for tests that act at a
 /// given phase), then shown by `progress`.
 pub fn begin(progress: &dyn Progress, name: &'static str, total: u64) {
-    tracing::info!(phase = name, "phase: {name}");
+    tracing::info!(phase = name, "phase started");
     progress.phase(name, total);
 }
 
