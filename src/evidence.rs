@@ -387,6 +387,18 @@ impl PartitionRows {
     }
 
     /// Row `i`'s record id (ingest only spills ids that were text).
+    /// The record ids of rows `range`: their bytes and each one's end in them.
+    pub fn record_ids(&self, range: std::ops::Range<usize>) -> (&[u8], Vec<u32>) {
+        let start = if range.start == 0 {
+            0
+        } else {
+            self.id_ends[range.start - 1]
+        };
+        let end = range.end.checked_sub(1).map_or(0, |i| self.id_ends[i]);
+        let ends = self.id_ends[range].iter().map(|&e| e - start).collect();
+        (&self.ids[start as usize..end as usize], ends)
+    }
+
     pub fn record_id(&self, i: usize) -> &str {
         let start = if i == 0 {
             0

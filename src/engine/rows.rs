@@ -14,14 +14,13 @@ use std::path::Path;
 
 use super::ordered::in_order;
 use super::{EngineError, Outputs};
-use crate::ingest::judged::{FilteredRow, RejectedRow};
-use crate::ingest::{FileReport, FilteredRecord, Ingested, RejectRecord};
+use crate::ingest::judged::{FilteredRow, FilteredRows, RejectedRow};
+use crate::ingest::{FileReport, Ingested, RejectRecord};
 use crate::output::parquet::{
     self, Encoded, FILTERED, FileMeta, ParquetEncoder, ParquetSink, REJECTS, ROW_GROUP,
 };
 use crate::pipeline::SourceKind;
 use crate::progress::Progress;
-use crate::rules::reason::Reason;
 use crate::spill::Cursor;
 
 /// Writes `rejects.parquet` and `filtered.parquet` into `dir`.
@@ -38,7 +37,7 @@ pub fn write_rows(
         units.len() as u64,
     );
     let rejects_schema = parquet::rejects_frame(&[], &[])?.schema().clone();
-    let filtered_schema = parquet::filtered_frame(&[], &[])?.schema().clone();
+    let filtered_schema = parquet::filtered_schema();
     let mut rejects =
         ParquetSink::create(&dir.join(REJECTS.file), &rejects_schema, REJECTS.sorted_by)?;
     let mut filtered = ParquetSink::create(
@@ -145,11 +144,15 @@ fn unit(
             let mut c = Cursor::new(chunk);
             while !c.is_empty() {
                 let offset = (chunk.len() - c.bytes.len()) as u32;
-                let line = FilteredRow::decode(&mut c).line;
-                places.push((line, k as u32, offset));
+                places.push((FilteredRow::skip(&mut c), k as u32, offset));
             }
         }
-        places.sort_unstable();
+        // Rows come in runs in line order (one reader per file, one worker
+        // per partition, each writing in the order it read): the stable
+        // sort merges runs in about linear time. Lines are unique in a file.
+        if !places.is_sorted() {
+            places.sort();
+        }
         filtered.push(FileRows {
             file,
             source,
@@ -163,35 +166,26 @@ fn unit(
         rejects_encoder.encode_into(&parquet::rejects_frame(batch, files)?, &mut rejects)?;
     }
     let mut encoded = Encoded::default();
-    let mut batch: Vec<FilteredRecord> = Vec::with_capacity(ROW_GROUP.min(1 << 16));
+    let mut batch = FilteredRows::default();
+    let mut flush = |batch: &mut FilteredRows| -> Result<(), EngineError> {
+        let columns = parquet::filtered_columns(batch, 0..batch.len(), files)?;
+        filtered_encoder.encode_group(&columns, &mut encoded)?;
+        batch.clear();
+        Ok(())
+    };
     for f in &filtered {
         for &(line, k, offset) in &f.places {
             let mut c = Cursor::new(&f.chunks[k as usize][offset as usize..]);
-            let row = FilteredRow::decode(&mut c);
-            batch.push(FilteredRecord {
-                source: f.source,
-                file: f.file,
-                line,
-                // The verdict at reading, unless a later version replaced the row.
-                reason: if ingested.superseded.contains(f.file, line) {
-                    Reason::Superseded
-                } else {
-                    row.reason
-                },
-                facts: row.facts,
-                record_id: row
-                    .record_id
-                    .map(|id| String::from_utf8_lossy(id).into_owned()),
-            });
+            // The verdict at reading, unless a later version replaced the row.
+            let replaced = ingested.superseded.contains(f.file, line);
+            batch.push_encoded(f.file, f.source as u8, &mut c, replaced);
             if batch.len() == ROW_GROUP {
-                filtered_encoder
-                    .encode_into(&parquet::filtered_frame(&batch, files)?, &mut encoded)?;
-                batch.clear();
+                flush(&mut batch)?;
             }
         }
     }
     if !batch.is_empty() {
-        filtered_encoder.encode_into(&parquet::filtered_frame(&batch, files)?, &mut encoded)?;
+        flush(&mut batch)?;
     }
     Ok((rejects, encoded))
 }
@@ -199,6 +193,7 @@ fn unit(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::reason::Reason;
 
     fn file(filtered: u64, rejected: u64) -> FileReport {
         FileReport {

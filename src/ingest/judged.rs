@@ -80,6 +80,112 @@ impl<'a> FilteredRow<'a> {
             record_id,
         }
     }
+
+    /// Skips one encoded row, returning its line (to order a file's rows
+    /// without decoding them).
+    pub fn skip(c: &mut Cursor<'_>) -> u32 {
+        let line = c.u32();
+        let _reason = c.u8();
+        let flags = c.u8();
+        let fixed = [(PERSON, 8), (CITY, 4), (START, 4), (END, 4)]
+            .iter()
+            .filter(|(bit, _)| flags & bit != 0)
+            .map(|(_, n)| n)
+            .sum();
+        c.bytes(fixed);
+        if flags & RECORD_ID != 0 {
+            c.len_bytes();
+        }
+        line
+    }
+}
+
+/// Filtered rows decoded as columns, ready to become `filtered.parquet`
+/// row groups: what [`FilteredRow`]s hold, plus their file and source.
+#[derive(Default)]
+pub struct FilteredRows {
+    /// Index of the input file.
+    pub file: Vec<u32>,
+    /// `SourceKind as u8`.
+    pub source: Vec<u8>,
+    pub line: Vec<u32>,
+    pub reason: Vec<u8>,
+    pub person: Vec<Option<u64>>,
+    /// City code.
+    pub city: Vec<Option<u32>>,
+    /// Epoch days.
+    pub start: Vec<Option<i32>>,
+    pub end: Vec<Option<i32>>,
+    ids: Vec<u8>,
+    /// End of each row's record id in `ids`, and whether it has one.
+    id_ends: Vec<(u32, bool)>,
+}
+
+impl FilteredRows {
+    pub fn len(&self) -> usize {
+        self.line.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.line.is_empty()
+    }
+
+    /// Empties the rows, keeping the room they took.
+    pub fn clear(&mut self) {
+        self.file.clear();
+        self.source.clear();
+        self.line.clear();
+        self.reason.clear();
+        self.person.clear();
+        self.city.clear();
+        self.start.clear();
+        self.end.clear();
+        self.ids.clear();
+        self.id_ends.clear();
+    }
+
+    /// Decodes one encoded [`FilteredRow`] of file `file` of `source` onto
+    /// the columns, as stored (no dates are built); `replaced`: a later
+    /// version replaced it, whatever its reason was.
+    pub fn push_encoded(&mut self, file: u32, source: u8, c: &mut Cursor<'_>, replaced: bool) {
+        let line = c.u32();
+        let reason = c.u8();
+        let flags = c.u8();
+        self.file.push(file);
+        self.source.push(source);
+        self.line.push(line);
+        self.reason.push(if replaced {
+            Reason::Superseded as u8
+        } else {
+            reason
+        });
+        self.person.push((flags & PERSON != 0).then(|| c.u64()));
+        self.city.push((flags & CITY != 0).then(|| c.u32()));
+        self.start.push((flags & START != 0).then(|| c.i32()));
+        self.end.push((flags & END != 0).then(|| c.i32()));
+        if flags & RECORD_ID != 0 {
+            self.ids.extend_from_slice(c.len_bytes());
+        }
+        self.id_ends
+            .push((self.ids.len() as u32, flags & RECORD_ID != 0));
+    }
+
+    /// The record ids of rows `range`: their bytes, each one's end in them,
+    /// and whether each row has one (a hukou row has none).
+    pub fn record_ids(&self, range: std::ops::Range<usize>) -> (&[u8], Vec<u32>, Vec<bool>) {
+        let start = if range.start == 0 {
+            0
+        } else {
+            self.id_ends[range.start - 1].0
+        };
+        let end = range.end.checked_sub(1).map_or(0, |i| self.id_ends[i].0);
+        let ends = self.id_ends[range.clone()]
+            .iter()
+            .map(|&(e, _)| e - start)
+            .collect();
+        let present = self.id_ends[range].iter().map(|&(_, p)| p).collect();
+        (&self.ids[start as usize..end as usize], ends, present)
+    }
 }
 
 /// A rejected row: its line, reason, person (when its person column holds

@@ -106,18 +106,6 @@ pub struct RejectRecord {
     pub person: Option<PersonId>,
 }
 
-/// One filtered row for `filtered.parquet`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct FilteredRecord {
-    pub source: SourceKind,
-    /// Index into [`Ingested::files`].
-    pub file: u32,
-    pub line: u32,
-    pub reason: Reason,
-    pub facts: Facts,
-    pub record_id: Option<String>,
-}
-
 /// A counting-or-not pledge with its position, for "the latest signed; on a tie the later row".
 #[derive(Clone, Copy, Debug)]
 pub struct PledgeRecord {

@@ -114,10 +114,18 @@ pub fn months(start: NaiveDate, end: NaiveDate) -> u32 {
 /// Days inside the union of intervals sorted by start: how many days of a
 /// spell some subset of its evidence covers (`strong_days`).
 pub fn union_days(sorted: impl IntoIterator<Item = Interval>) -> u32 {
+    union_len(
+        sorted
+            .into_iter()
+            .map(|iv| (day_no(iv.start), day_no(iv.end))),
+    )
+}
+
+/// [`union_days`] over day numbers: closed integer intervals sorted by start.
+pub fn union_len(sorted: impl IntoIterator<Item = (i64, i64)>) -> u32 {
     let mut covered = 0i64;
     let mut reached: Option<i64> = None;
-    for iv in sorted {
-        let (s, e) = (day_no(iv.start), day_no(iv.end));
+    for (s, e) in sorted {
         let from = reached.map_or(s, |r| s.max(r + 1));
         if e >= from {
             covered += e - from + 1;

@@ -20,7 +20,7 @@ use crate::rules::date::EpochDays;
 use crate::rules::decision::{self, Decision, LastSpell, PledgeDates, decide, pledge_counts};
 use crate::rules::division::Division;
 use crate::rules::id::PersonId;
-use crate::rules::spell::{Interval, Spell, merge_spells, months, union_days};
+use crate::rules::spell::{Interval, Spell, merge_spells, months, union_len};
 
 /// One spell of one person in one city.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -122,6 +122,11 @@ pub fn build(
         )
     };
 
+    // The strong sources as a set of `SourceKind::bit`s.
+    let strong = SourceKind::ALL
+        .into_iter()
+        .filter(|s| s.is_strong())
+        .fold(0u16, |m, s| m | s.bit());
     let mut spells = Vec::new();
     let mut eligibility = Vec::new();
     let mut intervals: Vec<Interval> = Vec::new();
@@ -162,10 +167,10 @@ pub fn build(
         }
         let last = *spells.last().expect("a group has at least one interval");
         let last_spell = merged.last().expect("a group has at least one interval");
-        let strong_days = union_days(
+        let strong_days = union_len(
             (i + last_spell.first..i + last_spell.first + last_spell.evidence_count as usize)
-                .filter(|&k| SourceKind::ALL[source[k] as usize].is_strong())
-                .map(|k| intervals[k - i]),
+                .filter(|&k| strong & (1 << source[k]) != 0)
+                .map(|k| (i64::from(start[k]), i64::from(end[k]))),
         );
         let pledge = pledge_map.remove(&(p, c)).and_then(|r| counting(&r));
         let decision = decide(

@@ -3,7 +3,9 @@
 
 use chrono::NaiveDate;
 use polars::prelude::*;
-use polars_arrow::array::{DictionaryArray, MutableBinaryViewArray, PrimitiveArray, Utf8ViewArray};
+use polars_arrow::array::{
+    DictionaryArray, MutableBinaryViewArray, PrimitiveArray, Utf8Array, Utf8ViewArray,
+};
 use polars_arrow::datatypes::IntegerType;
 
 use crate::pipeline::SourceKind;
@@ -141,6 +143,70 @@ pub(super) fn dictionary_column<K: Copy + Eq + std::hash::Hash>(
     Ok(DictionaryArray::try_new(dtype, PrimitiveArray::from_vec(keys), values.boxed())?.boxed())
 }
 
+/// A text column straight from concatenated bytes and the end of each
+/// value in them (`ends` relative to `bytes`' start); `present[i]` false
+/// makes row `i` null. One copy of the bytes and one UTF-8 check for the
+/// whole column, instead of a view and a check per value.
+pub(super) fn text_column(
+    bytes: &[u8],
+    ends: impl ExactSizeIterator<Item = u32>,
+    present: Option<&[bool]>,
+) -> PolarsResult<ArrayRef> {
+    let mut offsets = Vec::with_capacity(ends.len() + 1);
+    offsets.push(0i64);
+    offsets.extend(ends.map(i64::from));
+    let validity = present.map(|p| p.iter().copied().collect());
+    Ok(Utf8Array::<i64>::try_new(
+        ArrowDataType::LargeUtf8,
+        offsets.try_into()?,
+        bytes.to_vec().into(),
+        validity,
+    )?
+    .boxed())
+}
+
+/// [`dictionary_column`] for codes that may be missing (null).
+pub(super) fn nullable_dictionary_column<K: Copy + Eq + std::hash::Hash>(
+    codes: &[Option<K>],
+    text: impl Fn(&K) -> String,
+) -> PolarsResult<ArrayRef> {
+    let mut index: hashbrown::HashMap<K, u32> = hashbrown::HashMap::new();
+    let mut distinct: Vec<K> = Vec::new();
+    let mut last: Option<(K, u32)> = None;
+    let keys: Vec<Option<u32>> = codes
+        .iter()
+        .map(|c| {
+            let c = (*c)?;
+            Some(match last {
+                Some((code, k)) if code == c => k,
+                _ => {
+                    let k = *index.entry(c).or_insert_with(|| {
+                        distinct.push(c);
+                        (distinct.len() - 1) as u32
+                    });
+                    last = Some((c, k));
+                    k
+                }
+            })
+        })
+        .collect();
+    let values: Vec<String> = distinct.iter().map(text).collect();
+    if keys.len() > 128 && values.len() * 4 > keys.len() * 3 {
+        let mut plain = MutableBinaryViewArray::<str>::with_capacity(keys.len());
+        for k in &keys {
+            plain.push(k.map(|k| values[k as usize].as_str()));
+        }
+        return Ok(Utf8ViewArray::from(plain).boxed());
+    }
+    let values = Utf8ViewArray::from_slice_values(&values);
+    let dtype = ArrowDataType::Dictionary(
+        IntegerType::UInt32,
+        Box::new(ArrowDataType::Utf8View),
+        false,
+    );
+    Ok(DictionaryArray::try_new(dtype, PrimitiveArray::from(keys), values.boxed())?.boxed())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,6 +232,32 @@ mod tests {
             .expect("a dictionary");
         assert_eq!(dict.keys().values().as_slice(), &[0, 0, 1, 0, 2, 1]);
         assert_eq!(texts(&array), ["v5", "v5", "v3", "v5", "v7", "v3"]);
+    }
+
+    #[test]
+    fn text_columns_from_bytes() {
+        let array = text_column(
+            b"abcde",
+            [1, 1, 3, 5].into_iter(),
+            Some(&[true, false, true, true]),
+        )
+        .expect("column");
+        assert_eq!(texts(&array), ["a", "<null>", "bc", "de"]);
+        let array = text_column("泉州x".as_bytes(), [6, 7].into_iter(), None).expect("column");
+        assert_eq!(texts(&array), ["泉州", "x"]);
+        // A cut inside a character is an error, not a wrong value.
+        assert!(text_column("泉".as_bytes(), [1, 3].into_iter(), None).is_err());
+    }
+
+    #[test]
+    fn missing_codes_are_null() {
+        let codes = [Some(5u32), None, Some(5), Some(7)];
+        let array = nullable_dictionary_column(&codes, |c| format!("v{c}")).expect("column");
+        assert_eq!(texts(&array), ["v5", "<null>", "v5", "v7"]);
+        let codes: Vec<Option<u32>> = (0..200).map(|i| (i % 10 != 0).then_some(i)).collect();
+        let array = nullable_dictionary_column(&codes, |c| c.to_string()).expect("column");
+        assert!(array.as_any().downcast_ref::<Utf8ViewArray>().is_some());
+        assert_eq!(&texts(&array)[..3], ["<null>", "1", "2"]);
     }
 
     #[test]

@@ -8,17 +8,20 @@
 use std::ops::Range;
 
 use polars::prelude::*;
-use polars_arrow::array::{MutableBinaryViewArray, PrimitiveArray, Utf8ViewArray};
+use polars_arrow::array::PrimitiveArray;
 
 use super::columns::{
-    code_column, date_column, dictionary_column, int_column, line_column, person_column,
-    six_digit_text, sources_column, str_column,
+    code_column, date_column, dictionary_column, int_column, line_column,
+    nullable_dictionary_column, person_column, six_digit_text, sources_column, str_column,
+    text_column,
 };
 use crate::evidence::PartitionRows;
-use crate::ingest::{FileReport, FilteredRecord, RejectRecord};
+use crate::ingest::judged::FilteredRows;
+use crate::ingest::{FileReport, RejectRecord};
 use crate::pipeline::SourceKind;
 use crate::rules::decision::{Basis, Status};
 use crate::rules::id::PersonId;
+use crate::rules::reason::Reason;
 use crate::timeline::changes::ChangeRow;
 use crate::timeline::{EligibilityRow, SpellRow};
 
@@ -142,7 +145,6 @@ pub fn evidence_columns(
     range: Range<usize>,
     files: &[FileReport],
 ) -> PolarsResult<Vec<ArrayRef>> {
-    let n = range.len();
     let person = dictionary_column(&rows.person[range.clone()], |&p| {
         let text = PersonId::from_u64(p).canonical();
         // The canonical form is ASCII digits and X.
@@ -156,11 +158,8 @@ pub fn evidence_columns(
             .map_or("", |k| k.name())
             .to_owned()
     })?;
-    let mut record_id = MutableBinaryViewArray::<str>::with_capacity(n);
-    for i in range.clone() {
-        record_id.push_value(rows.record_id(i));
-    }
-    let record_id: Utf8ViewArray = record_id.into();
+    let (ids, ends) = rows.record_ids(range.clone());
+    let record_id = text_column(ids, ends.into_iter(), None)?;
     let date = |v: &[i32]| PrimitiveArray::<i32>::from_slice(v).to(ArrowDataType::Date32);
     let input_file = dictionary_column(&rows.file[range.clone()], |&f| {
         files
@@ -177,7 +176,7 @@ pub fn evidence_columns(
         city,
         division,
         source,
-        record_id.boxed(),
+        record_id,
         date(&rows.start[range.clone()]).boxed(),
         date(&rows.end[range]).boxed(),
         input_file,
@@ -204,24 +203,73 @@ pub fn rejects_frame(rejects: &[RejectRecord], files: &[FileReport]) -> PolarsRe
     DataFrame::new(rejects.len(), columns)
 }
 
-/// `filtered.parquet`, sorted by source, input_file, line.
-pub fn filtered_frame(rows: &[FilteredRecord], files: &[FileReport]) -> PolarsResult<DataFrame> {
-    let columns = vec![
-        str_column("source", rows.iter().map(|r| Some(r.source.name()))),
-        str_column(
-            "input_file",
-            rows.iter()
-                .map(|r| Some(files[r.file as usize].path.as_str())),
-        ),
-        line_column("line", rows.iter().map(|r| r.line)),
-        str_column("reason", rows.iter().map(|r| Some(r.reason.code()))),
-        person_column("person_id", rows.iter().map(|r| r.facts.person)),
-        code_column("city", rows.iter().map(|r| r.facts.city.map(|c| c.code()))),
-        str_column("record_id", rows.iter().map(|r| r.record_id.as_deref())),
-        date_column("start", rows.iter().map(|r| r.facts.start)),
-        date_column("end", rows.iter().map(|r| r.facts.end)),
-    ];
-    DataFrame::new(rows.len(), columns)
+/// The columns of `filtered.parquet` (sorted by source, input_file, line).
+pub fn filtered_schema() -> Schema {
+    let text = |name: &str| Field::new(name.into(), DataType::String);
+    let date = |name: &str| Field::new(name.into(), DataType::Date);
+    Schema::from_iter([
+        text("source"),
+        text("input_file"),
+        Field::new("line".into(), DataType::Int64),
+        text("reason"),
+        text("person_id"),
+        text("city"),
+        text("record_id"),
+        date("start"),
+        date("end"),
+    ])
+}
+
+/// Rows `range` of decoded filtered rows as the Arrow columns of one
+/// `filtered.parquet` row group, in [`filtered_schema`] order. As for the
+/// evidence, text with few distinct values comes as dictionaries keyed on
+/// the codes the engine holds, not hashed row by row.
+pub fn filtered_columns(
+    rows: &FilteredRows,
+    range: Range<usize>,
+    files: &[FileReport],
+) -> PolarsResult<Vec<ArrayRef>> {
+    let source = dictionary_column(&rows.source[range.clone()], |&s| {
+        SourceKind::ALL
+            .get(usize::from(s))
+            .map_or("", |k| k.name())
+            .to_owned()
+    })?;
+    let input_file = dictionary_column(&rows.file[range.clone()], |&f| {
+        files
+            .get(f as usize)
+            .map_or("", |f| f.path.as_str())
+            .to_owned()
+    })?;
+    let line: Vec<i64> = rows.line[range.clone()]
+        .iter()
+        .map(|&l| i64::from(l))
+        .collect();
+    let reason = dictionary_column(&rows.reason[range.clone()], |&r| {
+        Reason::ALL
+            .get(usize::from(r))
+            .map_or("", |r| r.code())
+            .to_owned()
+    })?;
+    let person = nullable_dictionary_column(&rows.person[range.clone()], |&p| {
+        // The canonical form is ASCII digits and X.
+        String::from_utf8_lossy(&PersonId::from_u64(p).canonical()).into_owned()
+    })?;
+    let city = nullable_dictionary_column(&rows.city[range.clone()], |&c| six_digit_text(c))?;
+    let (ids, ends, present) = rows.record_ids(range.clone());
+    let record_id = text_column(ids, ends.into_iter(), Some(&present))?;
+    let date = |v: &[Option<i32>]| PrimitiveArray::<i32>::from(v).to(ArrowDataType::Date32);
+    Ok(vec![
+        source,
+        input_file,
+        PrimitiveArray::<i64>::from_vec(line).boxed(),
+        reason,
+        person,
+        city,
+        record_id,
+        date(&rows.start[range.clone()]).boxed(),
+        date(&rows.end[range]).boxed(),
+    ])
 }
 
 /// `changes.parquet`, sorted by city, person_id.

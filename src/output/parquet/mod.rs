@@ -7,8 +7,8 @@ pub mod writer;
 
 pub use frames::{
     CHANGES, ELIGIBILITY, EVIDENCE, FILTERED, Output, REJECTS, SPELLS, changes_frame,
-    eligibility_frame, evidence_columns, evidence_schema, filtered_frame, rejects_frame,
-    spells_frame,
+    eligibility_frame, evidence_columns, evidence_schema, filtered_columns, filtered_schema,
+    rejects_frame, spells_frame,
 };
 pub use writer::{Encoded, FileMeta, ParquetEncoder, ParquetSink, ROW_GROUP};
 

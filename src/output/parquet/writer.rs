@@ -34,6 +34,16 @@ use crate::output::{OutputError, create_private};
 /// shape whether a file was written at once or partition by partition.
 pub const ROW_GROUP: usize = 512 * 512;
 
+/// Integer columns written as DELTA_BINARY_PACKED instead of plain: input
+/// lines rise by one or a few from row to row, so each takes a few bits
+/// instead of eight bytes (and snappy has that much less to compress).
+const DELTA_COLUMNS: &[&str] = &["line"];
+
+/// Text columns of (nearly) distinct values, written plain: the writer
+/// would otherwise estimate each page's distinct values to decide against
+/// a dictionary.
+const PLAIN_COLUMNS: &[&str] = &["record_id", "raw"];
+
 /// Every output's page compression.
 const COMPRESSION: ParquetCompression = ParquetCompression::Snappy;
 
@@ -102,7 +112,19 @@ impl ParquetEncoder {
     pub fn new(schema: &Schema) -> PolarsResult<Self> {
         let arrow = schema.to_arrow(CompatLevel::newest());
         let types = to_parquet_schema(&arrow)?.fields().to_vec();
-        let encodings = get_encodings(&arrow).iter().cloned().collect();
+        let encodings = get_encodings(&arrow)
+            .iter()
+            .zip(schema.iter_names())
+            .map(|(e, name)| {
+                if DELTA_COLUMNS.contains(&name.as_str()) {
+                    vec![Encoding::DeltaBinaryPacked]
+                } else if PLAIN_COLUMNS.contains(&name.as_str()) {
+                    vec![Encoding::Plain]
+                } else {
+                    e.clone()
+                }
+            })
+            .collect();
         Ok(ParquetEncoder {
             types,
             encodings,
