@@ -11,6 +11,7 @@
 //! - [`engine`]: timelines and outputs one evidence partition at a time.
 //! - [`output`]: Parquet, manifest, publishing.
 //! - [`run`]: the `residence run` command end to end.
+//! - [`views`]: views of a published run (explain, report, export).
 //! - [`generate`]: synthetic feeds for benchmarks.
 
 pub mod engine;
@@ -27,3 +28,4 @@ pub mod rules;
 pub mod run;
 pub mod spill;
 pub mod timeline;
+pub mod views;

@@ -51,3 +51,15 @@ pub fn create_private(path: &Path) -> Result<File, OutputError> {
     }
     options.open(path).map_err(OutputError::io(path))
 }
+
+/// Creates a folder (and its parents) readable by its owner only.
+pub fn create_private_dir(path: &Path) -> Result<(), OutputError> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(path).map_err(OutputError::io(path))
+}

@@ -7,23 +7,12 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use super::OutputError;
+use super::{OutputError, create_private_dir};
 
 /// Holds `OUT/.lock` for the life of a run; the OS releases it if the process dies.
 #[derive(Debug)]
 pub struct OutLock {
     _file: File,
-}
-
-fn create_private_dir(path: &Path) -> Result<(), OutputError> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(0o700);
-    }
-    builder.create(path).map_err(OutputError::io(path))
 }
 
 /// Takes the lock on `out` (creating `out` if needed), or says who has it.

@@ -1,0 +1,130 @@
+//! Views of a published run for case officers and analysts (SPEC §9): they
+//! read a run's outputs, never the feeds.
+//!
+//! - [`export`]: the pseudonymised analyst copy.
+
+pub mod export;
+
+use std::path::{Path, PathBuf};
+
+/// Why a view could not be made; [`ViewError::exit_code`] maps it.
+#[derive(Debug, thiserror::Error)]
+pub enum ViewError {
+    /// Bad arguments (exit 2).
+    #[error("{0}")]
+    Usage(String),
+    /// The run or the person asked for is not there (exit 1).
+    #[error("{0}")]
+    NotFound(String),
+    #[error("cannot read {path}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot read {path}")]
+    Parquet {
+        path: PathBuf,
+        source: polars::prelude::PolarsError,
+    },
+    #[error(transparent)]
+    Output(#[from] crate::output::OutputError),
+}
+
+impl ViewError {
+    /// 2 for usage errors, else 1.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            ViewError::Usage(_) => 2,
+            _ => 1,
+        }
+    }
+
+    fn parquet(path: &Path) -> impl FnOnce(polars::prelude::PolarsError) -> ViewError + '_ {
+        move |source| ViewError::Parquet {
+            path: path.to_owned(),
+            source,
+        }
+    }
+}
+
+/// The folder of a complete run: `OUT/latest`, or `OUT/runs/<run_id>`.
+pub fn run_dir(out: &Path, run: Option<&str>) -> Result<PathBuf, ViewError> {
+    let dir = match run {
+        Some(id) => {
+            if id.is_empty() || id.starts_with('.') || id.contains('/') {
+                return Err(ViewError::Usage(format!("--run {id:?} is not a run id")));
+            }
+            out.join("runs").join(id)
+        }
+        None => {
+            let latest = out.join("latest");
+            if std::fs::symlink_metadata(&latest).is_err() {
+                return Err(ViewError::NotFound(format!(
+                    "{} does not exist: no run is published under {} (name one with --run)",
+                    latest.display(),
+                    out.display()
+                )));
+            }
+            latest
+        }
+    };
+    if !dir.join("manifest.json").is_file() {
+        return Err(ViewError::NotFound(format!(
+            "{} is not a complete run (no manifest.json)",
+            dir.display()
+        )));
+    }
+    Ok(dir)
+}
+
+/// A run's outputs and its manifest's identity.
+pub struct Run {
+    pub dir: PathBuf,
+    pub run_id: String,
+    pub as_of: chrono::NaiveDate,
+}
+
+impl Run {
+    /// Opens the run `OUT/latest` (or `--run`) points at.
+    pub fn open(out: &Path, run: Option<&str>) -> Result<Run, ViewError> {
+        let dir = run_dir(out, run)?;
+        let path = dir.join("manifest.json");
+        let text = std::fs::read_to_string(&path).map_err(|source| ViewError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let m: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| ViewError::NotFound(format!("{}: not a manifest: {e}", path.display())))?;
+        let field = |k: &str| {
+            m.get(k)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let as_of = chrono::NaiveDate::parse_from_str(&field("as_of"), "%Y-%m-%d")
+            .map_err(|_| ViewError::NotFound(format!("{}: no as_of", path.display())))?;
+        Ok(Run {
+            dir,
+            run_id: field("run_id"),
+            as_of,
+        })
+    }
+
+    /// Reads `columns` of output `file` (all when `None`).
+    pub fn read(
+        &self,
+        file: &str,
+        columns: Option<&[&str]>,
+    ) -> Result<polars::prelude::DataFrame, ViewError> {
+        use polars::prelude::{ParquetReader, SerReader};
+        let path = self.dir.join(file);
+        let f = std::fs::File::open(&path).map_err(|source| ViewError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        ParquetReader::new(f)
+            .with_columns(columns.map(|c| c.iter().map(|s| (*s).to_owned()).collect()))
+            .finish()
+            .map_err(ViewError::parquet(&path))
+    }
+}
