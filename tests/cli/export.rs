@@ -6,7 +6,6 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use hmac::{Hmac, Mac};
-use polars::prelude::*;
 use sha2::Sha256;
 
 use crate::support::*;
