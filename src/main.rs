@@ -41,6 +41,12 @@ enum LogFormatArg {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum ExplainFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum PublishArg {
     /// Repoint latest unless this run's as-of is earlier than the published run's.
     Auto,
@@ -70,6 +76,24 @@ enum Command {
         /// Share of records given a defect, covering every reject reason.
         #[arg(long, value_name = "R", default_value_t = 0.0)]
         dirty_rate: f64,
+    },
+    /// One person for a case officer: the decision, spells, evidence, a
+    /// 24-month grid, what is missing, and every filtered or rejected row.
+    Explain {
+        /// Output root the run was written to.
+        #[arg(long, value_name = "OUT")]
+        out: PathBuf,
+        /// The run to read [default: the one OUT/latest points at].
+        #[arg(long, value_name = "RUN_ID")]
+        run: Option<String>,
+        /// The ID number, in any form (15 or 18 characters, full-width, lower-case x).
+        #[arg(long, value_name = "ID")]
+        person: String,
+        /// Only this city (a six-digit code).
+        #[arg(long, value_name = "CITY")]
+        city: Option<String>,
+        #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+        format: ExplainFormat,
     },
     /// Write a pseudonymised copy of a published run for analysts: HMAC
     /// pseudonyms, months instead of days, k-anonymous quasi-identifiers.
@@ -183,6 +207,22 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Run(args) => run_command(args),
         Command::Scan { pipeline, data } => scan_command(&pipeline, &data),
+        Command::Explain {
+            out,
+            run,
+            person,
+            city,
+            format,
+        } => explain_command(&residence::views::explain::ExplainOptions {
+            out,
+            run,
+            person,
+            city,
+            format: match format {
+                ExplainFormat::Text => residence::views::explain::Format::Text,
+                ExplainFormat::Json => residence::views::explain::Format::Json,
+            },
+        }),
         Command::Export {
             out,
             run,
@@ -231,6 +271,19 @@ fn scan_command(pipeline: &Path, data: &Path) -> i32 {
         Err(e) => {
             tracing::error!("scan failed: {}", errors::chain(e.as_ref()));
             1
+        }
+    }
+}
+
+fn explain_command(opts: &residence::views::explain::ExplainOptions) -> i32 {
+    match residence::views::explain::explain(opts) {
+        Ok(text) => {
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            0
+        }
+        Err(e) => {
+            tracing::error!("{}", errors::chain(&e));
+            e.exit_code()
         }
     }
 }

@@ -19,6 +19,7 @@ use crate::ingest::{FileReport, Ingested, RejectRecord};
 use crate::output::parquet::{
     self, Encoded, FILTERED, FileMeta, ParquetEncoder, ParquetSink, REJECTS, ROW_GROUP,
 };
+use crate::output::person_index::{self, Entry, Indexed};
 use crate::pipeline::SourceKind;
 use crate::progress::Progress;
 use crate::spill::Cursor;
@@ -49,12 +50,24 @@ pub fn write_rows(
         ParquetEncoder::new(&rejects_schema)?,
         ParquetEncoder::new(&filtered_schema)?,
     );
+    // Row groups written so far, to make the units' row-group numbers global.
+    let (mut rejects_groups, mut filtered_groups) = (0u32, 0u32);
+    let mut index: Vec<Entry> = Vec::new();
     in_order(
         units.len(),
         |u| unit(ingested, units[u].clone(), &encoders),
-        |(r, f): (Encoded, Encoded)| {
-            rejects.write_encoded(r)?;
-            filtered.write_encoded(f)?;
+        |done: Unit| {
+            for mut e in done.index {
+                e.row_group += match e.file {
+                    Indexed::Rejects => rejects_groups,
+                    Indexed::Filtered => filtered_groups,
+                };
+                index.push(e);
+            }
+            rejects_groups += done.rejects.groups() as u32;
+            filtered_groups += done.filtered.groups() as u32;
+            rejects.write_encoded(done.rejects)?;
+            filtered.write_encoded(done.filtered)?;
             progress.advance(1);
             Ok(())
         },
@@ -62,7 +75,33 @@ pub fn write_rows(
     let mut outputs = Outputs::new();
     outputs.insert(REJECTS.file.to_owned(), rejects.finish(meta)?);
     outputs.insert(FILTERED.file.to_owned(), filtered.finish(meta)?);
+    outputs.insert(
+        person_index::FILE.to_owned(),
+        person_index::write(&dir.join(person_index::FILE), index)?,
+    );
     Ok(outputs)
+}
+
+/// A unit's encoded row groups, and its persons' places in them (row
+/// groups counted within the unit).
+struct Unit {
+    rejects: Encoded,
+    filtered: Encoded,
+    index: Vec<Entry>,
+}
+
+/// Records that `person` has a row in row group `row_group` of `file`,
+/// unless the entry before says so already (a person's rows come together).
+fn note(index: &mut Vec<Entry>, person: Option<u64>, file: Indexed, row_group: usize) {
+    let Some(person) = person else { return };
+    let entry = Entry {
+        person,
+        file,
+        row_group: row_group as u32,
+    };
+    if index.last() != Some(&entry) {
+        index.push(entry);
+    }
 }
 
 /// Consecutive files taken together: each range holds one file, or as many
@@ -98,7 +137,7 @@ fn unit(
     ingested: &Ingested<'_>,
     range: Range<usize>,
     (rejects_encoder, filtered_encoder): &(ParquetEncoder, ParquetEncoder),
-) -> Result<(Encoded, Encoded), EngineError> {
+) -> Result<Unit, EngineError> {
     crate::interrupt::check()?;
     let sources = ingested.file_sources();
     let files = &ingested.files;
@@ -161,13 +200,27 @@ fn unit(
         });
     }
 
+    let mut index = Vec::new();
     let mut rejects = Encoded::default();
     for batch in rejected.chunks(ROW_GROUP) {
-        rejects_encoder.encode_into(&parquet::rejects_frame(batch, files)?, &mut rejects)?;
+        let group = rejects.groups();
+        for r in batch {
+            note(
+                &mut index,
+                r.person.map(|p| p.as_u64()),
+                Indexed::Rejects,
+                group,
+            );
+        }
+        rejects_encoder.encode_group_of(&parquet::rejects_frame(batch, files)?, &mut rejects)?;
     }
     let mut encoded = Encoded::default();
     let mut batch = FilteredRows::default();
     let mut flush = |batch: &mut FilteredRows| -> Result<(), EngineError> {
+        let group = encoded.groups();
+        for &p in &batch.person {
+            note(&mut index, p, Indexed::Filtered, group);
+        }
         let columns = parquet::filtered_columns(batch, 0..batch.len(), files)?;
         filtered_encoder.encode_group(&columns, &mut encoded)?;
         batch.clear();
@@ -187,7 +240,11 @@ fn unit(
     if !batch.is_empty() {
         flush(&mut batch)?;
     }
-    Ok((rejects, encoded))
+    Ok(Unit {
+        rejects,
+        filtered: encoded,
+        index,
+    })
 }
 
 #[cfg(test)]

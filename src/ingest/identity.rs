@@ -174,7 +174,13 @@ pub fn resolve_buyers(
                                     filter(FilteredRow {
                                         line: row.line,
                                         reason: f.reason,
-                                        facts: f.facts,
+                                        // The row's person column is empty: its
+                                        // person_id stays null (SPEC §7), though
+                                        // the phone named an owner.
+                                        facts: Facts {
+                                            person: None,
+                                            ..f.facts
+                                        },
                                         record_id: Some(row.record_id),
                                     })
                                     .map_err(spill)?;

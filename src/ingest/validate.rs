@@ -44,7 +44,9 @@ pub struct Facts {
     pub person: Option<PersonId>,
     pub city: Option<Division>,
     /// The interval as given (not clipped); for a pledge, `declared_since`
-    /// and `signed_date`.
+    /// and `signed_date`. An accepted row that a later version replaced
+    /// shows the interval as it was accepted (its end clipped to as-of):
+    /// the row's own end is not kept past reading.
     pub start: Option<NaiveDate>,
     pub end: Option<NaiveDate>,
 }

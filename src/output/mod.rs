@@ -4,6 +4,7 @@
 pub mod manifest;
 pub mod metrics;
 pub mod parquet;
+pub mod person_index;
 pub mod previous;
 pub mod publish;
 

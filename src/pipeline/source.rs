@@ -220,6 +220,38 @@ impl SourceKind {
         }
     }
 
+    /// The feed's name in SPEC §4, in Chinese.
+    pub fn chinese(self) -> &'static str {
+        match self {
+            SourceKind::SocialInsurance => "医社保缴纳",
+            SourceKind::Lease => "租赁合同登记备案",
+            SourceKind::Utility => "水电气",
+            SourceKind::Telecom => "电话宽带",
+            SourceKind::Shopping => "网购",
+            SourceKind::EmploymentSchool => "就学就业登记",
+            SourceKind::LaborContract => "劳动合同",
+            SourceKind::BusinessLicense => "市场主体营业执照",
+            SourceKind::Pledge => "个人承诺",
+            SourceKind::Hukou => "户籍",
+        }
+    }
+
+    /// One letter standing for the feed in a month grid (`residence explain`).
+    pub fn letter(self) -> char {
+        match self {
+            SourceKind::SocialInsurance => 'S',
+            SourceKind::Lease => 'L',
+            SourceKind::Utility => 'U',
+            SourceKind::Telecom => 'T',
+            SourceKind::Shopping => 'O',
+            SourceKind::EmploymentSchool => 'E',
+            SourceKind::LaborContract => 'C',
+            SourceKind::BusinessLicense => 'B',
+            SourceKind::Pledge => 'P',
+            SourceKind::Hukou => 'H',
+        }
+    }
+
     /// Whether the pipeline requires this source unless it says
     /// `required = false` (SPEC §2): every source but pledges and hukou.
     pub fn required_by_default(self) -> bool {
@@ -269,6 +301,13 @@ mod tests {
         let before = names.clone();
         names.sort_unstable();
         assert_eq!(names, before);
+    }
+
+    #[test]
+    fn grid_letters_are_distinct() {
+        let letters: std::collections::BTreeSet<char> =
+            SourceKind::ALL.iter().map(|s| s.letter()).collect();
+        assert_eq!(letters.len(), SourceKind::ALL.len());
     }
 
     #[test]

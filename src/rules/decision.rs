@@ -25,6 +25,16 @@ impl Status {
         Status::ALL.into_iter().find(|s| s.as_str() == name)
     }
 
+    /// The status in Chinese, for case officers.
+    pub fn chinese(self) -> &'static str {
+        match self {
+            Status::Eligible => "符合条件",
+            Status::Pending => "尚未满足",
+            Status::Inactive => "证据已中断",
+            Status::NotApplicable => "本市户籍，不适用",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Eligible => "eligible",
@@ -48,6 +58,15 @@ impl Basis {
     /// The basis an output names.
     pub fn from_name(name: &str) -> Option<Basis> {
         Basis::ALL.into_iter().find(|b| b.as_str() == name)
+    }
+
+    /// The basis in Chinese, for case officers.
+    pub fn chinese(self) -> &'static str {
+        match self {
+            Basis::Evidence => "居住证据",
+            Basis::Pledge => "个人承诺",
+            Basis::None => "无",
+        }
     }
 
     pub fn as_str(self) -> &'static str {

@@ -88,6 +88,49 @@ impl Reason {
         )
     }
 
+    /// What the reason means, for a case officer: in English and in Chinese.
+    pub fn words(self) -> (&'static str, &'static str) {
+        match self {
+            Reason::MalformedRow => ("the row could not be read as CSV", "行格式错误，无法读取"),
+            Reason::Superseded => (
+                "replaced by a later version of the same record",
+                "已被同一记录的更新版本取代",
+            ),
+            Reason::MissingField => ("a required field is empty", "必填字段为空"),
+            Reason::InvalidIdNumber => ("not a valid ID number", "身份证号码无效"),
+            Reason::InvalidDate => ("not a valid date or month", "日期或月份无效"),
+            Reason::InvalidDivision => ("not a valid division code", "行政区划代码无效"),
+            Reason::InvalidPhone => ("not a valid phone number", "电话号码无效"),
+            Reason::InvalidNumber => ("not a valid number", "数值无效"),
+            Reason::InvalidValue => ("a value the feed does not allow", "取值不在允许范围内"),
+            Reason::EndBeforeStart => ("it ends before it starts", "结束日期早于开始日期"),
+            Reason::UnresolvedAddress => ("the address names no known place", "地址无法识别"),
+            Reason::AmbiguousAddress => (
+                "the address names places in more than one city",
+                "地址指向多个城市",
+            ),
+            Reason::UnresolvedIdentity => (
+                "no telecom subscriber had the phone on that day",
+                "当日无人登记使用该电话",
+            ),
+            Reason::AmbiguousIdentity => (
+                "several telecom subscribers had the phone on that day",
+                "当日多人登记使用该电话",
+            ),
+            Reason::NotFiled => (
+                "the lease was never registered (no filed date)",
+                "租赁合同未登记备案",
+            ),
+            Reason::ZeroUsage => ("no water, electricity or gas was used", "用量为零"),
+            Reason::NoLocation => ("a mobile phone proves no place", "移动电话不能证明居住地"),
+            Reason::AfterAsOf => ("dated after the as-of date", "晚于判定日期"),
+            Reason::OutOfScope => (
+                "located outside the cities decided for",
+                "不在本次判定的城市范围内",
+            ),
+        }
+    }
+
     pub fn from_code(code: &str) -> Option<Reason> {
         Reason::ALL.into_iter().find(|r| r.code() == code)
     }

@@ -1,9 +1,14 @@
 //! Views of a published run for case officers and analysts (SPEC §9): they
 //! read a run's outputs, never the feeds.
 //!
+//! - [`explain`]: one person, for a case officer ([`explain_text`] prints it).
 //! - [`export`]: the pseudonymised analyst copy.
+//! - [`lookup`]: reading one person's rows without reading whole outputs.
 
+pub mod explain;
+mod explain_text;
 pub mod export;
+pub mod lookup;
 
 use std::path::{Path, PathBuf};
 

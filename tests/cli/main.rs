@@ -12,6 +12,7 @@ mod support;
 mod agency;
 mod cities;
 mod dirty;
+mod explain;
 mod export;
 mod gate;
 mod generated;

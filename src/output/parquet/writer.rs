@@ -95,6 +95,11 @@ impl Encoded {
     pub fn rows(&self) -> u64 {
         self.rows
     }
+
+    /// Its row groups.
+    pub fn groups(&self) -> usize {
+        self.groups.len()
+    }
 }
 
 fn write_options() -> WriteOptions {
@@ -175,6 +180,25 @@ impl ParquetEncoder {
             }
         }
         Ok(())
+    }
+
+    /// Encodes `df` (at most [`ROW_GROUP`] rows) as exactly one row group.
+    pub fn encode_group_of(&self, df: &DataFrame, into: &mut Encoded) -> PolarsResult<()> {
+        assert!(
+            df.height() <= ROW_GROUP,
+            "one row group holds at most {ROW_GROUP} rows"
+        );
+        let mut df = df.clone();
+        df.rechunk_mut();
+        let columns: Vec<ArrayRef> = df
+            .columns()
+            .iter()
+            .map(|c| {
+                c.as_materialized_series()
+                    .to_arrow(0, CompatLevel::newest())
+            })
+            .collect();
+        self.encode_group(&columns, into)
     }
 
     /// Encodes `df` as row groups of at most [`ROW_GROUP`] rows.

@@ -1,0 +1,541 @@
+//! `residence explain`: one person's decision, spells, evidence, a 24-month
+//! grid, what is missing, and every filtered or rejected row (SPEC §9), for
+//! a case officer. Reads only the row groups that can hold the person.
+
+use std::collections::BTreeSet;
+
+use chrono::{Datelike, Months, NaiveDate};
+use polars::prelude::*;
+use serde::Serialize;
+
+use super::lookup::{rows_in_groups, rows_of_person};
+use super::{Run, ViewError};
+use crate::output::person_index::{self, Indexed};
+use crate::pipeline::SourceKind;
+use crate::rules::decision::{Basis, Status};
+use crate::rules::id::parse_id_number;
+use crate::rules::reason::Reason;
+
+/// `--format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// What `residence explain` is asked for.
+pub struct ExplainOptions {
+    pub out: std::path::PathBuf,
+    pub run: Option<String>,
+    /// The ID number as the officer typed it (any form of SPEC §3).
+    pub person: String,
+    pub city: Option<String>,
+    pub format: Format,
+}
+
+/// One (person, city), as the JSON shows it (SPEC §9's keys first).
+#[derive(Serialize, Debug, Clone, PartialEq)]
+pub struct Explanation {
+    pub person_id: String,
+    pub city: Option<String>,
+    pub as_of: String,
+    pub run_id: String,
+    pub status: Option<String>,
+    pub basis: Option<String>,
+    pub eligible_since: Option<String>,
+    pub eligible_on: Option<String>,
+    pub pledge_since: Option<String>,
+    pub months_of_evidence: u32,
+    /// `pending`: whole months still needed; else 0.
+    pub months_needed: u32,
+    pub spells: Vec<SpellView>,
+    pub evidence: Vec<EvidenceView>,
+    pub months: Vec<MonthView>,
+    pub filtered: Vec<RowView>,
+    pub rejected: Vec<RowView>,
+    /// The last spell (S), when there is one.
+    pub last_spell: Option<SpellView>,
+    pub strong_days: u32,
+    pub missing: Missing,
+}
+
+#[derive(Serialize, Debug, Clone, PartialEq)]
+pub struct SpellView {
+    pub spell_no: u32,
+    pub start: String,
+    pub end: String,
+    pub months: u32,
+    pub covered_days: u32,
+    pub evidence_count: u32,
+    pub sources: Vec<String>,
+}
+
+#[derive(Serialize, Debug, Clone, PartialEq)]
+pub struct EvidenceView {
+    pub source: String,
+    pub record_id: String,
+    pub division: String,
+    pub start: String,
+    pub end: String,
+    pub input_file: String,
+    pub line: i64,
+}
+
+#[derive(Serialize, Debug, Clone, PartialEq)]
+pub struct MonthView {
+    /// `YYYY-MM`.
+    pub month: String,
+    pub covered: bool,
+    pub sources: Vec<String>,
+}
+
+/// A filtered or rejected row of the person.
+#[derive(Serialize, Debug, Clone, PartialEq)]
+pub struct RowView {
+    pub source: String,
+    pub input_file: String,
+    pub line: i64,
+    pub reason: String,
+    /// The reason in words, English then Chinese.
+    pub reason_words: String,
+    pub reason_words_zh: String,
+    pub record_id: Option<String>,
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub city: Option<String>,
+    /// Rejected rows: what was wrong.
+    pub detail: Option<String>,
+}
+
+/// What the decision is waiting for.
+#[derive(Serialize, Debug, Clone, Default, PartialEq)]
+pub struct Missing {
+    /// Months of the 24-month window after the first covered one that no
+    /// evidence covers.
+    pub uncovered_months: Vec<String>,
+    /// `inactive`: the day the last evidence ended.
+    pub evidence_ended: Option<String>,
+    /// `inactive`: evidence starting by this day would continue the old
+    /// spell (its end + max_gap_days + 1); later, it starts a new one.
+    pub continues_spell_until: Option<String>,
+    /// `inactive`: new evidence counts from the day after the old ended.
+    pub new_evidence_counts_from: Option<String>,
+}
+
+/// The rule parameters explain needs, from the run's manifest.
+#[derive(Clone, Copy, Debug)]
+struct Params {
+    min_months: u32,
+    max_gap_days: u32,
+}
+
+fn params(run: &Run) -> Params {
+    let text = std::fs::read_to_string(run.dir.join("manifest.json")).unwrap_or_default();
+    let m: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    let get = |k: &str, d: u32| {
+        m["parameters"][k]
+            .as_u64()
+            .and_then(|v| u32::try_from(v).ok())
+            .unwrap_or(d)
+    };
+    Params {
+        min_months: get("min_months", 6),
+        max_gap_days: get("max_gap_days", 31),
+    }
+}
+
+fn strs(df: &DataFrame, name: &str) -> Vec<Option<String>> {
+    df.column(name)
+        .ok()
+        .and_then(|c| c.cast(&DataType::String).ok())
+        .map(|c| {
+            c.str()
+                .map(|s| s.iter().map(|v| v.map(str::to_owned)).collect())
+                .unwrap_or_default()
+        })
+        .unwrap_or_else(|| vec![None; df.height()])
+}
+
+fn ints(df: &DataFrame, name: &str) -> Vec<i64> {
+    df.column(name)
+        .ok()
+        .and_then(|c| c.cast(&DataType::Int64).ok())
+        .map(|c| {
+            c.i64()
+                .map(|s| s.iter().map(|v| v.unwrap_or(0)).collect())
+                .unwrap_or_default()
+        })
+        .unwrap_or_else(|| vec![0; df.height()])
+}
+
+fn lists(df: &DataFrame, name: &str) -> Vec<Vec<String>> {
+    let Ok(c) = df.column(name) else {
+        return vec![Vec::new(); df.height()];
+    };
+    (0..df.height())
+        .map(|i| match c.get(i) {
+            Ok(AnyValue::List(s)) => s
+                .str()
+                .map(|s| s.iter().flatten().map(str::to_owned).collect())
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+fn day(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
+/// Explains one person; returns the text to print. An unknown person is
+/// [`ViewError::NotFound`].
+pub fn explain(opts: &ExplainOptions) -> Result<String, ViewError> {
+    let run = Run::open(&opts.out, opts.run.as_deref())?;
+    let person = parse_id_number(&opts.person, run.as_of).map_err(|e| {
+        ViewError::Usage(format!(
+            "{:?} is not a valid ID number: {}",
+            opts.person,
+            e.detail()
+        ))
+    })?;
+    let id = person.to_canonical_string();
+    let found = gather(&run, &id, person.as_u64())?;
+    if found.is_empty() {
+        return Err(ViewError::NotFound(format!(
+            "no decision, evidence, filtered or rejected row for {} in run {} (as of {})",
+            opts.person, run.run_id, run.as_of
+        )));
+    }
+    let mut cities: Vec<String> = found
+        .cities()
+        .into_iter()
+        .filter(|c| opts.city.as_ref().is_none_or(|want| want == c))
+        .collect();
+    if let Some(c) = &opts.city
+        && cities.is_empty()
+    {
+        return Err(ViewError::NotFound(format!(
+            "{} has no decision or evidence in city {c} in run {}",
+            opts.person, run.run_id
+        )));
+    }
+    if cities.is_empty() {
+        // Only filtered or rejected rows: no city was decided for.
+        cities.push(String::new());
+    }
+    let p = params(&run);
+    let views: Vec<Explanation> = cities
+        .iter()
+        .map(|c| explanation(&run, &id, (!c.is_empty()).then_some(c.as_str()), &found, p))
+        .collect();
+    match opts.format {
+        Format::Json => {
+            if views.len() > 1 {
+                return Err(ViewError::Usage(format!(
+                    "{} has decisions in cities {}: choose one with --city",
+                    opts.person,
+                    cities.join(", ")
+                )));
+            }
+            let mut text = serde_json::to_string_pretty(&views[0])
+                .map_err(|e| ViewError::Usage(e.to_string()))?;
+            text.push('\n');
+            Ok(text)
+        }
+        Format::Text => Ok(super::explain_text::render(&opts.person, &views)),
+    }
+}
+
+/// Every row of the person in the run's outputs.
+struct Found {
+    eligibility: DataFrame,
+    spells: DataFrame,
+    evidence: DataFrame,
+    filtered: DataFrame,
+    rejects: DataFrame,
+}
+
+impl Found {
+    fn is_empty(&self) -> bool {
+        [
+            &self.eligibility,
+            &self.spells,
+            &self.evidence,
+            &self.filtered,
+            &self.rejects,
+        ]
+        .iter()
+        .all(|df| df.height() == 0)
+    }
+
+    /// Cities with a decision or evidence, in code order.
+    fn cities(&self) -> Vec<String> {
+        let mut set = BTreeSet::new();
+        for df in [&self.eligibility, &self.evidence] {
+            set.extend(strs(df, "city").into_iter().flatten());
+        }
+        set.into_iter().collect()
+    }
+}
+
+fn gather(run: &Run, id: &str, person: u64) -> Result<Found, ViewError> {
+    let read = |file: &str| rows_of_person(&run.dir.join(file), id);
+    let path = run.dir.join(person_index::FILE);
+    // A run written before the index: read those files whole.
+    let (filtered, rejects) = if path.exists() {
+        let index = person_index::lookup(&path, person).map_err(|source| ViewError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let groups = |file: Indexed| -> Vec<usize> {
+            index
+                .iter()
+                .filter(|e| e.file == file)
+                .map(|e| e.row_group as usize)
+                .collect()
+        };
+        (
+            rows_in_groups(
+                &run.dir.join("filtered.parquet"),
+                &groups(Indexed::Filtered),
+                id,
+            )?,
+            rows_in_groups(
+                &run.dir.join("rejects.parquet"),
+                &groups(Indexed::Rejects),
+                id,
+            )?,
+        )
+    } else {
+        let file = run.dir.join("filtered.parquet");
+        let filtered = if file.exists() {
+            rows_of_person(&file, id)?
+        } else {
+            DataFrame::empty()
+        };
+        (filtered, read("rejects.parquet")?)
+    };
+    Ok(Found {
+        eligibility: read("eligibility.parquet")?,
+        spells: read("spells.parquet")?,
+        evidence: read("evidence.parquet")?,
+        filtered,
+        rejects,
+    })
+}
+
+/// The rows of `df` in `city` (all when `None`).
+fn in_city(df: &DataFrame, city: Option<&str>) -> Vec<usize> {
+    let cities = strs(df, "city");
+    (0..df.height())
+        .filter(|&i| city.is_none_or(|c| cities[i].as_deref() == Some(c)))
+        .collect()
+}
+
+fn explanation(run: &Run, id: &str, city: Option<&str>, found: &Found, p: Params) -> Explanation {
+    let as_of = run.as_of;
+    // The decision.
+    let e = &found.eligibility;
+    let row = in_city(e, city).first().copied();
+    let get = |name: &str| row.and_then(|i| strs(e, name)[i].clone());
+    let num = |name: &str| row.map_or(0, |i| ints(e, name)[i]) as u32;
+    let status = get("status");
+    let months_of_evidence = num("months_of_evidence");
+
+    // Spells and evidence in this city.
+    let s = &found.spells;
+    let (sources, spell_starts, spell_ends) =
+        (lists(s, "sources"), strs(s, "start"), strs(s, "end"));
+    let (no, months, covered, count) = (
+        ints(s, "spell_no"),
+        ints(s, "months"),
+        ints(s, "covered_days"),
+        ints(s, "evidence_count"),
+    );
+    let mut spells: Vec<SpellView> = in_city(s, city)
+        .into_iter()
+        .map(|i| SpellView {
+            spell_no: no[i] as u32,
+            start: spell_starts[i].clone().unwrap_or_default(),
+            end: spell_ends[i].clone().unwrap_or_default(),
+            months: months[i] as u32,
+            covered_days: covered[i] as u32,
+            evidence_count: count[i] as u32,
+            sources: sources[i].clone(),
+        })
+        .collect();
+    spells.sort_by_key(|s| s.spell_no);
+    let v = &found.evidence;
+    let (source, record, division, start, end, file) = (
+        strs(v, "source"),
+        strs(v, "record_id"),
+        strs(v, "division"),
+        strs(v, "start"),
+        strs(v, "end"),
+        strs(v, "input_file"),
+    );
+    let line = ints(v, "line");
+    let evidence: Vec<EvidenceView> = in_city(v, city)
+        .into_iter()
+        .map(|i| EvidenceView {
+            source: source[i].clone().unwrap_or_default(),
+            record_id: record[i].clone().unwrap_or_default(),
+            division: division[i].clone().unwrap_or_default(),
+            start: start[i].clone().unwrap_or_default(),
+            end: end[i].clone().unwrap_or_default(),
+            input_file: file[i].clone().unwrap_or_default(),
+            line: line[i],
+        })
+        .collect();
+
+    let grid = month_grid(as_of, &evidence);
+    let last_spell = spells.last().cloned();
+    let missing = missing(status.as_deref(), &grid, last_spell.as_ref(), p);
+    let months_needed = if status.as_deref() == Some(Status::Pending.as_str()) {
+        p.min_months.saturating_sub(months_of_evidence)
+    } else {
+        0
+    };
+    Explanation {
+        person_id: id.to_owned(),
+        city: city.map(str::to_owned),
+        as_of: as_of.to_string(),
+        run_id: run.run_id.clone(),
+        status,
+        basis: get("basis"),
+        eligible_since: get("eligible_since"),
+        eligible_on: get("eligible_on"),
+        pledge_since: get("pledge_since"),
+        months_of_evidence,
+        months_needed,
+        spells,
+        evidence,
+        months: grid,
+        filtered: row_views(&found.filtered, as_of, false),
+        rejected: row_views(&found.rejects, as_of, true),
+        last_spell,
+        strong_days: num("strong_days"),
+        missing,
+    }
+}
+
+/// The 24 months up to the as-of date's, each with the sources of the
+/// evidence intervals that touch it.
+fn month_grid(as_of: NaiveDate, evidence: &[EvidenceView]) -> Vec<MonthView> {
+    let last = as_of.with_day(1).unwrap_or(as_of);
+    (0..24u32)
+        .rev()
+        .map(|back| {
+            let first = last - Months::new(back);
+            let end = (first + Months::new(1)).pred_opt().unwrap_or(first);
+            let mut sources: Vec<String> = evidence
+                .iter()
+                .filter(|e| {
+                    day(&e.start).is_some_and(|s| s <= end)
+                        && day(&e.end).is_some_and(|d| d >= first)
+                })
+                .map(|e| e.source.clone())
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            sources.sort();
+            MonthView {
+                month: format!("{:04}-{:02}", first.year(), first.month()),
+                covered: !sources.is_empty(),
+                sources,
+            }
+        })
+        .collect()
+}
+
+fn missing(
+    status: Option<&str>,
+    grid: &[MonthView],
+    last: Option<&SpellView>,
+    p: Params,
+) -> Missing {
+    let first_covered = grid.iter().position(|m| m.covered);
+    let uncovered_months = match first_covered {
+        Some(f) => grid[f..]
+            .iter()
+            .filter(|m| !m.covered)
+            .map(|m| m.month.clone())
+            .collect(),
+        None => Vec::new(),
+    };
+    let mut m = Missing {
+        uncovered_months,
+        ..Missing::default()
+    };
+    if status == Some(Status::Inactive.as_str())
+        && let Some(end) = last.and_then(|s| day(&s.end))
+    {
+        m.evidence_ended = Some(end.to_string());
+        m.continues_spell_until = end
+            .checked_add_days(chrono::Days::new(u64::from(p.max_gap_days) + 1))
+            .map(|d| d.to_string());
+        m.new_evidence_counts_from = end.succ_opt().map(|d| d.to_string());
+    }
+    m
+}
+
+fn row_views(df: &DataFrame, as_of: NaiveDate, rejected: bool) -> Vec<RowView> {
+    let (source, file, reason, record, start, end, city, detail) = (
+        strs(df, "source"),
+        strs(df, "input_file"),
+        strs(df, "reason"),
+        strs(df, "record_id"),
+        strs(df, "start"),
+        strs(df, "end"),
+        strs(df, "city"),
+        strs(df, "detail"),
+    );
+    let line = ints(df, "line");
+    let mut rows: Vec<RowView> = (0..df.height())
+        .map(|i| {
+            let code = reason[i].clone().unwrap_or_default();
+            let r = Reason::from_code(&code);
+            let (mut en, zh) = r.map_or(("", ""), Reason::words);
+            // A lease that started in time but was filed after the as-of
+            // date: say so, it is the usual question.
+            let filed_late = r == Some(Reason::AfterAsOf)
+                && source[i].as_deref() == Some(SourceKind::Lease.name())
+                && start[i]
+                    .as_deref()
+                    .and_then(day)
+                    .is_some_and(|s| s <= as_of);
+            let zh = if filed_late {
+                en = "registered (filed) after the as-of date; it counts once filed";
+                "判定日之后才登记备案，备案后计入"
+            } else {
+                zh
+            };
+            RowView {
+                source: source[i].clone().unwrap_or_default(),
+                input_file: file[i].clone().unwrap_or_default(),
+                line: line[i],
+                reason: code,
+                reason_words: en.to_owned(),
+                reason_words_zh: zh.to_owned(),
+                record_id: record[i].clone(),
+                start: start[i].clone(),
+                end: end[i].clone(),
+                city: city[i].clone(),
+                detail: if rejected { detail[i].clone() } else { None },
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        (&a.source, &a.input_file, a.line).cmp(&(&b.source, &b.input_file, b.line))
+    });
+    rows
+}
+
+/// The Chinese words of a status and basis, for the text view.
+pub(super) fn status_words(status: &str) -> &'static str {
+    Status::from_name(status).map_or("", Status::chinese)
+}
+
+pub(super) fn basis_words(basis: &str) -> &'static str {
+    Basis::from_name(basis).map_or("", Basis::chinese)
+}
