@@ -95,6 +95,19 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
         format: ExplainFormat,
     },
+    /// One self-contained HTML page about a run: decisions, evidence, rows
+    /// by outcome, changes, and trends across the retained runs.
+    Report {
+        /// Output root the run was written to.
+        #[arg(long, value_name = "OUT")]
+        out: PathBuf,
+        /// The run to report on [default: the one OUT/latest points at].
+        #[arg(long, value_name = "RUN_ID")]
+        run: Option<String>,
+        /// The HTML file to write.
+        #[arg(long, value_name = "FILE")]
+        html: PathBuf,
+    },
     /// Write a pseudonymised copy of a published run for analysts: HMAC
     /// pseudonyms, months instead of days, k-anonymous quasi-identifiers.
     Export {
@@ -223,6 +236,22 @@ fn main() -> ExitCode {
                 ExplainFormat::Json => residence::views::explain::Format::Json,
             },
         }),
+        Command::Report { out, run, html } => {
+            match residence::views::report::report(&residence::views::report::ReportOptions {
+                out,
+                run,
+                html: html.clone(),
+            }) {
+                Ok(()) => {
+                    out!("report written to {}", html.display());
+                    0
+                }
+                Err(e) => {
+                    tracing::error!("report failed: {}", errors::chain(&e));
+                    e.exit_code()
+                }
+            }
+        }
         Command::Export {
             out,
             run,

@@ -38,6 +38,8 @@ struct Entry {
 #[derive(Debug, Clone)]
 pub struct Gazetteer {
     entries: Vec<Entry>,
+    /// `names[i]` is the (normalised) name of `entries[i]`.
+    names: Vec<String>,
     /// One automaton over every name (pattern i is `entries[i]`): an address is
     /// scanned once, not once per name.
     matcher: Option<AhoCorasick>,
@@ -88,12 +90,19 @@ impl Gazetteer {
         Gazetteer {
             id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             entries: kept,
+            names,
             matcher,
         }
     }
 
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// The name of a city or county of the gazetteer (`泉州市`).
+    pub fn name(&self, division: Division) -> Option<&str> {
+        let i = self.entries.iter().position(|e| e.code == division)?;
+        self.names.get(i).map(String::as_str)
     }
 
     /// SPEC §3 Address: the first county-level name gives the county; else a city name

@@ -24,7 +24,7 @@ use polars::prelude::*;
 use serde::Serialize;
 use sha2::Sha256;
 
-use super::{Run, ViewError};
+use super::{Run, ViewError, latest_divisions, texts};
 use crate::output::parquet::{FileMeta, ParquetSink};
 use crate::rules::date::{from_epoch_days, to_epoch_days};
 
@@ -137,12 +137,6 @@ fn month(days: i32) -> i32 {
     to_epoch_days(NaiveDate::from_ymd_opt(d.year(), d.month(), 1).unwrap_or(d))
 }
 
-fn texts(df: &DataFrame, name: &str, path: &Path) -> Result<Vec<Option<String>>, ViewError> {
-    let c = df.column(name).map_err(ViewError::parquet(path))?;
-    let c = c.str().map_err(ViewError::parquet(path))?;
-    Ok(c.iter().map(|v| v.map(str::to_owned)).collect())
-}
-
 fn days(df: &DataFrame, name: &str, path: &Path) -> Result<Vec<Option<i32>>, ViewError> {
     let c = df.column(name).map_err(ViewError::parquet(path))?;
     let c = c.cast(&DataType::Int32).map_err(ViewError::parquet(path))?;
@@ -174,34 +168,6 @@ fn suppress<T>(values: &mut [Option<T>], rows: &[bool]) -> usize {
         }
     }
     n
-}
-
-/// The division of each eligibility row's latest evidence: evidence is
-/// sorted by (city, person_id, start, end) like eligibility by (city,
-/// person_id), so one merge pass finds it (the last row of each key).
-fn latest_divisions(
-    run: &Run,
-    keys: &[(Option<String>, Option<String>)],
-) -> Result<Vec<Option<String>>, ViewError> {
-    let path = run.dir.join("evidence.parquet");
-    let df = run.read("evidence.parquet", Some(&["city", "person_id", "division"]))?;
-    let (cities, people, divisions) = (
-        texts(&df, "city", &path)?,
-        texts(&df, "person_id", &path)?,
-        texts(&df, "division", &path)?,
-    );
-    let mut out = vec![None; keys.len()];
-    let mut i = 0;
-    for ((city, person), division) in cities.into_iter().zip(people).zip(divisions) {
-        let key = (city, person);
-        while i < keys.len() && keys[i] < key {
-            i += 1;
-        }
-        if i < keys.len() && keys[i] == key {
-            out[i] = division;
-        }
-    }
-    Ok(out)
 }
 
 fn date_series(name: &str, values: Vec<Option<i32>>) -> Column {

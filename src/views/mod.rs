@@ -3,14 +3,19 @@
 //!
 //! - [`explain`]: one person, for a case officer ([`explain_text`] prints it).
 //! - [`export`]: the pseudonymised analyst copy.
+//! - [`report`]: the HTML run report ([`svg`] draws its charts).
 //! - [`lookup`]: reading one person's rows without reading whole outputs.
 
 pub mod explain;
 mod explain_text;
 pub mod export;
 pub mod lookup;
+pub mod report;
+mod svg;
 
 use std::path::{Path, PathBuf};
+
+use polars::prelude::DataFrame;
 
 /// Why a view could not be made; [`ViewError::exit_code`] maps it.
 #[derive(Debug, thiserror::Error)]
@@ -132,4 +137,43 @@ impl Run {
             .finish()
             .map_err(ViewError::parquet(&path))
     }
+}
+
+/// A text column of `df`, read from `path`.
+pub(super) fn texts(
+    df: &DataFrame,
+    name: &str,
+    path: &Path,
+) -> Result<Vec<Option<String>>, ViewError> {
+    let c = df.column(name).map_err(ViewError::parquet(path))?;
+    let c = c.str().map_err(ViewError::parquet(path))?;
+    Ok(c.iter().map(|v| v.map(str::to_owned)).collect())
+}
+
+/// The division of each eligibility row's latest evidence: evidence is
+/// sorted by (city, person_id, start, end) like eligibility by (city,
+/// person_id), so one merge pass finds it (the last row of each key).
+pub(super) fn latest_divisions(
+    run: &Run,
+    keys: &[(Option<String>, Option<String>)],
+) -> Result<Vec<Option<String>>, ViewError> {
+    let path = run.dir.join("evidence.parquet");
+    let df = run.read("evidence.parquet", Some(&["city", "person_id", "division"]))?;
+    let (cities, people, divisions) = (
+        texts(&df, "city", &path)?,
+        texts(&df, "person_id", &path)?,
+        texts(&df, "division", &path)?,
+    );
+    let mut out = vec![None; keys.len()];
+    let mut i = 0;
+    for ((city, person), division) in cities.into_iter().zip(people).zip(divisions) {
+        let key = (city, person);
+        while i < keys.len() && keys[i] < key {
+            i += 1;
+        }
+        if i < keys.len() && keys[i] == key {
+            out[i] = division;
+        }
+    }
+    Ok(out)
 }

@@ -23,6 +23,7 @@ mod outputs;
 mod privacy;
 mod publishing;
 mod reading;
+mod report;
 mod sample;
 mod signals;
 mod spill;
