@@ -54,7 +54,7 @@ pub fn write_partitions(
     let pledges = timeline::pledges_by_partition(&ingested.pledges, &ingested.partitioner);
     let sources = ingested.file_sources();
     let files = &ingested.files;
-    let encoder = ParquetEncoder::new(&parquet::evidence_schema())?;
+    let encoder = ParquetEncoder::new(&parquet::evidence_schema(), &EVIDENCE)?;
     let row_group = target.row_group;
 
     let process = |p: usize| -> Result<(Encoded, Timelines), EngineError> {
@@ -96,7 +96,7 @@ pub fn write_partitions(
     let mut evidence = ParquetSink::create(
         &dir.join(EVIDENCE.file),
         &parquet::evidence_schema(),
-        EVIDENCE.sorted_by,
+        &EVIDENCE,
     )?;
     let mut people = PersonOutputs::create(dir, row_group)?;
     let mut changes = Changes::new(published);
@@ -154,7 +154,7 @@ struct PersonOutputs {
 impl PersonOutputs {
     fn create(dir: &Path, row_group: usize) -> Result<Self, EngineError> {
         let sink = |output: parquet::Output, schema: &polars::prelude::Schema| {
-            ParquetSink::create(&dir.join(output.file), schema, output.sorted_by)
+            ParquetSink::create(&dir.join(output.file), schema, &output)
         };
         Ok(PersonOutputs {
             row_group,

@@ -40,15 +40,15 @@ pub fn write_rows(
     let rejects_schema = parquet::rejects_frame(&[], &[])?.schema().clone();
     let filtered_schema = parquet::filtered_schema();
     let mut rejects =
-        ParquetSink::create(&dir.join(REJECTS.file), &rejects_schema, REJECTS.sorted_by)?;
+        ParquetSink::create(&dir.join(REJECTS.file), &rejects_schema, &REJECTS)?;
     let mut filtered = ParquetSink::create(
         &dir.join(FILTERED.file),
         &filtered_schema,
-        FILTERED.sorted_by,
+        &FILTERED,
     )?;
     let encoders = (
-        ParquetEncoder::new(&rejects_schema)?,
-        ParquetEncoder::new(&filtered_schema)?,
+        ParquetEncoder::new(&rejects_schema, &REJECTS)?,
+        ParquetEncoder::new(&filtered_schema, &FILTERED)?,
     );
     // Row groups written so far, to make the units' row-group numbers global.
     let (mut rejects_groups, mut filtered_groups) = (0u32, 0u32);

@@ -25,8 +25,20 @@ use serde::Serialize;
 use sha2::Sha256;
 
 use super::{Run, ViewError, latest_divisions, texts};
-use crate::output::parquet::{FileMeta, ParquetSink};
+use crate::output::parquet::{FileMeta, Output, ParquetSink};
 use crate::rules::date::{from_epoch_days, to_epoch_days};
+
+/// The copy's files: ordered by pseudonym (the city may be suppressed).
+const COPY_ELIGIBILITY: Output = Output {
+    file: "eligibility.parquet",
+    sorted_by: &["person_id"],
+    required: &["person_id", "status", "basis", "sources"],
+};
+const COPY_SPELLS: Output = Output {
+    file: "spells.parquet",
+    sorted_by: &["person_id"],
+    required: &["person_id", "spell_no", "sources"],
+};
 
 /// `--k`'s default.
 pub const DEFAULT_K: usize = 5;
@@ -325,11 +337,8 @@ pub fn export(opts: &ExportOptions) -> Result<Report, ViewError> {
         as_of: run.as_of.to_string(),
         version: env!("CARGO_PKG_VERSION").to_owned(),
     };
-    for (name, df) in [
-        ("eligibility.parquet", &eligibility),
-        ("spells.parquet", &spells),
-    ] {
-        let mut sink = ParquetSink::create(&opts.to.join(name), df.schema(), &["person_id"])?;
+    for (output, df) in [(&COPY_ELIGIBILITY, &eligibility), (&COPY_SPELLS, &spells)] {
+        let mut sink = ParquetSink::create(&opts.to.join(output.file), df.schema(), output)?;
         sink.write(df)?;
         sink.finish(&meta)?;
     }

@@ -25,37 +25,75 @@ use crate::rules::reason::Reason;
 use crate::timeline::changes::ChangeRow;
 use crate::timeline::{EligibilityRow, SpellRow};
 
-/// An output file: its name and the columns it is sorted by (declared in
-/// the file as `sorting_columns`).
+/// An output file: its name, the columns it is sorted by (declared in the
+/// file as `sorting_columns`) and the columns that never hold a null
+/// (REQUIRED in Parquet).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Output {
     pub file: &'static str,
     pub sorted_by: &'static [&'static str],
+    pub required: &'static [&'static str],
 }
 
 pub const ELIGIBILITY: Output = Output {
     file: "eligibility.parquet",
     sorted_by: &["city", "person_id"],
+    required: &[
+        "person_id",
+        "city",
+        "status",
+        "basis",
+        "months_of_evidence",
+        "covered_days",
+        "strong_days",
+        "evidence_count",
+        "sources",
+    ],
 };
 pub const SPELLS: Output = Output {
     file: "spells.parquet",
     sorted_by: &["city", "person_id", "spell_no"],
+    required: &[
+        "person_id",
+        "city",
+        "spell_no",
+        "start",
+        "end",
+        "months",
+        "covered_days",
+        "evidence_count",
+        "sources",
+    ],
 };
 pub const EVIDENCE: Output = Output {
     file: "evidence.parquet",
     sorted_by: &["city", "person_id", "start", "end", "source", "record_id"],
+    required: &[
+        "person_id",
+        "city",
+        "division",
+        "source",
+        "record_id",
+        "start",
+        "end",
+        "input_file",
+        "line",
+    ],
 };
 pub const REJECTS: Output = Output {
     file: "rejects.parquet",
     sorted_by: &["source", "input_file", "line"],
+    required: &["source", "input_file", "line", "reason", "detail", "raw"],
 };
 pub const FILTERED: Output = Output {
     file: "filtered.parquet",
     sorted_by: &["source", "input_file", "line"],
+    required: &["source", "input_file", "line", "reason"],
 };
 pub const CHANGES: Output = Output {
     file: "changes.parquet",
     sorted_by: &["city", "person_id"],
+    required: &["person_id", "city"],
 };
 
 /// `eligibility.parquet`, sorted by city, person_id.

@@ -49,7 +49,7 @@ mod tests {
             sources: SourceKind::Lease.bit(),
         };
         let frame = spells_frame(&[row, row]).expect("frame");
-        let mut sink = ParquetSink::create(&path, frame.schema(), SPELLS.sorted_by).expect("sink");
+        let mut sink = ParquetSink::create(&path, frame.schema(), &SPELLS).expect("sink");
         sink.write(&frame).expect("write");
         sink.finish(&meta()).expect("finish");
         let md = polars_parquet::read::read_metadata(&mut File::open(&path).expect("open"))
@@ -128,7 +128,7 @@ mod tests {
             warnings: Vec::new(),
         };
         let files = [file("utility/a.csv"), file("lease/b.csv")];
-        let encoder = ParquetEncoder::new(&evidence_schema()).expect("encoder");
+        let encoder = ParquetEncoder::new(&evidence_schema(), &EVIDENCE).expect("encoder");
         let mut encoded = Encoded::default();
         for range in [0..4, 4..10] {
             let columns = evidence_columns(&rows, range, &files).expect("columns");
@@ -139,7 +139,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("evidence.parquet");
         let mut sink =
-            ParquetSink::create(&path, &evidence_schema(), EVIDENCE.sorted_by).expect("sink");
+            ParquetSink::create(&path, &evidence_schema(), &EVIDENCE).expect("sink");
         sink.write_encoded(encoded).expect("write");
         assert_eq!(sink.finish(&meta()).expect("finish"), 10);
 

@@ -20,6 +20,7 @@ use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use polars::io::parquet::write::get_encodings;
+use polars_arrow::datatypes::ArrowSchema;
 use polars::prelude::*;
 use polars_parquet::write::{
     CompressedPage, DynIter, DynStreamingIterator, Encoding, FileWriter, KeyValue, ParquetType,
@@ -28,6 +29,7 @@ use polars_parquet::write::{
 };
 use polars_parquet_format::SortingColumn;
 
+use super::frames::Output;
 use crate::output::{OutputError, create_private};
 
 /// Rows per Parquet row group: polars' default, so readers see the same
@@ -73,13 +75,33 @@ impl FileMeta {
 }
 
 /// Encodes and compresses Parquet row groups on any thread, for a
-/// [`ParquetSink`] of the same schema to write. Pages are compressed here,
+/// [`ParquetSink`] of the same output to write. Pages are compressed here,
 /// so the one thread that writes a file only copies bytes.
 pub struct ParquetEncoder {
     /// Top-level Parquet type of each column.
     types: Vec<ParquetType>,
     encodings: Vec<Vec<Encoding>>,
-    options: WriteOptions,
+    /// Per column: statistics or not.
+    options: Vec<WriteOptions>,
+}
+
+/// Text columns written without min/max statistics: nearly distinct values
+/// no query filters a row group by, whose statistics cost a comparison per row.
+const NO_STATISTICS: &[&str] = &["record_id", "raw", "detail"];
+
+/// The Arrow schema of `output`'s file: its columns that never hold a null
+/// are REQUIRED in Parquet (no definition levels to write or read).
+fn arrow_schema(schema: &Schema, output: &Output) -> ArrowSchema {
+    schema
+        .to_arrow(CompatLevel::newest())
+        .into_iter()
+        .map(|(name, mut field)| {
+            if output.required.contains(&name.as_str()) {
+                field.is_nullable = false;
+            }
+            (name, field)
+        })
+        .collect()
 }
 
 /// Row groups encoded by [`ParquetEncoder`], waiting to be written: pages
@@ -112,10 +134,10 @@ fn write_options() -> WriteOptions {
 }
 
 impl ParquetEncoder {
-    /// An encoder for `schema`, with the options `polars` itself would use
-    /// for a Snappy-compressed file.
-    pub fn new(schema: &Schema) -> PolarsResult<Self> {
-        let arrow = schema.to_arrow(CompatLevel::newest());
+    /// An encoder for `output`'s rows of `schema`, with the options `polars`
+    /// itself would use for a Snappy-compressed file.
+    pub fn new(schema: &Schema, output: &Output) -> PolarsResult<Self> {
+        let arrow = arrow_schema(schema, output);
         let types = to_parquet_schema(&arrow)?.fields().to_vec();
         let encodings = get_encodings(&arrow)
             .iter()
@@ -130,10 +152,21 @@ impl ParquetEncoder {
                 }
             })
             .collect();
+        let options = schema
+            .iter_names()
+            .map(|name| {
+                let mut options = write_options();
+                if NO_STATISTICS.contains(&name.as_str()) {
+                    options.statistics.min_value = false;
+                    options.statistics.max_value = false;
+                }
+                options
+            })
+            .collect();
         Ok(ParquetEncoder {
             types,
             encodings,
-            options: write_options(),
+            options,
         })
     }
 
@@ -145,8 +178,13 @@ impl ParquetEncoder {
     pub fn encode_group(&self, columns: &[ArrayRef], into: &mut Encoded) -> PolarsResult<()> {
         let rows = columns.first().map_or(0, |c| c.len());
         let mut group = Vec::with_capacity(columns.len());
-        for ((array, type_), encoding) in columns.iter().zip(&self.types).zip(&self.encodings) {
-            group.extend(self.encode_column(array, type_, encoding)?);
+        for (((array, type_), encoding), options) in columns
+            .iter()
+            .zip(&self.types)
+            .zip(&self.encodings)
+            .zip(&self.options)
+        {
+            group.extend(Self::encode_column(array, type_, encoding, *options)?);
         }
         into.groups.push(group);
         into.rows += rows as u64;
@@ -155,16 +193,16 @@ impl ParquetEncoder {
 
     /// One column's pages, compressed, per leaf column (a list has one leaf).
     fn encode_column(
-        &self,
         array: &ArrayRef,
         type_: &ParquetType,
         encoding: &[Encoding],
+        options: WriteOptions,
     ) -> PolarsResult<Vec<Vec<CompressedPage>>> {
-        array_to_columns(array, type_.clone(), self.options, encoding)?
+        array_to_columns(array, type_.clone(), options, encoding)?
             .into_iter()
             .map(|pages| {
                 pages
-                    .map(|page| Ok(compress(page?, Vec::new(), self.options.compression)?))
+                    .map(|page| Ok(compress(page?, Vec::new(), options.compression)?))
                     .collect()
             })
             .collect()
@@ -220,9 +258,10 @@ pub struct ParquetSink {
 }
 
 impl ParquetSink {
-    /// Creates `path` for rows of `schema`, sorted by the columns named in
-    /// `sorted_by` (declared in every row group's metadata).
-    pub fn create(path: &Path, schema: &Schema, sorted_by: &[&str]) -> Result<Self, OutputError> {
+    /// Creates `path` for `output`'s rows of `schema`, sorted by its
+    /// `sorted_by` columns (declared in every row group's metadata).
+    pub fn create(path: &Path, schema: &Schema, output: &Output) -> Result<Self, OutputError> {
+        let sorted_by = output.sorted_by;
         let err = |e| OutputError::Polars {
             path: path.to_owned(),
             source: e,
@@ -242,17 +281,16 @@ impl ParquetSink {
             })
             .collect();
         let file = create_private(path)?;
-        let arrow = schema.to_arrow(CompatLevel::newest());
         let writer = FileWriter::try_new(
             BufWriter::with_capacity(1 << 20, file),
-            arrow,
+            arrow_schema(schema, output),
             write_options(),
         )
         .map_err(err)?;
         Ok(ParquetSink {
             path: path.to_owned(),
             writer,
-            encoder: ParquetEncoder::new(schema).map_err(err)?,
+            encoder: ParquetEncoder::new(schema, output).map_err(err)?,
             sorting,
             rows: 0,
         })
