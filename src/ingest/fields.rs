@@ -57,8 +57,7 @@ impl IdMemo {
     }
 }
 
-/// The most fields any feed has (lease has nine).
-pub const MAX_FIELDS: usize = 9;
+pub use crate::pipeline::source::MAX_FIELDS;
 
 /// Why a row was rejected: the reason code and a short human detail. The detail
 /// never contains an ID number or a phone number.

@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 
 use super::fields::{Check, Fields, Rejection};
 use crate::pipeline::SourceKind;
+use crate::pipeline::source;
 use crate::rules::address::{AddressError, Gazetteer};
 use crate::rules::date::month_last_day;
 use crate::rules::division::Division;
@@ -209,20 +210,19 @@ pub fn validate(
         SourceKind::Telecom => telecom(f, ctx, owner),
         SourceKind::Shopping => shopping(f, ctx),
         SourceKind::EmploymentSchool => employment_school(f, ctx),
-        SourceKind::LaborContract => dated_with_division(f, ctx),
+        SourceKind::LaborContract => labor_contract(f, ctx),
         SourceKind::BusinessLicense => business_license(f, ctx),
         SourceKind::Pledge => pledge(f, ctx),
         SourceKind::Hukou => hukou(f),
     }
 }
 
-// Field indices below follow `SourceKind::fields`; a test checks them by name.
-
 fn social_insurance(f: &Fields<'_>, ctx: &Ctx<'_>) -> Check<Outcome> {
-    f.required(0)?; // record_id
-    let person = f.required_id(1)?;
-    let month = f.required_month(3)?;
-    let division = f.required_division(4)?;
+    use source::social_insurance::*;
+    f.required(RECORD_ID)?;
+    let person = f.required_id(ID_NUMBER)?;
+    let month = f.required_month(PAY_MONTH)?;
+    let division = f.required_division(DIVISION)?;
     Ok(ctx.evidence(person, division, month, Some(month_last_day(month))))
 }
 
@@ -237,19 +237,20 @@ fn address_or_division(f: &Fields<'_>, address: usize, division: usize) -> Check
 }
 
 fn lease(f: &Fields<'_>, ctx: &Ctx<'_>) -> Check<Outcome> {
-    f.required(0)?;
-    let person = f.required_id(1)?;
-    let division = address_or_division(f, 3, 4)?;
-    let start = f.required_date(5)?;
-    let end_date = f.date(6)?;
-    let filed = f.date(7)?;
-    let terminated = f.date(8)?;
+    use source::lease::*;
+    f.required(RECORD_ID)?;
+    let person = f.required_id(TENANT_ID_NUMBER)?;
+    let division = address_or_division(f, ADDRESS, DIVISION)?;
+    let start = f.required_date(START_DATE)?;
+    let end_date = f.date(END_DATE)?;
+    let filed = f.date(FILED_DATE)?;
+    let terminated = f.date(TERMINATED_DATE)?;
     let end = match (end_date, terminated) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     };
     ordered(start, end)?;
-    let division = ctx.place(division, f.text(3))?;
+    let division = ctx.place(division, f.text(ADDRESS))?;
     let facts = Facts::of(person, Some(division), start, end);
     match filed {
         None => Ok(facts.filtered(Reason::NotFiled)),
@@ -259,13 +260,14 @@ fn lease(f: &Fields<'_>, ctx: &Ctx<'_>) -> Check<Outcome> {
 }
 
 fn utility(f: &Fields<'_>, ctx: &Ctx<'_>) -> Check<Outcome> {
-    f.required(0)?;
-    let person = f.required_id(1)?;
-    f.choice(2, &["water", "electricity", "gas"])?;
-    let division = address_or_division(f, 3, 4)?;
-    let start = f.required_date(5)?;
-    let end = f.required_date(6)?;
-    let usage = f.required_number(7)?;
+    use source::utility::*;
+    f.required(RECORD_ID)?;
+    let person = f.required_id(ACCOUNT_HOLDER_ID)?;
+    f.choice(SERVICE, &["water", "electricity", "gas"])?;
+    let division = address_or_division(f, ADDRESS, DIVISION)?;
+    let start = f.required_date(PERIOD_START)?;
+    let end = f.required_date(PERIOD_END)?;
+    let usage = f.required_number(USAGE)?;
     if usage < 0.0 {
         return Err(Rejection::new(
             Reason::InvalidNumber,
@@ -273,7 +275,7 @@ fn utility(f: &Fields<'_>, ctx: &Ctx<'_>) -> Check<Outcome> {
         ));
     }
     ordered(start, Some(end))?;
-    let division = ctx.place(division, f.text(3))?;
+    let division = ctx.place(division, f.text(ADDRESS))?;
     if usage == 0.0 {
         return Ok(Facts::of(person, Some(division), start, Some(end)).filtered(Reason::ZeroUsage));
     }
@@ -281,20 +283,22 @@ fn utility(f: &Fields<'_>, ctx: &Ctx<'_>) -> Check<Outcome> {
 }
 
 fn telecom(f: &Fields<'_>, ctx: &Ctx<'_>, owner: &mut Option<Owner>) -> Check<Outcome> {
+    use source::telecom::*;
+    /// `mobile`'s index in the services.
     const MOBILE: usize = 2;
-    f.required(0)?;
-    let person = f.required_id(1)?;
+    f.required(RECORD_ID)?;
+    let person = f.required_id(SUBSCRIBER_ID)?;
     let phone = f
-        .phone(2)?
+        .phone(PHONE)?
         .ok_or_else(|| Rejection::new(Reason::MissingField, "phone is empty"))?;
-    let service = f.choice(3, &["broadband", "fixed_line", "mobile"])?;
+    let service = f.choice(SERVICE, &["broadband", "fixed_line", "mobile"])?;
     let division = if service == MOBILE {
-        f.division(5)?
+        f.division(DIVISION)?
     } else {
-        address_or_division(f, 4, 5)?
+        address_or_division(f, ADDRESS, DIVISION)?
     };
-    let start = f.required_date(6)?;
-    let end = f.date(7)?;
+    let start = f.required_date(START_DATE)?;
+    let end = f.date(END_DATE)?;
     ordered(start, end)?;
     *owner = Some(Owner {
         phone,
@@ -305,20 +309,21 @@ fn telecom(f: &Fields<'_>, ctx: &Ctx<'_>, owner: &mut Option<Owner>) -> Check<Ou
     if service == MOBILE {
         return Ok(Facts::of(person, division, start, end).filtered(Reason::NoLocation));
     }
-    let division = ctx.place(division, f.text(4))?;
+    let division = ctx.place(division, f.text(ADDRESS))?;
     Ok(ctx.evidence(person, division, start, end))
 }
 
 fn shopping(f: &Fields<'_>, ctx: &Ctx<'_>) -> Check<Outcome> {
-    f.required(0)?; // order_id
-    let buyer = f.id(1)?;
-    let phone = f.phone(2)?;
+    use source::shopping::*;
+    f.required(ORDER_ID)?;
+    let buyer = f.id(BUYER_ID_NUMBER)?;
+    let phone = f.phone(PHONE)?;
     if buyer.is_none() && phone.is_none() {
-        return Err(f.missing_pair(1, 2));
+        return Err(f.missing_pair(BUYER_ID_NUMBER, PHONE));
     }
-    let division = address_or_division(f, 3, 4)?;
-    let day = f.required_date(5)?;
-    let division = ctx.place(division, f.text(3))?;
+    let division = address_or_division(f, ADDRESS, DIVISION)?;
+    let day = f.required_date(DELIVERED_AT)?;
+    let division = ctx.place(division, f.text(ADDRESS))?;
     match (buyer, phone) {
         (Some(person), _) => Ok(ctx.evidence(person, division, day, Some(day))),
         (None, Some(phone)) => Ok(Outcome::AwaitIdentity(AwaitIdentity {
@@ -331,44 +336,47 @@ fn shopping(f: &Fields<'_>, ctx: &Ctx<'_>) -> Check<Outcome> {
 }
 
 fn employment_school(f: &Fields<'_>, ctx: &Ctx<'_>) -> Check<Outcome> {
-    f.required(0)?;
-    let person = f.required_id(1)?;
-    f.choice(2, &["employment", "school"])?;
-    let division = f.required_division(4)?;
-    let start = f.required_date(5)?;
-    let end = f.date(6)?;
+    use source::employment_school::*;
+    f.required(RECORD_ID)?;
+    let person = f.required_id(ID_NUMBER)?;
+    f.choice(KIND, &["employment", "school"])?;
+    let division = f.required_division(DIVISION)?;
+    let start = f.required_date(START_DATE)?;
+    let end = f.date(END_DATE)?;
     ordered(start, end)?;
     Ok(ctx.evidence(person, division, start, end))
 }
 
-/// labor_contract: record_id, employee_id_number, employer_name, division, start_date, end_date.
-fn dated_with_division(f: &Fields<'_>, ctx: &Ctx<'_>) -> Check<Outcome> {
-    f.required(0)?;
-    let person = f.required_id(1)?;
-    let division = f.required_division(3)?;
-    let start = f.required_date(4)?;
-    let end = f.date(5)?;
+fn labor_contract(f: &Fields<'_>, ctx: &Ctx<'_>) -> Check<Outcome> {
+    use source::labor_contract::*;
+    f.required(RECORD_ID)?;
+    let person = f.required_id(EMPLOYEE_ID_NUMBER)?;
+    let division = f.required_division(DIVISION)?;
+    let start = f.required_date(START_DATE)?;
+    let end = f.date(END_DATE)?;
     ordered(start, end)?;
     Ok(ctx.evidence(person, division, start, end))
 }
 
 fn business_license(f: &Fields<'_>, ctx: &Ctx<'_>) -> Check<Outcome> {
-    f.required(0)?;
-    let person = f.required_id(1)?;
-    let division = address_or_division(f, 3, 4)?;
-    let start = f.required_date(5)?;
-    let end = f.date(6)?;
+    use source::business_license::*;
+    f.required(RECORD_ID)?;
+    let person = f.required_id(HOLDER_ID_NUMBER)?;
+    let division = address_or_division(f, ADDRESS, DIVISION)?;
+    let start = f.required_date(REGISTERED_DATE)?;
+    let end = f.date(DEREGISTERED_DATE)?;
     ordered(start, end)?;
-    let division = ctx.place(division, f.text(3))?;
+    let division = ctx.place(division, f.text(ADDRESS))?;
     Ok(ctx.evidence(person, division, start, end))
 }
 
 fn pledge(f: &Fields<'_>, ctx: &Ctx<'_>) -> Check<Outcome> {
-    f.required(0)?;
-    let person = f.required_id(1)?;
-    let division = f.required_division(3)?;
-    let declared_since = f.required_date(4)?;
-    let signed_date = f.required_date(5)?;
+    use source::pledge::*;
+    f.required(RECORD_ID)?;
+    let person = f.required_id(ID_NUMBER)?;
+    let division = f.required_division(DIVISION)?;
+    let declared_since = f.required_date(DECLARED_SINCE)?;
+    let signed_date = f.required_date(SIGNED_DATE)?;
     if declared_since > signed_date {
         return Err(Rejection::new(
             Reason::InvalidValue,
@@ -391,8 +399,9 @@ fn pledge(f: &Fields<'_>, ctx: &Ctx<'_>) -> Check<Outcome> {
 }
 
 fn hukou(f: &Fields<'_>) -> Check<Outcome> {
-    let person = f.required_id(0)?;
-    let division = f.required_division(1)?;
+    use source::hukou::*;
+    let person = f.required_id(ID_NUMBER)?;
+    let division = f.required_division(HUKOU_DIVISION)?;
     Ok(Outcome::Hukou {
         person,
         city: division.city(),
@@ -404,115 +413,6 @@ mod tests {
     use super::*;
     use crate::ingest::fields::IdMemo;
     use crate::rules::date::parse_date;
-
-    /// The indices used above, by name, so a reordered field table fails here.
-    #[test]
-    fn field_indices_match_names() {
-        let checks: &[(SourceKind, &[(usize, &str)])] = &[
-            (
-                SourceKind::SocialInsurance,
-                &[
-                    (0, "record_id"),
-                    (1, "id_number"),
-                    (3, "pay_month"),
-                    (4, "division"),
-                ],
-            ),
-            (
-                SourceKind::Lease,
-                &[
-                    (1, "tenant_id_number"),
-                    (3, "address"),
-                    (4, "division"),
-                    (5, "start_date"),
-                    (6, "end_date"),
-                    (7, "filed_date"),
-                    (8, "terminated_date"),
-                ],
-            ),
-            (
-                SourceKind::Utility,
-                &[
-                    (2, "service"),
-                    (3, "address"),
-                    (4, "division"),
-                    (5, "period_start"),
-                    (6, "period_end"),
-                    (7, "usage"),
-                ],
-            ),
-            (
-                SourceKind::Telecom,
-                &[
-                    (1, "subscriber_id"),
-                    (2, "phone"),
-                    (3, "service"),
-                    (4, "address"),
-                    (5, "division"),
-                    (6, "start_date"),
-                    (7, "end_date"),
-                ],
-            ),
-            (
-                SourceKind::Shopping,
-                &[
-                    (0, "order_id"),
-                    (1, "buyer_id_number"),
-                    (2, "phone"),
-                    (3, "address"),
-                    (4, "division"),
-                    (5, "delivered_at"),
-                ],
-            ),
-            (
-                SourceKind::EmploymentSchool,
-                &[
-                    (1, "id_number"),
-                    (2, "kind"),
-                    (4, "division"),
-                    (5, "start_date"),
-                    (6, "end_date"),
-                ],
-            ),
-            (
-                SourceKind::LaborContract,
-                &[
-                    (1, "employee_id_number"),
-                    (3, "division"),
-                    (4, "start_date"),
-                    (5, "end_date"),
-                ],
-            ),
-            (
-                SourceKind::BusinessLicense,
-                &[
-                    (1, "holder_id_number"),
-                    (3, "address"),
-                    (4, "division"),
-                    (5, "registered_date"),
-                    (6, "deregistered_date"),
-                ],
-            ),
-            (
-                SourceKind::Pledge,
-                &[
-                    (1, "id_number"),
-                    (3, "division"),
-                    (4, "declared_since"),
-                    (5, "signed_date"),
-                ],
-            ),
-            (
-                SourceKind::Hukou,
-                &[(0, "id_number"), (1, "hukou_division")],
-            ),
-        ];
-        for (kind, fields) in checks {
-            for (i, name) in *fields {
-                assert_eq!(kind.fields()[*i].name, *name, "{kind} field {i}");
-            }
-        }
-    }
 
     fn gazetteer() -> Gazetteer {
         Gazetteer::new([

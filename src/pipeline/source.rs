@@ -1,22 +1,11 @@
-//! The ten feeds of SPEC §4: their names and canonical fields, in the order the spec lists them.
+//! The ten feeds of SPEC §4, written once: each feed's name, Chinese name,
+//! grid letter, whether it is required and strong, and its canonical fields
+//! in the spec's column order, each with its header rule and what it holds.
+//! Everything else derives from this table: the header mapping, the
+//! validators' field indices (`lease::FILED_DATE`), the generator's columns
+//! and the pipeline file's field names. Adding a column to a feed is one line.
 
 use std::fmt;
-
-/// One feed. Variants are declared in alphabetical order of their names so that
-/// `Ord` on the enum equals `Ord` on the names (outputs sort by source name).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SourceKind {
-    BusinessLicense,
-    EmploymentSchool,
-    Hukou,
-    LaborContract,
-    Lease,
-    Pledge,
-    Shopping,
-    SocialInsurance,
-    Telecom,
-    Utility,
-}
 
 /// Whether a feed's header must contain a column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,159 +23,242 @@ pub enum Column {
     Optional,
 }
 
+/// What a field holds (SPEC §3, §4): how it is checked, and what the
+/// generator writes into it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// The record id (`order_id` for shopping).
+    RecordId,
+    /// An ID number naming the row's person (one per feed).
+    Person,
+    /// A person's name (not checked).
+    Name,
+    /// Other free text (not checked).
+    Text,
+    Date,
+    Month,
+    Division,
+    /// Free text placed through the gazetteer.
+    Address,
+    Phone,
+    /// One of a few values, matched ASCII case-insensitively.
+    Enum,
+    Number,
+}
+
 /// A canonical field of a feed.
 #[derive(Clone, Copy, Debug)]
 pub struct Field {
     pub name: &'static str,
     pub column: Column,
-    /// The row's person: an ID number (SPEC §4 "every person column").
-    pub person: bool,
+    pub kind: Kind,
 }
 
-const fn req(name: &'static str) -> Field {
+const fn req(name: &'static str, kind: Kind) -> Field {
     Field {
         name,
         column: Column::Required,
-        person: false,
+        kind,
     }
 }
-const fn pair(name: &'static str, partner: &'static str) -> Field {
+const fn pair(name: &'static str, partner: &'static str, kind: Kind) -> Field {
     Field {
         name,
         column: Column::Paired { partner },
-        person: false,
+        kind,
     }
 }
-const fn opt(name: &'static str) -> Field {
+const fn opt(name: &'static str, kind: Kind) -> Field {
     Field {
         name,
         column: Column::Optional,
-        person: false,
+        kind,
     }
 }
 
-impl Field {
-    /// This field names the row's person.
-    const fn person(self) -> Field {
-        Field {
-            person: true,
-            ..self
+/// `const NAME: usize = n;` for each name, counting from `n`.
+macro_rules! field_indices {
+    ($n:expr;) => {};
+    ($n:expr; $name:ident $($rest:ident)*) => {
+        #[doc = concat!("Index of `", stringify!($name), "` in the feed's fields.")]
+        pub const $name: usize = $n;
+        field_indices!($n + 1; $($rest)*);
+    };
+}
+
+/// The feed table: for each feed its enum variant, its name (also the
+/// module of its field indices), Chinese name, grid letter, whether required and strong by default,
+/// and its fields. Feeds are listed in name order: `Ord` on [`SourceKind`]
+/// is then the order outputs sort by.
+macro_rules! feeds {
+    ($(
+        $variant:ident $module:ident $chinese:literal $letter:literal
+            required: $required:literal strong: $strong:literal
+            { $($konst:ident = $field:expr,)* }
+    )*) => {
+        /// One feed (SPEC §4).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum SourceKind {
+            $(#[doc = $chinese] $variant,)*
         }
-    }
+
+        $(
+            #[doc = concat!("The fields of `", stringify!($module), "` (", $chinese, "), in the spec's column order.")]
+            pub mod $module {
+                use super::*;
+                field_indices!(0; $($konst)*);
+                /// The fields.
+                pub const FIELDS: &[Field] = &[$($field,)*];
+            }
+        )*
+
+        impl SourceKind {
+            /// Every feed, in name order.
+            pub const ALL: [SourceKind; [$(SourceKind::$variant),*].len()] = [$(SourceKind::$variant),*];
+
+            /// The feed's name (its folder under the feed root by default).
+            pub fn name(self) -> &'static str {
+                match self { $(SourceKind::$variant => stringify!($module),)* }
+            }
+
+            /// The feed's name in SPEC §4, in Chinese.
+            pub fn chinese(self) -> &'static str {
+                match self { $(SourceKind::$variant => $chinese,)* }
+            }
+
+            /// One letter standing for the feed in a month grid (`residence explain`).
+            pub fn letter(self) -> char {
+                match self { $(SourceKind::$variant => $letter,)* }
+            }
+
+            /// Whether the pipeline requires this source unless it says
+            /// `required = false` (SPEC §2).
+            pub fn required_by_default(self) -> bool {
+                match self { $(SourceKind::$variant => $required,)* }
+            }
+
+            /// Whether evidence from this source is strong (SPEC §7
+            /// `strong_days`): an official registration or contribution,
+            /// not consumption.
+            pub fn is_strong(self) -> bool {
+                match self { $(SourceKind::$variant => $strong,)* }
+            }
+
+            /// Canonical fields in the spec's column order; field checks run in this order.
+            pub fn fields(self) -> &'static [Field] {
+                match self { $(SourceKind::$variant => $module::FIELDS,)* }
+            }
+        }
+
+        /// The most fields any feed has.
+        pub const MAX_FIELDS: usize = {
+            let lens = [$($module::FIELDS.len()),*];
+            let mut max = 0;
+            let mut i = 0;
+            while i < lens.len() {
+                if lens[i] > max {
+                    max = lens[i];
+                }
+                i += 1;
+            }
+            max
+        };
+    };
 }
 
-const SOCIAL_INSURANCE: &[Field] = &[
-    req("record_id"),
-    req("id_number").person(),
-    opt("name"),
-    req("pay_month"),
-    req("division"),
-    opt("insurance_type"),
-];
-const LEASE: &[Field] = &[
-    req("record_id"),
-    req("tenant_id_number").person(),
-    opt("tenant_name"),
-    pair("address", "division"),
-    pair("division", "address"),
-    req("start_date"),
-    opt("end_date"),
-    opt("filed_date"),
-    opt("terminated_date"),
-];
-const UTILITY: &[Field] = &[
-    req("record_id"),
-    req("account_holder_id").person(),
-    req("service"),
-    pair("address", "division"),
-    pair("division", "address"),
-    req("period_start"),
-    req("period_end"),
-    req("usage"),
-];
-const TELECOM: &[Field] = &[
-    req("record_id"),
-    req("subscriber_id").person(),
-    req("phone"),
-    req("service"),
-    opt("address"),
-    opt("division"),
-    req("start_date"),
-    opt("end_date"),
-];
-const SHOPPING: &[Field] = &[
-    req("order_id"),
-    pair("buyer_id_number", "phone").person(),
-    pair("phone", "buyer_id_number"),
-    pair("address", "division"),
-    pair("division", "address"),
-    req("delivered_at"),
-];
-const EMPLOYMENT_SCHOOL: &[Field] = &[
-    req("record_id"),
-    req("id_number").person(),
-    req("kind"),
-    opt("unit_name"),
-    req("division"),
-    req("start_date"),
-    opt("end_date"),
-];
-const LABOR_CONTRACT: &[Field] = &[
-    req("record_id"),
-    req("employee_id_number").person(),
-    opt("employer_name"),
-    req("division"),
-    req("start_date"),
-    opt("end_date"),
-];
-const BUSINESS_LICENSE: &[Field] = &[
-    req("record_id"),
-    req("holder_id_number").person(),
-    opt("business_name"),
-    pair("address", "division"),
-    pair("division", "address"),
-    req("registered_date"),
-    opt("deregistered_date"),
-];
-const PLEDGE: &[Field] = &[
-    req("record_id"),
-    req("id_number").person(),
-    opt("name"),
-    req("division"),
-    req("declared_since"),
-    req("signed_date"),
-];
-const HUKOU: &[Field] = &[req("id_number").person(), req("hukou_division")];
+use Kind::*;
+
+feeds! {
+    BusinessLicense business_license "市场主体营业执照" 'B' required: true strong: true {
+        RECORD_ID = req("record_id", RecordId),
+        HOLDER_ID_NUMBER = req("holder_id_number", Person),
+        BUSINESS_NAME = opt("business_name", Text),
+        ADDRESS = pair("address", "division", Address),
+        DIVISION = pair("division", "address", Division),
+        REGISTERED_DATE = req("registered_date", Date),
+        DEREGISTERED_DATE = opt("deregistered_date", Date),
+    }
+    EmploymentSchool employment_school "就学就业登记" 'E' required: true strong: true {
+        RECORD_ID = req("record_id", RecordId),
+        ID_NUMBER = req("id_number", Person),
+        KIND = req("kind", Enum),
+        UNIT_NAME = opt("unit_name", Text),
+        DIVISION = req("division", Division),
+        START_DATE = req("start_date", Date),
+        END_DATE = opt("end_date", Date),
+    }
+    Hukou hukou "户籍" 'H' required: false strong: false {
+        ID_NUMBER = req("id_number", Person),
+        HUKOU_DIVISION = req("hukou_division", Division),
+    }
+    LaborContract labor_contract "劳动合同" 'C' required: true strong: true {
+        RECORD_ID = req("record_id", RecordId),
+        EMPLOYEE_ID_NUMBER = req("employee_id_number", Person),
+        EMPLOYER_NAME = opt("employer_name", Text),
+        DIVISION = req("division", Division),
+        START_DATE = req("start_date", Date),
+        END_DATE = opt("end_date", Date),
+    }
+    Lease lease "租赁合同登记备案" 'L' required: true strong: true {
+        RECORD_ID = req("record_id", RecordId),
+        TENANT_ID_NUMBER = req("tenant_id_number", Person),
+        TENANT_NAME = opt("tenant_name", Name),
+        ADDRESS = pair("address", "division", Address),
+        DIVISION = pair("division", "address", Division),
+        START_DATE = req("start_date", Date),
+        END_DATE = opt("end_date", Date),
+        FILED_DATE = opt("filed_date", Date),
+        TERMINATED_DATE = opt("terminated_date", Date),
+    }
+    Pledge pledge "个人承诺" 'P' required: false strong: false {
+        RECORD_ID = req("record_id", RecordId),
+        ID_NUMBER = req("id_number", Person),
+        NAME = opt("name", Name),
+        DIVISION = req("division", Division),
+        DECLARED_SINCE = req("declared_since", Date),
+        SIGNED_DATE = req("signed_date", Date),
+    }
+    Shopping shopping "网购" 'O' required: true strong: false {
+        ORDER_ID = req("order_id", RecordId),
+        BUYER_ID_NUMBER = pair("buyer_id_number", "phone", Person),
+        PHONE = pair("phone", "buyer_id_number", Phone),
+        ADDRESS = pair("address", "division", Address),
+        DIVISION = pair("division", "address", Division),
+        DELIVERED_AT = req("delivered_at", Date),
+    }
+    SocialInsurance social_insurance "医社保缴纳" 'S' required: true strong: true {
+        RECORD_ID = req("record_id", RecordId),
+        ID_NUMBER = req("id_number", Person),
+        NAME = opt("name", Name),
+        PAY_MONTH = req("pay_month", Month),
+        DIVISION = req("division", Division),
+        INSURANCE_TYPE = opt("insurance_type", Text),
+    }
+    Telecom telecom "电话宽带" 'T' required: true strong: false {
+        RECORD_ID = req("record_id", RecordId),
+        SUBSCRIBER_ID = req("subscriber_id", Person),
+        PHONE = req("phone", Phone),
+        SERVICE = req("service", Enum),
+        // Broadband and fixed lines need a place; mobile rows do not, so the
+        // header may lack both (rows then get missing_field).
+        ADDRESS = opt("address", Address),
+        DIVISION = opt("division", Division),
+        START_DATE = req("start_date", Date),
+        END_DATE = opt("end_date", Date),
+    }
+    Utility utility "水电气" 'U' required: true strong: false {
+        RECORD_ID = req("record_id", RecordId),
+        ACCOUNT_HOLDER_ID = req("account_holder_id", Person),
+        SERVICE = req("service", Enum),
+        ADDRESS = pair("address", "division", Address),
+        DIVISION = pair("division", "address", Division),
+        PERIOD_START = req("period_start", Date),
+        PERIOD_END = req("period_end", Date),
+        USAGE = req("usage", Number),
+    }
+}
 
 impl SourceKind {
-    pub const ALL: [SourceKind; 10] = [
-        SourceKind::BusinessLicense,
-        SourceKind::EmploymentSchool,
-        SourceKind::Hukou,
-        SourceKind::LaborContract,
-        SourceKind::Lease,
-        SourceKind::Pledge,
-        SourceKind::Shopping,
-        SourceKind::SocialInsurance,
-        SourceKind::Telecom,
-        SourceKind::Utility,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            SourceKind::BusinessLicense => "business_license",
-            SourceKind::EmploymentSchool => "employment_school",
-            SourceKind::Hukou => "hukou",
-            SourceKind::LaborContract => "labor_contract",
-            SourceKind::Lease => "lease",
-            SourceKind::Pledge => "pledge",
-            SourceKind::Shopping => "shopping",
-            SourceKind::SocialInsurance => "social_insurance",
-            SourceKind::Telecom => "telecom",
-            SourceKind::Utility => "utility",
-        }
-    }
-
     pub fn from_name(name: &str) -> Option<SourceKind> {
         SourceKind::ALL.into_iter().find(|s| s.name() == name)
     }
@@ -204,79 +276,12 @@ impl SourceKind {
             .map(SourceKind::name)
     }
 
-    /// Canonical fields in the spec's column order; field checks run in this order.
-    pub fn fields(self) -> &'static [Field] {
-        match self {
-            SourceKind::SocialInsurance => SOCIAL_INSURANCE,
-            SourceKind::Lease => LEASE,
-            SourceKind::Utility => UTILITY,
-            SourceKind::Telecom => TELECOM,
-            SourceKind::Shopping => SHOPPING,
-            SourceKind::EmploymentSchool => EMPLOYMENT_SCHOOL,
-            SourceKind::LaborContract => LABOR_CONTRACT,
-            SourceKind::BusinessLicense => BUSINESS_LICENSE,
-            SourceKind::Pledge => PLEDGE,
-            SourceKind::Hukou => HUKOU,
-        }
-    }
-
-    /// The feed's name in SPEC §4, in Chinese.
-    pub fn chinese(self) -> &'static str {
-        match self {
-            SourceKind::SocialInsurance => "医社保缴纳",
-            SourceKind::Lease => "租赁合同登记备案",
-            SourceKind::Utility => "水电气",
-            SourceKind::Telecom => "电话宽带",
-            SourceKind::Shopping => "网购",
-            SourceKind::EmploymentSchool => "就学就业登记",
-            SourceKind::LaborContract => "劳动合同",
-            SourceKind::BusinessLicense => "市场主体营业执照",
-            SourceKind::Pledge => "个人承诺",
-            SourceKind::Hukou => "户籍",
-        }
-    }
-
-    /// One letter standing for the feed in a month grid (`residence explain`).
-    pub fn letter(self) -> char {
-        match self {
-            SourceKind::SocialInsurance => 'S',
-            SourceKind::Lease => 'L',
-            SourceKind::Utility => 'U',
-            SourceKind::Telecom => 'T',
-            SourceKind::Shopping => 'O',
-            SourceKind::EmploymentSchool => 'E',
-            SourceKind::LaborContract => 'C',
-            SourceKind::BusinessLicense => 'B',
-            SourceKind::Pledge => 'P',
-            SourceKind::Hukou => 'H',
-        }
-    }
-
-    /// Whether the pipeline requires this source unless it says
-    /// `required = false` (SPEC §2): every source but pledges and hukou.
-    pub fn required_by_default(self) -> bool {
-        !matches!(self, SourceKind::Pledge | SourceKind::Hukou)
-    }
-
     /// Index of the field that names the row's person.
     pub fn person_field(self) -> usize {
         self.fields()
             .iter()
-            .position(|f| f.person)
+            .position(|f| f.kind == Kind::Person)
             .expect("every feed names a person")
-    }
-
-    /// Whether evidence from this source is strong (SPEC §7 `strong_days`):
-    /// an official registration or contribution, not consumption.
-    pub fn is_strong(self) -> bool {
-        matches!(
-            self,
-            SourceKind::SocialInsurance
-                | SourceKind::Lease
-                | SourceKind::EmploymentSchool
-                | SourceKind::LaborContract
-                | SourceKind::BusinessLicense
-        )
     }
 
     /// Index of a canonical field in [`SourceKind::fields`].
@@ -313,7 +318,7 @@ mod tests {
     #[test]
     fn every_feed_names_one_person() {
         for s in SourceKind::ALL {
-            assert_eq!(s.fields().iter().filter(|f| f.person).count(), 1, "{s}");
+            assert_eq!(s.fields().iter().filter(|f| f.kind == Kind::Person).count(), 1, "{s}");
         }
         assert_eq!(SourceKind::Hukou.person_field(), 0);
         assert_eq!(
