@@ -39,13 +39,8 @@ pub fn write_rows(
     );
     let rejects_schema = parquet::rejects_frame(&[], &[])?.schema().clone();
     let filtered_schema = parquet::filtered_schema();
-    let mut rejects =
-        ParquetSink::create(&dir.join(REJECTS.file), &rejects_schema, &REJECTS)?;
-    let mut filtered = ParquetSink::create(
-        &dir.join(FILTERED.file),
-        &filtered_schema,
-        &FILTERED,
-    )?;
+    let mut rejects = ParquetSink::create(&dir.join(REJECTS.file), &rejects_schema, &REJECTS)?;
+    let mut filtered = ParquetSink::create(&dir.join(FILTERED.file), &filtered_schema, &FILTERED)?;
     let encoders = (
         ParquetEncoder::new(&rejects_schema, &REJECTS)?,
         ParquetEncoder::new(&filtered_schema, &FILTERED)?,

@@ -79,7 +79,7 @@ impl Gen<'_> {
             },
             Reason::MissingField => {
                 let cols = src.cols();
-                let mut req: Vec<usize> = (0..cols.len()).filter(|&i| cols[i].required).collect();
+                let mut req: Vec<usize> = (0..cols.len()).filter(|&i| cols[i].required()).collect();
                 if src == Source::Shopping {
                     req.push(usize::MAX);
                 }
@@ -108,7 +108,7 @@ impl Gen<'_> {
                 let cand: Vec<usize> = (0..cols.len())
                     .filter(|&i| {
                         matches!(cols[i].kind, Kind::Date | Kind::Month)
-                            && (cols[i].required || !self.row.f[i].is_empty())
+                            && (cols[i].required() || !self.row.f[i].is_empty())
                     })
                     .collect();
                 let i = cand[self.rng.gen_range(0..cand.len())];

@@ -29,163 +29,39 @@ pub(crate) const SOURCES: [Source; 10] = [
     Source::Hukou,
 ];
 
-/// What a column holds, for the defect injector.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Kind {
-    RecordId,
-    Person,
-    Name,
-    Text,
-    Date,
-    Month,
-    Division,
-    Address,
-    Phone,
-    Enum,
-    Number,
-}
-
-/// One column of a default header.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Col {
-    pub name: &'static str,
-    pub kind: Kind,
-    /// Required on its own (`*`); `a|d` columns and shopping's buyer/phone pair are not.
-    pub required: bool,
-}
-
-const fn c(name: &'static str, kind: Kind, required: bool) -> Col {
-    Col {
-        name,
-        kind,
-        required,
-    }
-}
-
-const SOCIAL: [Col; 6] = [
-    c("record_id", Kind::RecordId, true),
-    c("id_number", Kind::Person, true),
-    c("name", Kind::Name, false),
-    c("pay_month", Kind::Month, true),
-    c("division", Kind::Division, true),
-    c("insurance_type", Kind::Text, false),
-];
-const LEASE: [Col; 9] = [
-    c("record_id", Kind::RecordId, true),
-    c("tenant_id_number", Kind::Person, true),
-    c("tenant_name", Kind::Name, false),
-    c("address", Kind::Address, false),
-    c("division", Kind::Division, false),
-    c("start_date", Kind::Date, true),
-    c("end_date", Kind::Date, false),
-    c("filed_date", Kind::Date, false),
-    c("terminated_date", Kind::Date, false),
-];
-const UTILITY: [Col; 8] = [
-    c("record_id", Kind::RecordId, true),
-    c("account_holder_id", Kind::Person, true),
-    c("service", Kind::Enum, true),
-    c("address", Kind::Address, false),
-    c("division", Kind::Division, false),
-    c("period_start", Kind::Date, true),
-    c("period_end", Kind::Date, true),
-    c("usage", Kind::Number, true),
-];
-const TELECOM: [Col; 8] = [
-    c("record_id", Kind::RecordId, true),
-    c("subscriber_id", Kind::Person, true),
-    c("phone", Kind::Phone, true),
-    c("service", Kind::Enum, true),
-    c("address", Kind::Address, false),
-    c("division", Kind::Division, false),
-    c("start_date", Kind::Date, true),
-    c("end_date", Kind::Date, false),
-];
-const SHOPPING: [Col; 6] = [
-    c("order_id", Kind::RecordId, true),
-    c("buyer_id_number", Kind::Person, false),
-    c("phone", Kind::Phone, false),
-    c("address", Kind::Address, false),
-    c("division", Kind::Division, false),
-    c("delivered_at", Kind::Date, true),
-];
-const EMPLOYMENT: [Col; 7] = [
-    c("record_id", Kind::RecordId, true),
-    c("id_number", Kind::Person, true),
-    c("kind", Kind::Enum, true),
-    c("unit_name", Kind::Text, false),
-    c("division", Kind::Division, true),
-    c("start_date", Kind::Date, true),
-    c("end_date", Kind::Date, false),
-];
-const LABOR: [Col; 6] = [
-    c("record_id", Kind::RecordId, true),
-    c("employee_id_number", Kind::Person, true),
-    c("employer_name", Kind::Text, false),
-    c("division", Kind::Division, true),
-    c("start_date", Kind::Date, true),
-    c("end_date", Kind::Date, false),
-];
-const BUSINESS: [Col; 7] = [
-    c("record_id", Kind::RecordId, true),
-    c("holder_id_number", Kind::Person, true),
-    c("business_name", Kind::Text, false),
-    c("address", Kind::Address, false),
-    c("division", Kind::Division, false),
-    c("registered_date", Kind::Date, true),
-    c("deregistered_date", Kind::Date, false),
-];
-const PLEDGE: [Col; 6] = [
-    c("record_id", Kind::RecordId, true),
-    c("id_number", Kind::Person, true),
-    c("name", Kind::Name, false),
-    c("division", Kind::Division, true),
-    c("declared_since", Kind::Date, true),
-    c("signed_date", Kind::Date, true),
-];
-const HUKOU: [Col; 2] = [
-    c("id_number", Kind::Person, true),
-    c("hukou_division", Kind::Division, true),
-];
-
-/// The most columns any source has.
-pub(crate) const MAX_COLS: usize = 9;
+/// Columns and their kinds come from the feed table (SPEC §4), so the
+/// generator writes exactly the headers the validators read.
+pub(crate) use crate::pipeline::source::{Field as Col, Kind, MAX_FIELDS as MAX_COLS, SourceKind};
 
 impl Source {
     pub(crate) fn index(self) -> usize {
         self as usize
     }
 
+    /// The feed this source writes.
+    pub(crate) fn kind(self) -> SourceKind {
+        match self {
+            Source::SocialInsurance => SourceKind::SocialInsurance,
+            Source::Lease => SourceKind::Lease,
+            Source::Utility => SourceKind::Utility,
+            Source::Telecom => SourceKind::Telecom,
+            Source::Shopping => SourceKind::Shopping,
+            Source::EmploymentSchool => SourceKind::EmploymentSchool,
+            Source::LaborContract => SourceKind::LaborContract,
+            Source::BusinessLicense => SourceKind::BusinessLicense,
+            Source::Pledge => SourceKind::Pledge,
+            Source::Hukou => SourceKind::Hukou,
+        }
+    }
+
     /// Folder name under the feed root.
     pub(crate) fn name(self) -> &'static str {
-        match self {
-            Source::SocialInsurance => "social_insurance",
-            Source::Lease => "lease",
-            Source::Utility => "utility",
-            Source::Telecom => "telecom",
-            Source::Shopping => "shopping",
-            Source::EmploymentSchool => "employment_school",
-            Source::LaborContract => "labor_contract",
-            Source::BusinessLicense => "business_license",
-            Source::Pledge => "pledge",
-            Source::Hukou => "hukou",
-        }
+        self.kind().name()
     }
 
     /// The default header of SPEC §4, in column order.
     pub(crate) fn cols(self) -> &'static [Col] {
-        match self {
-            Source::SocialInsurance => &SOCIAL,
-            Source::Lease => &LEASE,
-            Source::Utility => &UTILITY,
-            Source::Telecom => &TELECOM,
-            Source::Shopping => &SHOPPING,
-            Source::EmploymentSchool => &EMPLOYMENT,
-            Source::LaborContract => &LABOR,
-            Source::BusinessLicense => &BUSINESS,
-            Source::Pledge => &PLEDGE,
-            Source::Hukou => &HUKOU,
-        }
+        self.kind().fields()
     }
 
     /// The header line, LF-terminated.

@@ -329,3 +329,25 @@ fn invalid_options_are_refused() {
     generate(&base).expect("valid options");
     assert!(out.join("generate-summary.json").is_file());
 }
+
+/// The generator covers every feed once, and the shipped pipeline maps each
+/// generated header column to the canonical field at the same position: the
+/// generator and the validators read one table.
+#[test]
+fn generated_headers_map_through_the_shipped_pipeline() {
+    use crate::ingest::header::map_header;
+    use crate::pipeline::{Pipeline, SourceKind};
+    let mut kinds: Vec<SourceKind> = SOURCES.iter().map(|s| s.kind()).collect();
+    kinds.sort_unstable();
+    assert_eq!(kinds, SourceKind::ALL);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/quanzhou-measure13.toml");
+    let pipeline = Pipeline::load(&path).expect("shipped pipeline loads");
+    for src in SOURCES {
+        let config = pipeline.source(src.kind()).expect("declared");
+        let header = src.header_line();
+        let names: Vec<String> = header.trim_end().split(',').map(str::to_owned).collect();
+        let mapping = map_header(&names, config).expect("header maps");
+        let identity: Vec<Option<usize>> = (0..names.len()).map(Some).collect();
+        assert_eq!(mapping, identity, "{src:?}");
+    }
+}

@@ -54,6 +54,13 @@ pub struct Field {
     pub kind: Kind,
 }
 
+impl Field {
+    /// Whether every row must fill this field on its own (`*`).
+    pub fn required(&self) -> bool {
+        self.column == Column::Required
+    }
+}
+
 const fn req(name: &'static str, kind: Kind) -> Field {
     Field {
         name,
@@ -318,7 +325,11 @@ mod tests {
     #[test]
     fn every_feed_names_one_person() {
         for s in SourceKind::ALL {
-            assert_eq!(s.fields().iter().filter(|f| f.kind == Kind::Person).count(), 1, "{s}");
+            assert_eq!(
+                s.fields().iter().filter(|f| f.kind == Kind::Person).count(),
+                1,
+                "{s}"
+            );
         }
         assert_eq!(SourceKind::Hukou.person_field(), 0);
         assert_eq!(

@@ -138,8 +138,7 @@ mod tests {
         }
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("evidence.parquet");
-        let mut sink =
-            ParquetSink::create(&path, &evidence_schema(), &EVIDENCE).expect("sink");
+        let mut sink = ParquetSink::create(&path, &evidence_schema(), &EVIDENCE).expect("sink");
         sink.write_encoded(encoded).expect("write");
         assert_eq!(sink.finish(&meta()).expect("finish"), 10);
 

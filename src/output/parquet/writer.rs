@@ -20,8 +20,8 @@ use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use polars::io::parquet::write::get_encodings;
-use polars_arrow::datatypes::ArrowSchema;
 use polars::prelude::*;
+use polars_arrow::datatypes::ArrowSchema;
 use polars_parquet::write::{
     CompressedPage, DynIter, DynStreamingIterator, Encoding, FileWriter, KeyValue, ParquetType,
     StatisticsOptions, Version, WriteOptions, array_to_columns, compress,
