@@ -14,6 +14,7 @@
 //! - [`views`]: views of a published run (explain, report, export).
 //! - [`generate`]: synthetic feeds for benchmarks.
 
+pub mod digest;
 pub mod engine;
 pub mod errors;
 pub mod evidence;

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::IngestError;
+use super::error::IngestError;
 use super::reader::{Encoding, HeaderError, RecordReader};
 use crate::errors::io_words;
 use crate::rules::address::Gazetteer;

@@ -44,26 +44,10 @@ impl<R: Read> Read for HashingReader<R> {
     }
 }
 
-/// Lower-case hexadecimal form of a digest, as written to the manifest.
-pub fn hex(digest: &[u8; 32]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(64);
-    for &b in digest {
-        s.push(char::from(DIGITS[usize::from(b >> 4)]));
-        s.push(char::from(DIGITS[usize::from(b & 0x0f)]));
-    }
-    s
-}
-
-/// SHA-256 of an in-memory buffer, as lower-case hexadecimal.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    hex(&sha2::Sha256::digest(bytes).into())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::digest::hex;
 
     #[test]
     fn sha256_of_abc_and_byte_count() {

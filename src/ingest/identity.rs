@@ -5,9 +5,10 @@
 use hashbrown::HashMap;
 use rayon::prelude::*;
 
-use super::IngestError;
-use super::file::{ACCEPTED, Awaiting, Counts, FileSummary};
+use super::error::IngestError;
+use super::file::{Awaiting, Counts, FileSummary};
 use super::judged::{FilteredRow, RejectedRow};
+use super::keys::ACCEPTED;
 use super::supersede::Superseded;
 use super::validate::{Ctx, Facts};
 use crate::evidence::{EvidenceRecord, EvidenceWriter, Partitioner};

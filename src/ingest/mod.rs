@@ -9,6 +9,7 @@
 //! per-file counts, and replaced rows are dropped as the evidence partitions
 //! and rejects are read back.
 
+pub mod error;
 pub mod fields;
 pub mod file;
 pub mod gazetteer;
@@ -16,6 +17,7 @@ pub mod hashing;
 pub mod header;
 pub mod identity;
 pub mod judged;
+pub mod keys;
 pub mod reader;
 pub mod sample;
 pub mod supersede;
@@ -27,6 +29,8 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use hashbrown::HashMap;
 use rayon::prelude::*;
+
+pub use error::IngestError;
 
 use crate::evidence::Partitioner;
 use crate::pipeline::{Pipeline, SourceKind};
@@ -40,41 +44,6 @@ use file::{Counts, FileInput, FileSummary, read_file};
 use judged::FilteredRow;
 use supersede::Superseded;
 use validate::{Ctx, Facts, Pledge};
-
-/// Why ingest stopped. Each names the one path that failed, once; the
-/// cause follows as the error's source.
-#[derive(Debug, thiserror::Error)]
-pub enum IngestError {
-    /// A feed file or folder could not be read.
-    #[error("cannot read {path}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    /// Writing or reading back spilled rows failed: the spill disk, not an input.
-    #[error("cannot use the spill folder {path}")]
-    Spill {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    /// A feed's header cannot be used (exit 2).
-    #[error("{path}: line {line}: {message}")]
-    Header {
-        path: PathBuf,
-        line: u64,
-        message: String,
-    },
-    /// The gazetteer cannot be read or used (exit 2).
-    #[error("gazetteer {path}: {message}")]
-    Gazetteer { path: PathBuf, message: String },
-    #[error(
-        "{path}: {count} input files; at most {} are supported (merge some)",
-        u16::MAX
-    )]
-    TooManyFiles { path: PathBuf, count: usize },
-    #[error(transparent)]
-    Interrupted(#[from] crate::interrupt::Interrupted),
-}
 
 /// Counts for one input file (SPEC §7 manifest): rows = accepted + filtered + rejected.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -16,7 +16,8 @@
 use hashbrown::HashTable;
 use rayon::prelude::*;
 
-use super::file::{position_tag, split_tag};
+use super::error::IngestError;
+use super::keys::{position_tag, split_tag};
 use crate::spill::{Cursor, Store, StoreWriter};
 
 /// The position byte of an entry whose file and line follow in full (the
@@ -116,12 +117,12 @@ impl Superseded {
 
 /// The position tags of every row a later row with the same key replaces.
 /// Consumes the store's partitions.
-pub fn replaced(store: &Store<'_>) -> Result<Vec<u64>, super::IngestError> {
-    let per_part: Vec<Result<Vec<u64>, super::IngestError>> = (0..store.partitions())
+pub fn replaced(store: &Store<'_>) -> Result<Vec<u64>, IngestError> {
+    let per_part: Vec<Result<Vec<u64>, IngestError>> = (0..store.partitions())
         .into_par_iter()
         .map(|p| {
             crate::interrupt::check()?;
-            let chunks = store.take(p).map_err(|e| super::IngestError::Spill {
+            let chunks = store.take(p).map_err(|e| IngestError::Spill {
                 path: store.spill_path().to_owned(),
                 source: e,
             })?;
@@ -193,7 +194,7 @@ pub fn mark(replaced: &[u64], superseded: &mut Superseded) -> Vec<(u32, u32, u8)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::file::ACCEPTED;
+    use crate::ingest::keys::ACCEPTED;
     use crate::spill::{Budget, SpillDir};
 
     #[test]

@@ -150,7 +150,7 @@ impl Pipeline {
             path: path.to_owned(),
             message: "not UTF-8 text".to_owned(),
         })?;
-        let sha256 = crate::ingest::hashing::sha256_hex(text.as_bytes());
+        let sha256 = crate::digest::sha256_hex(text.as_bytes());
         Pipeline::parse(path, &text, sha256)
     }
 

@@ -25,6 +25,7 @@ use serde::Serialize;
 use sha2::Sha256;
 
 use super::{Run, ViewError, latest_divisions, texts};
+use crate::digest::hex;
 use crate::output::parquet::{FileMeta, Output, ParquetSink};
 use crate::rules::date::{from_epoch_days, to_epoch_days};
 
@@ -132,10 +133,6 @@ fn hmac(key: &[u8], message: &[u8]) -> [u8; 32] {
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
     mac.update(message);
     mac.finalize().into_bytes().into()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A person's pseudonym: `HMAC-SHA256(key, "person:" + id)`, first 16 bytes as 32 hex.
