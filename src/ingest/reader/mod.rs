@@ -53,11 +53,14 @@
 //! read (SIMD); only records in a chunk holding an invalid byte are checked
 //! one by one.
 
-use std::fmt;
 use std::io::{self, Read};
 
 use csv_core::{ReadRecordResult, ReaderBuilder, Terminator};
 use encoding_rs::DecoderResult;
+
+mod record;
+
+pub use record::{HeaderError, Malformed, Record};
 
 /// Default size of the input buffer.
 pub const DEFAULT_BUF_BYTES: usize = 1 << 20;
@@ -107,50 +110,6 @@ impl Encoding {
             Encoding::Gb18030 => encoding_rs::GB18030,
         }
     }
-}
-
-/// Why a record is a `malformed_row`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Malformed {
-    UnclosedQuote,
-    FieldCount { expected: usize, found: usize },
-    InvalidEncoding,
-}
-
-impl Malformed {
-    /// Human-readable reject detail. Encoding-neutral; see
-    /// [`Record::malformed_detail`] for the variant naming the encoding.
-    pub fn detail(&self) -> String {
-        self.detail_in(None)
-    }
-
-    fn detail_in(&self, encoding: Option<Encoding>) -> String {
-        match self {
-            Malformed::UnclosedQuote => "quoted field still open at end of file".to_owned(),
-            Malformed::FieldCount { expected, found } => {
-                format!("expected {expected} fields, found {found}")
-            }
-            Malformed::InvalidEncoding => match encoding {
-                Some(e) => format!("bytes invalid in {}", e.label()),
-                None => "bytes invalid in the declared encoding".to_owned(),
-            },
-        }
-    }
-}
-
-impl fmt::Display for Malformed {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.detail())
-    }
-}
-
-/// Failure to read a feed's header record.
-#[derive(Debug, thiserror::Error)]
-pub enum HeaderError {
-    #[error("cannot read header: {0}")]
-    Io(#[from] io::Error),
-    #[error("malformed header: {}", .0.detail())]
-    Malformed(Malformed),
 }
 
 /// Reads records from one CSV feed file; see the module documentation.
@@ -883,81 +842,6 @@ fn ends_inside_quotes(raw: &[u8]) -> bool {
     matches!(state, Q::Quoted)
 }
 
-/// One record, borrowing the reader's buffers until the next call.
-#[derive(Debug)]
-pub struct Record<'a> {
-    line: u64,
-    /// Byte offset of the record's first byte in the file.
-    offset: u64,
-    raw: &'a [u8],
-    /// Decoded fields, concatenated; empty when malformed.
-    text: &'a str,
-    /// End offset of each field in `text`; empty when malformed.
-    ends: &'a [usize],
-    /// Bytes between one field's end and the next one's start in `text`.
-    sep: usize,
-    nfields: usize,
-    malformed: Option<Malformed>,
-    encoding: Encoding,
-}
-
-impl<'a> Record<'a> {
-    /// 1-based line on which the record starts (the header is line 1).
-    pub fn line(&self) -> u64 {
-        self.line
-    }
-
-    /// The record's bytes exactly as in the file, without its final line
-    /// break (LF or CRLF).
-    pub fn raw(&self) -> &'a [u8] {
-        self.raw
-    }
-
-    /// [`Self::raw`] decoded in the file's encoding, invalid sequences
-    /// replaced by U+FFFD (for reject output).
-    pub fn raw_lossy(&self) -> String {
-        self.encoding.decode_lossy(self.raw)
-    }
-
-    /// Byte offset of the record's first byte in the file: with `raw().len()`,
-    /// enough to read its text again later instead of keeping it.
-    pub fn offset(&self) -> u64 {
-        self.offset
-    }
-
-    pub fn malformed(&self) -> Option<Malformed> {
-        self.malformed
-    }
-
-    /// Reject detail naming the file's encoding ("bytes invalid in gb18030").
-    pub fn malformed_detail(&self) -> Option<String> {
-        self.malformed.map(|m| m.detail_in(Some(self.encoding)))
-    }
-
-    /// Number of fields found (equal to the header's length unless the
-    /// record is malformed).
-    pub fn len(&self) -> usize {
-        self.nfields
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.nfields == 0
-    }
-
-    /// Decoded field `i`, not trimmed; `""` when out of range or malformed.
-    pub fn field(&self, i: usize) -> &'a str {
-        let Some(&end) = self.ends.get(i) else {
-            return "";
-        };
-        let start = if i == 0 {
-            0
-        } else {
-            self.ends.get(i - 1).map_or(0, |&e| e + self.sep)
-        };
-        self.text.get(start..end).unwrap_or("")
-    }
-}
-
 /// Whether a record's raw bytes are valid in the file's encoding.
 fn raw_is_valid(raw: &[u8], encoding: Encoding) -> bool {
     match encoding {
@@ -1029,27 +913,6 @@ mod tests {
         assert_eq!(Encoding::from_label("latin1"), None);
         assert_eq!(Encoding::Utf8.label(), "utf-8");
         assert_eq!(Encoding::Gb18030.label(), "gb18030");
-    }
-
-    #[test]
-    fn malformed_details() {
-        assert_eq!(
-            Malformed::UnclosedQuote.detail(),
-            "quoted field still open at end of file"
-        );
-        let fc = Malformed::FieldCount {
-            expected: 7,
-            found: 5,
-        };
-        assert_eq!(fc.detail(), "expected 7 fields, found 5");
-        assert_eq!(
-            Malformed::InvalidEncoding.detail(),
-            "bytes invalid in the declared encoding"
-        );
-        assert_eq!(
-            HeaderError::Malformed(Malformed::UnclosedQuote).to_string(),
-            "malformed header: quoted field still open at end of file"
-        );
     }
 
     #[test]
