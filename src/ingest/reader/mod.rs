@@ -56,10 +56,12 @@
 use std::io::{self, Read};
 
 use csv_core::{ReadRecordResult, ReaderBuilder, Terminator};
-use encoding_rs::DecoderResult;
 
+mod decode;
 mod record;
 
+pub use decode::Encoding;
+use decode::{decode_gb18030_fields, raw_is_valid};
 pub use record::{HeaderError, Malformed, Record};
 
 /// Default size of the input buffer.
@@ -67,50 +69,6 @@ pub const DEFAULT_BUF_BYTES: usize = 1 << 20;
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 const GB18030_BOM: &[u8] = b"\x84\x31\x95\x33";
-
-/// Declared text encoding of a feed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Encoding {
-    Utf8,
-    Gb18030,
-}
-
-impl Encoding {
-    /// Parses a pipeline `encoding` value. `gbk` maps to GB18030, which is a
-    /// superset of it, so GBK files decode identically.
-    pub fn from_label(s: &str) -> Option<Encoding> {
-        let s = s.trim();
-        if s.eq_ignore_ascii_case("utf-8") || s.eq_ignore_ascii_case("utf8") {
-            Some(Encoding::Utf8)
-        } else if s.eq_ignore_ascii_case("gb18030") || s.eq_ignore_ascii_case("gbk") {
-            Some(Encoding::Gb18030)
-        } else {
-            None
-        }
-    }
-
-    /// Bytes in this encoding as text, invalid sequences replaced (for reject output).
-    pub fn decode_lossy(self, bytes: &[u8]) -> String {
-        self.codec()
-            .decode_without_bom_handling(bytes)
-            .0
-            .into_owned()
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Encoding::Utf8 => "utf-8",
-            Encoding::Gb18030 => "gb18030",
-        }
-    }
-
-    fn codec(self) -> &'static encoding_rs::Encoding {
-        match self {
-            Encoding::Utf8 => encoding_rs::UTF_8,
-            Encoding::Gb18030 => encoding_rs::GB18030,
-        }
-    }
-}
 
 /// Reads records from one CSV feed file; see the module documentation.
 pub struct RecordReader<R> {
@@ -773,49 +731,6 @@ fn text_of_valid_record(fields: &[u8]) -> &str {
     unsafe { std::str::from_utf8_unchecked(fields) }
 }
 
-/// Decodes each field of a GB18030 record into `dec`, recording field ends
-/// in `dec_ends`. Returns false if any field holds an invalid sequence.
-///
-/// Splitting on raw bytes before decoding is safe: comma (0x2C), quote
-/// (0x22), CR and LF are below 0x30, and no GB18030 multi-byte character
-/// contains a byte below 0x30 (trail bytes are 0x30–0x39, 0x40–0x7E or
-/// 0x80–0xFE). Each field gets a fresh decoder so a sequence cannot straddle
-/// two fields. A `Decoder` lives on the stack and `dec` keeps its capacity,
-/// so nothing is allocated per record once the buffers have grown (unlike
-/// `decode_without_bom_handling_and_without_replacement`, which returns a
-/// fresh `String` for any non-ASCII field).
-fn decode_gb18030_fields(
-    out: &[u8],
-    ends: &[usize],
-    sep: usize,
-    dec: &mut String,
-    dec_ends: &mut Vec<usize>,
-) -> bool {
-    dec.clear();
-    dec_ends.clear();
-    let mut start = 0;
-    for &end in ends {
-        if !dec_ends.is_empty() {
-            start += sep;
-        }
-        let Some(field) = out.get(start..end) else {
-            return false;
-        };
-        let mut decoder = encoding_rs::GB18030.new_decoder_without_bom_handling();
-        let Some(need) = decoder.max_utf8_buffer_length_without_replacement(field.len()) else {
-            return false;
-        };
-        dec.reserve(need);
-        let (res, read) = decoder.decode_to_string_without_replacement(field, dec, true);
-        if res != DecoderResult::InputEmpty || read != field.len() {
-            return false;
-        }
-        dec_ends.push(dec.len());
-        start = end;
-    }
-    true
-}
-
 /// Whether a quoted field is still open after `raw`, mirroring csv-core's
 /// state machine for the settings used here (`"` quotes, doubled-quote
 /// escapes, no backslash escapes). `raw` holds no record terminator outside
@@ -840,19 +755,6 @@ fn ends_inside_quotes(raw: &[u8]) -> bool {
         };
     }
     matches!(state, Q::Quoted)
-}
-
-/// Whether a record's raw bytes are valid in the file's encoding.
-fn raw_is_valid(raw: &[u8], encoding: Encoding) -> bool {
-    match encoding {
-        Encoding::Utf8 => simdutf8::basic::from_utf8(raw).is_ok(),
-        Encoding::Gb18030 => {
-            raw.is_ascii()
-                || encoding_rs::GB18030
-                    .decode_without_bom_handling_and_without_replacement(raw)
-                    .is_some()
-        }
-    }
 }
 
 #[cfg(test)]
@@ -902,17 +804,6 @@ mod tests {
 
     fn names(h: &[&str]) -> Option<Vec<String>> {
         Some(h.iter().map(|s| (*s).to_owned()).collect())
-    }
-
-    #[test]
-    fn encoding_labels() {
-        assert_eq!(Encoding::from_label("UTF-8"), Some(Encoding::Utf8));
-        assert_eq!(Encoding::from_label("utf8"), Some(Encoding::Utf8));
-        assert_eq!(Encoding::from_label("GB18030"), Some(Encoding::Gb18030));
-        assert_eq!(Encoding::from_label("Gbk"), Some(Encoding::Gb18030));
-        assert_eq!(Encoding::from_label("latin1"), None);
-        assert_eq!(Encoding::Utf8.label(), "utf-8");
-        assert_eq!(Encoding::Gb18030.label(), "gb18030");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::io;
 
-use super::Encoding;
+use super::decode::Encoding;
 
 /// Why a record is a `malformed_row`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
