@@ -60,6 +60,7 @@ use csv_core::{ReadRecordResult, ReaderBuilder, Terminator};
 mod decode;
 mod record;
 mod scan;
+mod window;
 
 pub use decode::Encoding;
 pub use record::{HeaderError, Malformed, Record};
@@ -68,12 +69,10 @@ use decode::{decode_gb18030_fields, raw_is_valid};
 use scan::{
     LineScan, ends_inside_quotes, line_breaks, push_end, scan_plain_line, text_of_valid_record,
 };
+use window::Window;
 
 /// Default size of the input buffer.
 pub const DEFAULT_BUF_BYTES: usize = 1 << 20;
-
-const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
-const GB18030_BOM: &[u8] = b"\x84\x31\x95\x33";
 
 /// Reads records from one CSV feed file; see the module documentation.
 pub struct RecordReader<R> {
@@ -81,20 +80,11 @@ pub struct RecordReader<R> {
     encoding: Encoding,
     csv: csv_core::Reader,
 
-    /// Input bytes; `data[pos..end]` is unconsumed. Its length is the buffer
-    /// capacity (kept zero-initialised so reads can target it directly).
-    data: Vec<u8>,
-    pos: usize,
-    end: usize,
-    eof: bool,
-    /// The BOM check has run.
-    started: bool,
-    /// Line number of the byte at `pos`; `pos` is always at a line start
-    /// between records.
+    /// The input bytes read from `inner` and not yet consumed.
+    win: Window,
+    /// Line number of the byte at `win.pos`; `win.pos` is always at a line
+    /// start between records.
     line: u64,
-
-    /// Bytes read from `inner` so far (for progress reporting).
-    bytes_read: u64,
 
     /// The line of the header record (0 until one is read).
     header_line: u64,
@@ -109,15 +99,6 @@ pub struct RecordReader<R> {
     /// concatenated, with `dec_ends` the end offset of each.
     dec: String,
     dec_ends: Vec<usize>,
-
-    /// UTF-8 files are validated in bulk as they are read:
-    /// `data[utf8_from..utf8_to]` is known valid UTF-8 and `utf8_from` is a
-    /// record start, so a record lying inside it needs no check of its own.
-    utf8_from: usize,
-    utf8_to: usize,
-    /// Bulk validation met an invalid byte at `utf8_to`; it resumes after
-    /// the record holding it (records there are checked one by one).
-    utf8_stalled: bool,
 
     /// Take the plain-line fast path (off only in tests, as the reference).
     plain_lines: bool,
@@ -154,22 +135,14 @@ impl<R: Read> RecordReader<R> {
             inner,
             encoding,
             csv,
-            data: vec![0; buf_bytes.max(1)],
-            pos: 0,
-            end: 0,
-            eof: false,
-            started: false,
+            win: Window::new(buf_bytes, encoding),
             line: 1,
-            bytes_read: 0,
             header_line: 0,
             expected: None,
             out: vec![0; 4096],
             ends: vec![0; 64],
             dec: String::new(),
             dec_ends: Vec::new(),
-            utf8_from: 0,
-            utf8_to: 0,
-            utf8_stalled: false,
             plain_lines: true,
         }
     }
@@ -215,13 +188,11 @@ impl<R: Read> RecordReader<R> {
     /// Next data record, or `None` at end of file. Its expected field count
     /// is the header's length (unchecked if no header was read).
     pub fn next_record(&mut self) -> io::Result<Option<Record<'_>>> {
-        if !self.started {
-            self.skip_bom()?;
-        }
+        self.win.skip_bom(&mut self.inner)?;
         let Some(p) = self.parse_next()? else {
             return Ok(None);
         };
-        let bulk_valid = self.bulk_validated(p.raw_start);
+        let bulk_valid = self.win.bulk_validated(p.raw_start);
 
         let mut malformed = if p.unclosed {
             Some(Malformed::UnclosedQuote)
@@ -237,7 +208,7 @@ impl<R: Read> RecordReader<R> {
 
         // Decode only well-formed records: a malformed one exposes no fields.
         let (fields, sep) = if p.plain {
-            (&self.data[p.raw_start..p.raw_end], 1)
+            (&self.win.data[p.raw_start..p.raw_end], 1)
         } else {
             (&self.out[..p.out_len], 0)
         };
@@ -248,7 +219,7 @@ impl<R: Read> RecordReader<R> {
         if malformed.is_none()
             && !p.plain
             && !bulk_valid
-            && !raw_is_valid(&self.data[p.raw_start..p.raw_end], self.encoding)
+            && !raw_is_valid(&self.win.data[p.raw_start..p.raw_end], self.encoding)
         {
             malformed = Some(Malformed::InvalidEncoding);
         }
@@ -289,12 +260,15 @@ impl<R: Read> RecordReader<R> {
             }
         };
 
-        // `data[..end]` holds the last `end` bytes read from the file.
-        let offset = self.bytes_read - self.end as u64 + p.raw_start as u64;
+        let offset = self.win.file_offset(p.raw_start);
         Ok(Some(Record {
             line: p.line,
             offset,
-            raw: self.data.get(p.raw_start..p.raw_end).unwrap_or_default(),
+            raw: self
+                .win
+                .data
+                .get(p.raw_start..p.raw_end)
+                .unwrap_or_default(),
             text,
             ends,
             sep,
@@ -306,104 +280,11 @@ impl<R: Read> RecordReader<R> {
 
     /// Bytes read from the underlying reader so far: progress, not a record position.
     pub fn byte_offset(&self) -> u64 {
-        self.bytes_read
+        self.win.bytes_read()
     }
 
     pub fn into_inner(self) -> R {
         self.inner
-    }
-
-    /// Skips a BOM at the very start of the file.
-    fn skip_bom(&mut self) -> io::Result<()> {
-        self.started = true;
-        while self.end - self.pos < GB18030_BOM.len() && !self.eof {
-            self.refill(self.pos)?;
-        }
-        let head = &self.data[self.pos..self.end];
-        if head.starts_with(UTF8_BOM) {
-            self.pos += UTF8_BOM.len();
-        } else if self.encoding == Encoding::Gb18030 && head.starts_with(GB18030_BOM) {
-            self.pos += GB18030_BOM.len();
-        }
-        Ok(())
-    }
-
-    /// Whether the record that started at `raw_start` and ended at `pos`
-    /// lies in the bulk-validated span. If the span stalled at an invalid
-    /// byte the record has now passed, validation resumes at `pos` (the
-    /// next record's first byte).
-    fn bulk_validated(&mut self, raw_start: usize) -> bool {
-        if self.encoding != Encoding::Utf8 {
-            return false;
-        }
-        let inside = self.utf8_from <= raw_start && self.pos <= self.utf8_to;
-        if !inside && self.utf8_stalled && self.pos > self.utf8_to {
-            self.utf8_from = self.pos;
-            self.utf8_to = self.pos;
-            self.utf8_stalled = false;
-            self.extend_utf8();
-        }
-        inside
-    }
-
-    /// Validates as much of `data[utf8_to..end]` as possible. It stops
-    /// before a sequence cut by the end of the data (completed by the next
-    /// read) or at an invalid byte (stalled).
-    fn extend_utf8(&mut self) {
-        if self.encoding != Encoding::Utf8 || self.utf8_stalled {
-            return;
-        }
-        match simdutf8::compat::from_utf8(&self.data[self.utf8_to..self.end]) {
-            Ok(_) => self.utf8_to = self.end,
-            Err(e) => {
-                self.utf8_to += e.valid_up_to();
-                self.utf8_stalled = e.error_len().is_some();
-            }
-        }
-    }
-
-    /// Moves `data[keep..end]` to the front of the buffer (growing it when
-    /// that tail fills it) and reads more input after it. Callers re-base
-    /// their indices by `keep`; `pos` is re-based here.
-    fn refill(&mut self, keep: usize) -> io::Result<()> {
-        if keep > 0 {
-            self.data.copy_within(keep..self.end, 0);
-            self.end -= keep;
-            self.pos -= keep;
-            if self.utf8_from >= keep && self.utf8_to >= keep {
-                self.utf8_from -= keep;
-                self.utf8_to -= keep;
-            } else {
-                // The validated span started before the kept bytes (or had
-                // already ended); `keep` is a record or line start, so
-                // validation restarts there.
-                self.utf8_from = 0;
-                self.utf8_to = 0;
-                self.utf8_stalled = false;
-            }
-        }
-        if self.end == self.data.len() {
-            // A single record (or BOM probe) is larger than the buffer.
-            let grown = self.data.len().saturating_mul(2).max(16);
-            self.data.resize(grown, 0);
-        }
-        loop {
-            match self.inner.read(&mut self.data[self.end..]) {
-                Ok(0) => {
-                    self.eof = true;
-                    return Ok(());
-                }
-                Ok(n) => {
-                    self.bytes_read += n as u64;
-                    // Guard against a reader reporting more than it was given.
-                    self.end = (self.end + n).min(self.data.len());
-                    self.extend_utf8();
-                    return Ok(());
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
     }
 
     /// Skips blank lines, then runs csv-core over one record. On return the
@@ -412,28 +293,28 @@ impl<R: Read> RecordReader<R> {
     fn parse_next(&mut self) -> io::Result<Option<Parsed>> {
         // Blank-line skipping. `line_start` is kept across refills so a line
         // with leading white space is handed to csv-core from its first byte.
-        let mut line_start = self.pos;
+        let mut line_start = self.win.pos;
         loop {
             let mut found = false;
-            while self.pos < self.end {
-                match self.data[self.pos] {
+            while self.win.pos < self.win.end {
+                match self.win.data[self.win.pos] {
                     b'\n' => {
-                        self.pos += 1;
+                        self.win.pos += 1;
                         self.line += 1;
-                        line_start = self.pos;
+                        line_start = self.win.pos;
                     }
                     b'\r' => {
                         // CRLF or a bare CR: one line break. A CR at the end of
                         // the bytes read may be half of a CRLF: read on first.
-                        match self.data.get(self.pos + 1) {
-                            _ if self.pos + 1 == self.end && !self.eof => break,
-                            Some(b'\n') if self.pos + 1 < self.end => self.pos += 2,
-                            _ => self.pos += 1,
+                        match self.win.data.get(self.win.pos + 1) {
+                            _ if self.win.pos + 1 == self.win.end && !self.win.eof => break,
+                            Some(b'\n') if self.win.pos + 1 < self.win.end => self.win.pos += 2,
+                            _ => self.win.pos += 1,
                         }
                         self.line += 1;
-                        line_start = self.pos;
+                        line_start = self.win.pos;
                     }
-                    b' ' | b'\t' => self.pos += 1,
+                    b' ' | b'\t' => self.win.pos += 1,
                     _ => {
                         found = true;
                         break;
@@ -443,20 +324,20 @@ impl<R: Read> RecordReader<R> {
             if found {
                 break;
             }
-            if self.eof {
+            if self.win.eof {
                 // Only blank lines (or nothing) left.
                 return Ok(None);
             }
-            self.refill(line_start)?;
+            self.win.refill(&mut self.inner, line_start)?;
             line_start = 0;
         }
-        self.pos = line_start;
+        self.win.pos = line_start;
         if self.plain_lines
             && let Some(parsed) = self.split_plain_line()?
         {
             return Ok(Some(parsed));
         }
-        let mut raw_start = self.pos;
+        let mut raw_start = self.win.pos;
         let line = self.line;
 
         // csv-core is resumable: fed chunk by chunk, it writes `ends` as if
@@ -465,20 +346,20 @@ impl<R: Read> RecordReader<R> {
         let mut nend = 0;
         // `at_eof`: the record was ended by the end of the data, not by a LF.
         let at_eof = loop {
-            if self.pos == self.end && !self.eof {
+            if self.win.pos == self.win.end && !self.win.eof {
                 let keep = raw_start;
-                self.refill(keep)?;
+                self.win.refill(&mut self.inner, keep)?;
                 raw_start -= keep;
                 continue;
             }
             // An empty input slice tells csv-core the data has ended.
-            let final_call = self.pos == self.end;
+            let final_call = self.win.pos == self.win.end;
             let (res, nin, o, e) = self.csv.read_record(
-                &self.data[self.pos..self.end],
+                &self.win.data[self.win.pos..self.win.end],
                 &mut self.out[nout..],
                 &mut self.ends[nend..],
             );
-            self.pos += nin;
+            self.win.pos += nin;
             nout += o;
             nend += e;
             match res {
@@ -511,28 +392,28 @@ impl<R: Read> RecordReader<R> {
         // csv-core ends a record at a CR; the LF of a CRLF belongs to it too,
         // so that the pair is one line break and the next record starts
         // after it. The LF may not have been read yet.
-        if !at_eof && self.data[self.pos - 1] == b'\r' {
-            if self.pos == self.end && !self.eof {
+        if !at_eof && self.win.data[self.win.pos - 1] == b'\r' {
+            if self.win.pos == self.win.end && !self.win.eof {
                 let keep = raw_start;
-                self.refill(keep)?;
+                self.win.refill(&mut self.inner, keep)?;
                 raw_start -= keep;
             }
-            if self.data[self.pos..self.end].first() == Some(&b'\n') {
-                self.pos += 1;
+            if self.win.data[self.win.pos..self.win.end].first() == Some(&b'\n') {
+                self.win.pos += 1;
             }
         }
         // Line breaks inside the record (quoted newlines) and its terminator
         // move the next record's line.
-        self.line += line_breaks(&self.data[raw_start..self.pos]);
+        self.line += line_breaks(&self.win.data[raw_start..self.win.pos]);
 
-        let mut raw_end = self.pos;
-        let unclosed = at_eof && ends_inside_quotes(&self.data[raw_start..raw_end]);
+        let mut raw_end = self.win.pos;
+        let unclosed = at_eof && ends_inside_quotes(&self.win.data[raw_start..raw_end]);
         // The raw text goes without its final line break (LF, CRLF or CR);
         // a record left open by the end of file loses it too.
-        if self.data[raw_start..raw_end].ends_with(b"\n") {
+        if self.win.data[raw_start..raw_end].ends_with(b"\n") {
             raw_end -= 1;
         }
-        if self.data[raw_start..raw_end].ends_with(b"\r") {
+        if self.win.data[raw_start..raw_end].ends_with(b"\r") {
             raw_end -= 1;
         }
 
@@ -555,24 +436,24 @@ impl<R: Read> RecordReader<R> {
     /// not run. `None`, with nothing consumed, when the line has a quote.
     fn split_plain_line(&mut self) -> io::Result<Option<Parsed>> {
         let (len, term, n) = loop {
-            match scan_plain_line(&self.data[self.pos..self.end], &mut self.ends) {
+            match scan_plain_line(&self.win.data[self.win.pos..self.win.end], &mut self.ends) {
                 LineScan::Quoted => return Ok(None),
                 LineScan::Line { len, term, commas } if term > 0 => break (len, term, commas),
                 // At the end of the file the line ends with the data, or
                 // with a last CR, which is then a whole terminator.
-                LineScan::Line { len, commas, .. } if self.eof => {
-                    break (len, self.end - self.pos - len, commas);
+                LineScan::Line { len, commas, .. } if self.win.eof => {
+                    break (len, self.win.end - self.win.pos - len, commas);
                 }
                 // The line goes on past the bytes read so far, or ends in a
                 // CR that may be half of a CRLF.
-                LineScan::Line { .. } => self.refill(self.pos)?,
+                LineScan::Line { .. } => self.win.refill(&mut self.inner, self.win.pos)?,
             }
         };
-        let raw_start = self.pos;
+        let raw_start = self.win.pos;
         let raw_end = raw_start + len;
         push_end(&mut self.ends, n, len);
         let line = self.line;
-        self.pos = raw_end + term;
+        self.win.pos = raw_end + term;
         if term > 0 {
             self.line += 1;
         }
