@@ -52,6 +52,21 @@
 //! allocates nothing. UTF-8 input is validated in bulk as each chunk is
 //! read (SIMD); only records in a chunk holding an invalid byte are checked
 //! one by one.
+//!
+//! # Layout
+//!
+//! * `mod.rs`: [`RecordReader`], which skips blank lines, splits records
+//!   (the plain-line fast path or csv-core), counts lines and checks and
+//!   decodes each record; the re-exports.
+//! * `window.rs`: the input buffer (`Window`): refills, BOM skipping, bulk
+//!   UTF-8 validation.
+//! * `scan.rs`: byte scans of raw input (the plain-line scan, line breaks,
+//!   the quote state at end of file); the only `unsafe` code of the reader.
+//! * `decode.rs`: [`Encoding`], a record's validity in it, GB18030 decoding
+//!   of fields.
+//! * `record.rs`: [`Record`], [`Malformed`], [`HeaderError`].
+//! * `tests.rs`, `tests/stress.rs`: tests of the whole reader; the unit
+//!   tests of `scan`, `decode` and `record` are in those files.
 
 use std::io::{self, Read};
 
