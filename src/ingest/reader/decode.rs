@@ -1,0 +1,119 @@
+//! Decoding: a feed's declared `Encoding`, a record's validity in it, GB18030 field decoding.
+
+use encoding_rs::DecoderResult;
+
+/// Declared text encoding of a feed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encoding {
+    Utf8,
+    Gb18030,
+}
+
+impl Encoding {
+    /// Parses a pipeline `encoding` value. `gbk` maps to GB18030, which is a
+    /// superset of it, so GBK files decode identically.
+    pub fn from_label(s: &str) -> Option<Encoding> {
+        let s = s.trim();
+        if s.eq_ignore_ascii_case("utf-8") || s.eq_ignore_ascii_case("utf8") {
+            Some(Encoding::Utf8)
+        } else if s.eq_ignore_ascii_case("gb18030") || s.eq_ignore_ascii_case("gbk") {
+            Some(Encoding::Gb18030)
+        } else {
+            None
+        }
+    }
+
+    /// Bytes in this encoding as text, invalid sequences replaced (for reject output).
+    pub fn decode_lossy(self, bytes: &[u8]) -> String {
+        self.codec()
+            .decode_without_bom_handling(bytes)
+            .0
+            .into_owned()
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Encoding::Utf8 => "utf-8",
+            Encoding::Gb18030 => "gb18030",
+        }
+    }
+
+    fn codec(self) -> &'static encoding_rs::Encoding {
+        match self {
+            Encoding::Utf8 => encoding_rs::UTF_8,
+            Encoding::Gb18030 => encoding_rs::GB18030,
+        }
+    }
+}
+
+/// Whether a record's raw bytes are valid in the file's encoding.
+pub(super) fn raw_is_valid(raw: &[u8], encoding: Encoding) -> bool {
+    match encoding {
+        Encoding::Utf8 => simdutf8::basic::from_utf8(raw).is_ok(),
+        Encoding::Gb18030 => {
+            raw.is_ascii()
+                || encoding_rs::GB18030
+                    .decode_without_bom_handling_and_without_replacement(raw)
+                    .is_some()
+        }
+    }
+}
+
+/// Decodes each field of a GB18030 record into `dec`, recording field ends
+/// in `dec_ends`. Returns false if any field holds an invalid sequence.
+///
+/// Splitting on raw bytes before decoding is safe: comma (0x2C), quote
+/// (0x22), CR and LF are below 0x30, and no GB18030 multi-byte character
+/// contains a byte below 0x30 (trail bytes are 0x30–0x39, 0x40–0x7E or
+/// 0x80–0xFE). Each field gets a fresh decoder so a sequence cannot straddle
+/// two fields. A `Decoder` lives on the stack and `dec` keeps its capacity,
+/// so nothing is allocated per record once the buffers have grown (unlike
+/// `decode_without_bom_handling_and_without_replacement`, which returns a
+/// fresh `String` for any non-ASCII field).
+pub(super) fn decode_gb18030_fields(
+    out: &[u8],
+    ends: &[usize],
+    sep: usize,
+    dec: &mut String,
+    dec_ends: &mut Vec<usize>,
+) -> bool {
+    dec.clear();
+    dec_ends.clear();
+    let mut start = 0;
+    for &end in ends {
+        if !dec_ends.is_empty() {
+            start += sep;
+        }
+        let Some(field) = out.get(start..end) else {
+            return false;
+        };
+        let mut decoder = encoding_rs::GB18030.new_decoder_without_bom_handling();
+        let Some(need) = decoder.max_utf8_buffer_length_without_replacement(field.len()) else {
+            return false;
+        };
+        dec.reserve(need);
+        let (res, read) = decoder.decode_to_string_without_replacement(field, dec, true);
+        if res != DecoderResult::InputEmpty || read != field.len() {
+            return false;
+        }
+        dec_ends.push(dec.len());
+        start = end;
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encoding_labels() {
+        assert_eq!(Encoding::from_label("UTF-8"), Some(Encoding::Utf8));
+        assert_eq!(Encoding::from_label("utf8"), Some(Encoding::Utf8));
+        assert_eq!(Encoding::from_label("GB18030"), Some(Encoding::Gb18030));
+        assert_eq!(Encoding::from_label("Gbk"), Some(Encoding::Gb18030));
+        assert_eq!(Encoding::from_label("latin1"), None);
+        assert_eq!(Encoding::Utf8.label(), "utf-8");
+        assert_eq!(Encoding::Gb18030.label(), "gb18030");
+    }
+}
