@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, mpsc};
 
-use super::EngineError;
+use super::error::EngineError;
 
 /// Items ahead of the consumer, per thread.
 const LOOKAHEAD: usize = 2;

@@ -9,8 +9,9 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
+use super::counts::{Decisions, Outputs};
+use super::error::EngineError;
 use super::ordered::in_order;
-use super::{Decisions, EngineError, Outputs};
 use crate::evidence::{EvidenceRecord, PartitionRows};
 use crate::ingest::Ingested;
 use crate::ingest::judged::FilteredRow;

@@ -12,8 +12,9 @@
 use std::ops::Range;
 use std::path::Path;
 
+use super::counts::Outputs;
+use super::error::EngineError;
 use super::ordered::in_order;
-use super::{EngineError, Outputs};
 use crate::ingest::judged::{FilteredRow, FilteredRows, RejectedRow};
 use crate::ingest::{FileReport, Ingested, RejectRecord};
 use crate::output::parquet::{

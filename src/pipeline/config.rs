@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::encoding::Encoding;
 use super::source::SourceKind;
-use crate::ingest::reader::Encoding;
 use crate::rules::division::{Division, parse_division};
 
 /// Rule parameters of SPEC §6 and the quality gate of §8.

@@ -112,7 +112,7 @@ macro_rules! feeds {
         $(
             #[doc = concat!("The fields of `", stringify!($module), "` (", $chinese, "), in the spec's column order.")]
             pub mod $module {
-                use super::*;
+                use crate::pipeline::source::*;
                 field_indices!(0; $($konst)*);
                 /// The fields.
                 pub const FIELDS: &[Field] = &[$($field,)*];

@@ -1,13 +1,12 @@
 //! Views of a published run for case officers and analysts (SPEC §9): they
 //! read a run's outputs, never the feeds.
 //!
-//! - [`explain`]: one person, for a case officer ([`explain_text`] prints it).
+//! - [`explain`]: one person, for a case officer (its `text` module prints it).
 //! - [`export`]: the pseudonymised analyst copy.
 //! - [`report`]: the HTML run report ([`svg`] draws its charts).
 //! - [`lookup`]: reading one person's rows without reading whole outputs.
 
 pub mod explain;
-mod explain_text;
 pub mod export;
 pub mod lookup;
 pub mod report;

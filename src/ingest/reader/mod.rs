@@ -77,7 +77,7 @@ mod record;
 mod scan;
 mod window;
 
-pub use decode::Encoding;
+pub use crate::pipeline::Encoding;
 pub use record::{HeaderError, Malformed, Record};
 
 use decode::{decode_gb18030_fields, raw_is_valid};

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::io;
 
-use super::decode::Encoding;
+use crate::pipeline::Encoding;
 
 /// Why a record is a `malformed_row`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

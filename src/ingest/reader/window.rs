@@ -2,7 +2,7 @@
 
 use std::io::{self, Read};
 
-use super::decode::Encoding;
+use crate::pipeline::Encoding;
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 const GB18030_BOM: &[u8] = b"\x84\x31\x95\x33";

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::explain::{Explanation, RowView, basis_words, status_words};
+use super::model::{Explanation, RowView, basis_words, status_words};
 use crate::pipeline::SourceKind;
 
 /// Columns a string takes in a terminal: two for CJK and full-width

@@ -1,6 +1,5 @@
-//! `residence explain`: one person's decision, spells, evidence, a 24-month
-//! grid, what is missing, and every filtered or rejected row (SPEC §9), for
-//! a case officer. Reads only the row groups that can hold the person.
+//! What `residence explain` shows of one (person, city): decision, spells,
+//! evidence, a 24-month grid, what is missing and the rows that did not count.
 
 use std::collections::BTreeSet;
 
@@ -8,30 +7,12 @@ use chrono::{Datelike, Months, NaiveDate};
 use polars::prelude::*;
 use serde::Serialize;
 
-use super::lookup::{rows_in_groups, rows_of_person};
-use super::{Run, ViewError};
-use crate::output::person_index::{self, Indexed};
+use super::columns::{day, ints, lists, strs};
+use super::gather::Found;
 use crate::pipeline::SourceKind;
 use crate::rules::decision::{Basis, Status};
-use crate::rules::id::parse_id_number;
 use crate::rules::reason::Reason;
-
-/// `--format`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    Text,
-    Json,
-}
-
-/// What `residence explain` is asked for.
-pub struct ExplainOptions {
-    pub out: std::path::PathBuf,
-    pub run: Option<String>,
-    /// The ID number as the officer typed it (any form of SPEC §3).
-    pub person: String,
-    pub city: Option<String>,
-    pub format: Format,
-}
+use crate::views::Run;
 
 /// One (person, city), as the JSON shows it (SPEC §9's keys first).
 #[derive(Serialize, Debug, Clone, PartialEq)]
@@ -124,12 +105,12 @@ pub struct Missing {
 
 /// The rule parameters explain needs, from the run's manifest.
 #[derive(Clone, Copy, Debug)]
-struct Params {
+pub(super) struct Params {
     min_months: u32,
     max_gap_days: u32,
 }
 
-fn params(run: &Run) -> Params {
+pub(super) fn params(run: &Run) -> Params {
     let text = std::fs::read_to_string(run.dir.join("manifest.json")).unwrap_or_default();
     let m: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
     let get = |k: &str, d: u32| {
@@ -144,186 +125,6 @@ fn params(run: &Run) -> Params {
     }
 }
 
-fn strs(df: &DataFrame, name: &str) -> Vec<Option<String>> {
-    df.column(name)
-        .ok()
-        .and_then(|c| c.cast(&DataType::String).ok())
-        .map(|c| {
-            c.str()
-                .map(|s| s.iter().map(|v| v.map(str::to_owned)).collect())
-                .unwrap_or_default()
-        })
-        .unwrap_or_else(|| vec![None; df.height()])
-}
-
-fn ints(df: &DataFrame, name: &str) -> Vec<i64> {
-    df.column(name)
-        .ok()
-        .and_then(|c| c.cast(&DataType::Int64).ok())
-        .map(|c| {
-            c.i64()
-                .map(|s| s.iter().map(|v| v.unwrap_or(0)).collect())
-                .unwrap_or_default()
-        })
-        .unwrap_or_else(|| vec![0; df.height()])
-}
-
-fn lists(df: &DataFrame, name: &str) -> Vec<Vec<String>> {
-    let Ok(c) = df.column(name) else {
-        return vec![Vec::new(); df.height()];
-    };
-    (0..df.height())
-        .map(|i| match c.get(i) {
-            Ok(AnyValue::List(s)) => s
-                .str()
-                .map(|s| s.iter().flatten().map(str::to_owned).collect())
-                .unwrap_or_default(),
-            _ => Vec::new(),
-        })
-        .collect()
-}
-
-fn day(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
-}
-
-/// Explains one person; returns the text to print. An unknown person is
-/// [`ViewError::NotFound`].
-pub fn explain(opts: &ExplainOptions) -> Result<String, ViewError> {
-    let run = Run::open(&opts.out, opts.run.as_deref())?;
-    let person = parse_id_number(&opts.person, run.as_of).map_err(|e| {
-        ViewError::Usage(format!(
-            "{:?} is not a valid ID number: {}",
-            opts.person,
-            e.detail()
-        ))
-    })?;
-    let id = person.to_canonical_string();
-    let found = gather(&run, &id, person.as_u64())?;
-    if found.is_empty() {
-        return Err(ViewError::NotFound(format!(
-            "no decision, evidence, filtered or rejected row for {} in run {} (as of {})",
-            opts.person, run.run_id, run.as_of
-        )));
-    }
-    let mut cities: Vec<String> = found
-        .cities()
-        .into_iter()
-        .filter(|c| opts.city.as_ref().is_none_or(|want| want == c))
-        .collect();
-    if let Some(c) = &opts.city
-        && cities.is_empty()
-    {
-        return Err(ViewError::NotFound(format!(
-            "{} has no decision or evidence in city {c} in run {}",
-            opts.person, run.run_id
-        )));
-    }
-    if cities.is_empty() {
-        // Only filtered or rejected rows: no city was decided for.
-        cities.push(String::new());
-    }
-    let p = params(&run);
-    let views: Vec<Explanation> = cities
-        .iter()
-        .map(|c| explanation(&run, &id, (!c.is_empty()).then_some(c.as_str()), &found, p))
-        .collect();
-    match opts.format {
-        Format::Json => {
-            if views.len() > 1 {
-                return Err(ViewError::Usage(format!(
-                    "{} has decisions in cities {}: choose one with --city",
-                    opts.person,
-                    cities.join(", ")
-                )));
-            }
-            let mut text = serde_json::to_string_pretty(&views[0])
-                .map_err(|e| ViewError::Usage(e.to_string()))?;
-            text.push('\n');
-            Ok(text)
-        }
-        Format::Text => Ok(super::explain_text::render(&opts.person, &views)),
-    }
-}
-
-/// Every row of the person in the run's outputs.
-struct Found {
-    eligibility: DataFrame,
-    spells: DataFrame,
-    evidence: DataFrame,
-    filtered: DataFrame,
-    rejects: DataFrame,
-}
-
-impl Found {
-    fn is_empty(&self) -> bool {
-        [
-            &self.eligibility,
-            &self.spells,
-            &self.evidence,
-            &self.filtered,
-            &self.rejects,
-        ]
-        .iter()
-        .all(|df| df.height() == 0)
-    }
-
-    /// Cities with a decision or evidence, in code order.
-    fn cities(&self) -> Vec<String> {
-        let mut set = BTreeSet::new();
-        for df in [&self.eligibility, &self.evidence] {
-            set.extend(strs(df, "city").into_iter().flatten());
-        }
-        set.into_iter().collect()
-    }
-}
-
-fn gather(run: &Run, id: &str, person: u64) -> Result<Found, ViewError> {
-    let read = |file: &str| rows_of_person(&run.dir.join(file), id);
-    let path = run.dir.join(person_index::FILE);
-    // A run written before the index: read those files whole.
-    let (filtered, rejects) = if path.exists() {
-        let index = person_index::lookup(&path, person).map_err(|source| ViewError::Read {
-            path: path.clone(),
-            source,
-        })?;
-        let groups = |file: Indexed| -> Vec<usize> {
-            index
-                .iter()
-                .filter(|e| e.file == file)
-                .map(|e| e.row_group as usize)
-                .collect()
-        };
-        (
-            rows_in_groups(
-                &run.dir.join("filtered.parquet"),
-                &groups(Indexed::Filtered),
-                id,
-            )?,
-            rows_in_groups(
-                &run.dir.join("rejects.parquet"),
-                &groups(Indexed::Rejects),
-                id,
-            )?,
-        )
-    } else {
-        let file = run.dir.join("filtered.parquet");
-        let filtered = if file.exists() {
-            rows_of_person(&file, id)?
-        } else {
-            DataFrame::empty()
-        };
-        (filtered, read("rejects.parquet")?)
-    };
-    Ok(Found {
-        eligibility: read("eligibility.parquet")?,
-        spells: read("spells.parquet")?,
-        evidence: read("evidence.parquet")?,
-        filtered,
-        rejects,
-    })
-}
-
 /// The rows of `df` in `city` (all when `None`).
 fn in_city(df: &DataFrame, city: Option<&str>) -> Vec<usize> {
     let cities = strs(df, "city");
@@ -332,7 +133,13 @@ fn in_city(df: &DataFrame, city: Option<&str>) -> Vec<usize> {
         .collect()
 }
 
-fn explanation(run: &Run, id: &str, city: Option<&str>, found: &Found, p: Params) -> Explanation {
+pub(super) fn explanation(
+    run: &Run,
+    id: &str,
+    city: Option<&str>,
+    found: &Found,
+    p: Params,
+) -> Explanation {
     let as_of = run.as_of;
     // The decision.
     let e = &found.eligibility;

@@ -1,0 +1,35 @@
+//! Why writing the outputs failed.
+
+use std::path::PathBuf;
+
+/// Why writing the outputs failed (exit 1).
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Output(#[from] crate::output::OutputError),
+    #[error("{0}")]
+    Polars(#[from] polars::prelude::PolarsError),
+    /// Reading spilled rows back failed: the spill disk, not an output.
+    #[error("cannot use the spill folder {path}")]
+    Spill {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// A thread of the stage stopped without finishing.
+    #[error("{0}")]
+    Internal(String),
+    #[error(transparent)]
+    Interrupted(#[from] crate::interrupt::Interrupted),
+}
+
+impl EngineError {
+    /// A spill failure of `store`.
+    pub(super) fn spill<'s>(
+        store: &'s crate::spill::Store<'_>,
+    ) -> impl FnOnce(std::io::Error) -> EngineError + 's {
+        move |source| EngineError::Spill {
+            path: store.spill_path().to_owned(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! `residence explain`: one person's decision, spells, evidence, a 24-month
+//! grid, what is missing, and every filtered or rejected row (SPEC §9), for
+//! a case officer. Reads only the row groups that can hold the person.
+//!
+//! - [`gather`]: the person's rows, read from the run's outputs.
+//! - [`model`]: what the officer sees, built from those rows (the JSON).
+//! - [`text`]: the same, printed for a terminal.
+
+mod columns;
+mod gather;
+pub mod model;
+mod text;
+
+use super::{Run, ViewError};
+use crate::rules::id::parse_id_number;
+use gather::gather;
+use model::{Explanation, explanation, params};
+
+pub use model::{EvidenceView, Missing, MonthView, RowView, SpellView};
+
+/// `--format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// What `residence explain` is asked for.
+pub struct ExplainOptions {
+    pub out: std::path::PathBuf,
+    pub run: Option<String>,
+    /// The ID number as the officer typed it (any form of SPEC §3).
+    pub person: String,
+    pub city: Option<String>,
+    pub format: Format,
+}
+
+/// Explains one person; returns the text to print. An unknown person is
+/// [`ViewError::NotFound`].
+pub fn explain(opts: &ExplainOptions) -> Result<String, ViewError> {
+    let run = Run::open(&opts.out, opts.run.as_deref())?;
+    let person = parse_id_number(&opts.person, run.as_of).map_err(|e| {
+        ViewError::Usage(format!(
+            "{:?} is not a valid ID number: {}",
+            opts.person,
+            e.detail()
+        ))
+    })?;
+    let id = person.to_canonical_string();
+    let found = gather(&run, &id, person.as_u64())?;
+    if found.is_empty() {
+        return Err(ViewError::NotFound(format!(
+            "no decision, evidence, filtered or rejected row for {} in run {} (as of {})",
+            opts.person, run.run_id, run.as_of
+        )));
+    }
+    let mut cities: Vec<String> = found
+        .cities()
+        .into_iter()
+        .filter(|c| opts.city.as_ref().is_none_or(|want| want == c))
+        .collect();
+    if let Some(c) = &opts.city
+        && cities.is_empty()
+    {
+        return Err(ViewError::NotFound(format!(
+            "{} has no decision or evidence in city {c} in run {}",
+            opts.person, run.run_id
+        )));
+    }
+    if cities.is_empty() {
+        // Only filtered or rejected rows: no city was decided for.
+        cities.push(String::new());
+    }
+    let p = params(&run);
+    let views: Vec<Explanation> = cities
+        .iter()
+        .map(|c| explanation(&run, &id, (!c.is_empty()).then_some(c.as_str()), &found, p))
+        .collect();
+    match opts.format {
+        Format::Json => {
+            if views.len() > 1 {
+                return Err(ViewError::Usage(format!(
+                    "{} has decisions in cities {}: choose one with --city",
+                    opts.person,
+                    cities.join(", ")
+                )));
+            }
+            let mut text = serde_json::to_string_pretty(&views[0])
+                .map_err(|e| ViewError::Usage(e.to_string()))?;
+            text.push('\n');
+            Ok(text)
+        }
+        Format::Text => Ok(text::render(&opts.person, &views)),
+    }
+}
