@@ -356,7 +356,47 @@ pub fn ingest<'a>(
     lap("read");
 
     crate::progress::begin(progress, "superseding", 0);
-    let replaced = pool.install(|| supersede::replaced(&keys))?;
+    let superseded = pool.install(|| apply_supersession(keys, &mut files))?;
+    lap("supersede");
+
+    crate::progress::begin(progress, "resolving buyers by phone", 0);
+    let identity_sinks = identity::Sinks {
+        evidence: &evidence,
+        partitioner: &partitioner,
+        rejects: &rejects,
+        filtered: &filtered,
+    };
+    pool.install(|| resolve_buyers(&awaiting, &mut files, &superseded, &ctx, &identity_sinks))?;
+    lap("identity");
+
+    let Declarations {
+        pledges,
+        hukou,
+        reports,
+    } = declarations(files, &superseded, &filtered, spill)?;
+    Ok(Ingested {
+        key_partitions,
+        evidence,
+        partitioner,
+        rejects,
+        filtered,
+        superseded,
+        pledges,
+        hukou,
+        files: reports,
+        absent,
+        warnings,
+        timings_ms,
+    })
+}
+
+/// SPEC §5 step 2 over the spilled keys: marks replaced rows and moves
+/// their counts to `superseded`.
+fn apply_supersession(
+    keys: Store<'_>,
+    files: &mut [FileSummary],
+) -> Result<Superseded, IngestError> {
+    let replaced = supersede::replaced(&keys)?;
     drop(keys);
     let last_lines: Vec<u32> = files.iter().map(|f| f.last_line).collect();
     let mut superseded = Superseded::new(&last_lines);
@@ -365,27 +405,20 @@ pub fn ingest<'a>(
         counts.remove(verdict);
         counts.add(Reason::Superseded as u8);
     }
-    drop(replaced);
-    lap("supersede");
+    Ok(superseded)
+}
 
-    crate::progress::begin(progress, "resolving buyers by phone", 0);
-    let owners = identity::PhoneOwners::from_files(&files, &superseded);
-    let identity_sinks = identity::Sinks {
-        evidence: &evidence,
-        partitioner: &partitioner,
-        rejects: &rejects,
-        filtered: &filtered,
-    };
-    let added = pool.install(|| {
-        identity::resolve_buyers(
-            &awaiting,
-            &files,
-            &superseded,
-            &owners,
-            &ctx,
-            &identity_sinks,
-        )
-    })?;
+/// SPEC §5 step 6: shopping rows waiting for a buyer, resolved through the
+/// telecom phones; what they become is added to their files' counts.
+fn resolve_buyers(
+    awaiting: &Store<'_>,
+    files: &mut [FileSummary],
+    superseded: &Superseded,
+    ctx: &Ctx<'_>,
+    sinks: &identity::Sinks<'_, '_>,
+) -> Result<(), IngestError> {
+    let owners = identity::PhoneOwners::from_files(files, superseded);
+    let added = identity::resolve_buyers(awaiting, files, superseded, &owners, ctx, sinks)?;
     for (file, added) in files.iter_mut().zip(added) {
         file.counts.accepted += added.counts.accepted;
         for (n, a) in file.counts.by_reason.iter_mut().zip(added.counts.by_reason) {
@@ -393,9 +426,24 @@ pub fn ingest<'a>(
         }
         file.latest = file.latest.max(added.latest);
     }
-    drop(owners);
-    lap("identity");
+    Ok(())
+}
 
+/// The night's current pledges and hukou rows, and each file's report.
+struct Declarations {
+    pledges: Vec<PledgeRecord>,
+    hukou: HashMap<PersonId, Division>,
+    reports: Vec<FileReport>,
+}
+
+/// Keeps the current pledge and hukou rows; replaced ones become filtered
+/// `superseded` rows.
+fn declarations(
+    files: Vec<FileSummary>,
+    superseded: &Superseded,
+    filtered: &Store<'_>,
+    spill: &SpillDir,
+) -> Result<Declarations, IngestError> {
     let mut pledges = Vec::new();
     let mut hukou = HashMap::new();
     let mut reports = Vec::with_capacity(files.len());
@@ -453,19 +501,10 @@ pub fn ingest<'a>(
         reports.push(report(file));
     }
     replaced.finish().map_err(spill_err)?;
-    Ok(Ingested {
-        key_partitions,
-        evidence,
-        partitioner,
-        rejects,
-        filtered,
-        superseded,
+    Ok(Declarations {
         pledges,
         hukou,
-        files: reports,
-        absent,
-        warnings,
-        timings_ms,
+        reports,
     })
 }
 
