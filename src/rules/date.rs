@@ -1,6 +1,6 @@
 //! Dates and months as the feeds write them, calendar-month arithmetic and Parquet day numbers.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{Datelike, Months, NaiveDate};
 
 use super::text;
 
@@ -65,23 +65,10 @@ impl Default for EpochDays {
     }
 }
 
-fn is_leap(year: i32) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-}
-
-fn days_in_month(year: i32, month: u32) -> u32 {
-    match month {
-        2 if is_leap(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
 /// The last day of the month containing `first` (any day of the month works).
 pub fn month_last_day(first: NaiveDate) -> NaiveDate {
     first
-        .with_day(days_in_month(first.year(), first.month()))
+        .with_day(u32::from(first.num_days_in_month()))
         .unwrap_or(first)
 }
 
@@ -92,12 +79,9 @@ pub fn add_months(d: NaiveDate, n: u32) -> NaiveDate {
 }
 
 /// [`add_months`] returning `None` past chrono's range instead of saturating.
+/// chrono's month arithmetic clamps the day exactly as SPEC §6 counts months.
 pub fn checked_add_months(d: NaiveDate, n: u32) -> Option<NaiveDate> {
-    let total = i64::from(d.year()) * 12 + i64::from(d.month0()) + i64::from(n);
-    let year = i32::try_from(total.div_euclid(12)).ok()?;
-    let month = total.rem_euclid(12) as u32 + 1;
-    let day = d.day().min(days_in_month(year, month));
-    NaiveDate::from_ymd_opt(year, month, day)
+    d.checked_add_months(Months::new(n))
 }
 
 /// A byte cursor for the small fixed grammars of dates and times.
@@ -524,7 +508,7 @@ mod tests {
             let total = d.year() * 12 + d.month0() as i32 + n as i32;
             prop_assert_eq!(r.year(), total.div_euclid(12));
             prop_assert_eq!(r.month0() as i32, total.rem_euclid(12));
-            prop_assert_eq!(r.day(), d.day().min(days_in_month(r.year(), r.month())));
+            prop_assert_eq!(r.day(), d.day().min(u32::from(r.num_days_in_month())));
             prop_assert!(r >= d);
             prop_assert_eq!(add_months(d, 0), d);
         }
