@@ -4,6 +4,8 @@
 //! Each benchmark runs one kernel over a realistic, deterministic batch of inputs (mixed valid
 //! and invalid, every accepted format) and reports throughput in elements (fields, addresses or
 //! intervals) per second. Run with `cargo bench --bench kernels`; see docs/BENCHMARKS.md.
+// Benchmarks report their input mix on stderr next to criterion's numbers.
+#![allow(clippy::print_stderr)]
 
 use std::hint::black_box;
 use std::path::Path;

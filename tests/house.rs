@@ -332,3 +332,17 @@ fn the_checker_sees_a_circle_and_an_upward_import() {
     assert_eq!(circles(&edges), ["views <-> views::explain"]);
     assert!(edges[&m("views::text")].contains(&m("views::explain")));
 }
+
+/// `.ci/run` runs every test a second time with debug assertions and
+/// overflow checks on (`RESIDENCE_CHECKED=1`, see there); this proves that
+/// build really has them. In the README's plain run it checks nothing.
+#[test]
+fn the_checked_run_has_debug_assertions_and_overflow_checks() {
+    if std::env::var_os("RESIDENCE_CHECKED").is_none() {
+        return;
+    }
+    assert!(cfg!(debug_assertions), "debug assertions are off");
+    let max = std::hint::black_box(u8::MAX);
+    let overflowed = std::panic::catch_unwind(|| max + std::hint::black_box(1));
+    assert!(overflowed.is_err(), "overflow checks are off");
+}

@@ -287,7 +287,7 @@ impl SourceKind {
     pub fn person_field(self) -> usize {
         self.fields()
             .iter()
-            .position(|f| f.kind == Kind::Person)
+            .position(|f| f.kind == Person)
             .expect("every feed names a person")
     }
 
@@ -326,7 +326,7 @@ mod tests {
     fn every_feed_names_one_person() {
         for s in SourceKind::ALL {
             assert_eq!(
-                s.fields().iter().filter(|f| f.kind == Kind::Person).count(),
+                s.fields().iter().filter(|f| f.kind == Person).count(),
                 1,
                 "{s}"
             );

@@ -180,7 +180,7 @@ mod tests {
             let base = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
             let at = |n: i64| base + chrono::Days::new(n as u64);
             let ivs: Vec<Interval> = raw.iter().map(|&(s, len)| Interval { start: at(s), end: at(s + len) }).collect();
-            let days: std::collections::BTreeSet<i64> = raw.iter().flat_map(|&(s, len)| s..=s + len).collect();
+            let days: BTreeSet<i64> = raw.iter().flat_map(|&(s, len)| s..=s + len).collect();
             proptest::prop_assert_eq!(union_days(ivs) as usize, days.len());
         }
     }

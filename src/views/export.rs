@@ -377,7 +377,7 @@ fn by_pseudonym(
     numbers: Option<&[Option<i32>]>,
     path: &Path,
 ) -> Result<DataFrame, ViewError> {
-    let mut order: Vec<u32> = (0..df.height() as u32).collect();
+    let mut order: Vec<IdxSize> = (0..df.height() as IdxSize).collect();
     order.sort_by(|&a, &b| {
         let (a, b) = (a as usize, b as usize);
         (&pseudonyms[a], &keys[a], numbers.map(|n| n[a])).cmp(&(
@@ -386,10 +386,7 @@ fn by_pseudonym(
             numbers.map(|n| n[b]),
         ))
     });
-    let idx = IdxCa::from_vec(
-        "idx".into(),
-        order.into_iter().map(|i| i as IdxSize).collect(),
-    );
+    let idx = IdxCa::from_vec("idx".into(), order);
     df.take(&idx).map_err(ViewError::parquet(path))
 }
 

@@ -33,7 +33,7 @@ pub fn rows_in_groups(path: &Path, groups: &[usize], person: &str) -> Result<Dat
     read_groups(path, md, groups, person)
 }
 
-fn metadata(path: &Path) -> Result<polars_parquet::read::FileMetadata, ViewError> {
+fn metadata(path: &Path) -> Result<FileMetadata, ViewError> {
     let mut f = File::open(path).map_err(|source| ViewError::Read {
         path: path.to_owned(),
         source,
@@ -62,7 +62,7 @@ fn may_hold(rg: &polars_parquet::read::RowGroupMetadata, footer: &[u8], person: 
 
 fn read_groups(
     path: &Path,
-    mut md: polars_parquet::read::FileMetadata,
+    mut md: FileMetadata,
     groups: &[usize],
     person: &str,
 ) -> Result<DataFrame, ViewError> {

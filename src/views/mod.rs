@@ -120,11 +120,7 @@ impl Run {
     }
 
     /// Reads `columns` of output `file` (all when `None`).
-    pub fn read(
-        &self,
-        file: &str,
-        columns: Option<&[&str]>,
-    ) -> Result<polars::prelude::DataFrame, ViewError> {
+    pub fn read(&self, file: &str, columns: Option<&[&str]>) -> Result<DataFrame, ViewError> {
         use polars::prelude::{ParquetReader, SerReader};
         let path = self.dir.join(file);
         let f = std::fs::File::open(&path).map_err(|source| ViewError::Read {

@@ -5,13 +5,13 @@
 use std::fmt::Write as _;
 
 /// The charts' colours, in order of series.
-pub const PALETTE: [&str; 10] = [
+pub(super) const PALETTE: [&str; 10] = [
     "#2f6db5", "#e07b2a", "#3a9a5b", "#c4463a", "#8a63b8", "#8c6d4f", "#d16fa8", "#7f7f7f",
     "#b5b82e", "#2fb0c0",
 ];
 
 /// Escapes text for SVG and HTML.
-pub fn escape(s: &str) -> String {
+pub(super) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -27,7 +27,7 @@ pub fn escape(s: &str) -> String {
 }
 
 /// A count with thousands separators (`1,234,567`).
-pub fn thousands(n: u64) -> String {
+pub(super) fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -40,18 +40,18 @@ pub fn thousands(n: u64) -> String {
 }
 
 /// One bar of a horizontal chart: a label and one value per series.
-pub struct Bar {
+pub(super) struct Bar {
     pub label: String,
     pub values: Vec<f64>,
 }
 
 /// Horizontal bars, one per row, stacked by series; the total at the end.
-pub fn bars(bars: &[Bar], series: &[&str], width: u32) -> String {
+pub(super) fn bars(bars: &[Bar], series: &[&str], width: u32) -> String {
     bars_in(bars, series, &PALETTE, width)
 }
 
 /// [`bars`] in the given colours (one per series).
-pub fn bars_in(bars: &[Bar], series: &[&str], colours: &[&str], width: u32) -> String {
+pub(super) fn bars_in(bars: &[Bar], series: &[&str], colours: &[&str], width: u32) -> String {
     let label_w = 210.0;
     let row_h = 22.0;
     let legend_h = legend_height(series, f64::from(width));
@@ -104,7 +104,7 @@ pub fn bars_in(bars: &[Bar], series: &[&str], colours: &[&str], width: u32) -> S
 }
 
 /// Vertical columns with a label under each (a histogram, months).
-pub fn columns(labels: &[String], values: &[f64], width: u32, every: usize) -> String {
+pub(super) fn columns(labels: &[String], values: &[f64], width: u32, every: usize) -> String {
     let height = 200.0;
     let (left, bottom, top) = (50.0, 36.0, 12.0);
     let max = values.iter().copied().fold(0.0, f64::max).max(1.0);
@@ -141,7 +141,7 @@ pub fn columns(labels: &[String], values: &[f64], width: u32, every: usize) -> S
 }
 
 /// Lines over labelled points (runs over time), one per series.
-pub fn lines(
+pub(super) fn lines(
     labels: &[String],
     series: &[(String, Vec<f64>)],
     width: u32,

@@ -113,6 +113,7 @@ const PHASES: [&str; 5] = [
 ];
 
 #[test]
+#[allow(clippy::print_stderr)] // names where each kill landed, for a failing run
 fn sigterm_and_sigkill_at_every_phase_leave_latest_and_runs_whole() {
     let tmp = tempdir();
     let data = night(tmp.path());

@@ -44,7 +44,7 @@ fn source_letters(sources: &[String]) -> String {
 }
 
 /// The text view of a person's explanations (one per city).
-pub fn render(typed: &str, views: &[Explanation]) -> String {
+pub(super) fn render(typed: &str, views: &[Explanation]) -> String {
     let mut out = String::new();
     let first = &views[0];
     let _ = writeln!(

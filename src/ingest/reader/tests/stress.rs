@@ -144,6 +144,7 @@ proptest::proptest! {
 /// Throughput check: `cargo test --release -- --ignored --nocapture`.
 #[test]
 #[ignore]
+#[allow(clippy::print_stdout)] // an ignored measurement: it prints what it measured
 fn throughput_100mb() {
     use std::time::Instant;
     let rows = 1_000_000usize;
