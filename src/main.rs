@@ -556,11 +556,11 @@ fn print_summary(report: &RunReport) {
         rejected += s.counts.rejected_total();
     }
     out!(
-        "run {} ({}): {} rows in {} files: {accepted} accepted, {filtered} filtered, {rejected} rejected; {} ms",
+        "run {} ({}): {} in {}: {accepted} accepted, {filtered} filtered, {rejected} rejected; {} ms",
         report.run_id,
         m.status.as_str(),
-        rows,
-        m.files.len(),
+        counted(rows, "row"),
+        counted(m.files.len() as u64, "file"),
         m.timings_ms.get("total").copied().unwrap_or_default(),
     );
     out!(
@@ -574,9 +574,18 @@ fn print_summary(report: &RunReport) {
         out!("{city:<8} {status:<15} {basis:<9} {n:>8}");
     }
     for (name, n) in &m.outputs {
-        out!("{name}: {n} rows");
+        out!("{name}: {}", counted(*n, "row"));
     }
     out!("outputs: {}", report.dir.display());
+}
+
+/// `1 row`, `2 rows`.
+fn counted(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 /// The progress bar on a terminal: the phase, and how far it is.

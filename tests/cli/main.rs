@@ -14,6 +14,7 @@ mod cities;
 mod dirty;
 mod explain;
 mod export;
+mod fixtures;
 mod gate;
 mod generated;
 mod headers;
