@@ -341,7 +341,8 @@ fn the_checked_run_has_debug_assertions_and_overflow_checks() {
     if std::env::var_os("RESIDENCE_CHECKED").is_none() {
         return;
     }
-    assert!(cfg!(debug_assertions), "debug assertions are off");
+    let asserted = std::panic::catch_unwind(|| debug_assert!(std::hint::black_box(false)));
+    assert!(asserted.is_err(), "debug assertions are off");
     let max = std::hint::black_box(u8::MAX);
     let overflowed = std::panic::catch_unwind(|| max + std::hint::black_box(1));
     assert!(overflowed.is_err(), "overflow checks are off");
