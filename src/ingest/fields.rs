@@ -5,57 +5,15 @@
 //! reason that applies to that field, so a validator can run its fields in the
 //! spec's column order with `?`.
 
-use std::cell::Cell;
-
 use chrono::NaiveDate;
 
+use super::memo::{IdMemo, PlaceMemo};
 use crate::rules::date::{parse_date, parse_month};
 use crate::rules::division::{Division, parse_division};
-use crate::rules::id::{IdError, PersonId, mask_id_text, parse_id_number};
+use crate::rules::id::{PersonId, mask_id_text};
 use crate::rules::number::parse_number;
 use crate::rules::phone::{Phone, parse_phone};
 use crate::rules::reason::Reason;
-
-/// The last ID text parsed and its result. Feeds list a person's rows
-/// together (a year of monthly contributions, a meter's bills), so the same
-/// ID text usually comes many times in a row; one memo per file being read.
-#[derive(Default)]
-pub struct IdMemo {
-    last: Cell<Option<Remembered>>,
-}
-
-#[derive(Clone, Copy)]
-struct Remembered {
-    text: [u8; IdMemo::MAX],
-    len: u8,
-    result: Result<PersonId, IdError>,
-}
-
-impl IdMemo {
-    /// Longest text remembered: an 18-character number with some padding.
-    const MAX: usize = 32;
-
-    /// [`parse_id_number`], remembering the last text.
-    pub fn parse(&self, raw: &str, as_of: NaiveDate) -> Result<PersonId, IdError> {
-        if raw.len() > Self::MAX {
-            return parse_id_number(raw, as_of);
-        }
-        if let Some(last) = self.last.get()
-            && &last.text[..usize::from(last.len)] == raw.as_bytes()
-        {
-            return last.result;
-        }
-        let result = parse_id_number(raw, as_of);
-        let mut text = [0u8; Self::MAX];
-        text[..raw.len()].copy_from_slice(raw.as_bytes());
-        self.last.set(Some(Remembered {
-            text,
-            len: raw.len() as u8,
-            result,
-        }));
-        result
-    }
-}
 
 pub use crate::pipeline::source::MAX_FIELDS;
 
@@ -95,6 +53,8 @@ pub struct Fields<'a> {
     pub as_of: NaiveDate,
     /// The file's ID memo (the as-of date is the same for the whole run).
     pub ids: &'a IdMemo,
+    /// The file's address memo.
+    pub places: &'a PlaceMemo,
 }
 
 impl<'a> Fields<'a> {
@@ -226,32 +186,5 @@ impl<'a> Fields<'a> {
                     ),
                 )
             })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_id_memory_gives_what_parsing_gives() {
-        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
-        let texts = [
-            "11010519491231002X",
-            "11010519491231002X",
-            "110105194912310",
-            "110105194912310",
-            "11010519491231002X",
-            "99010519491231002X",
-            "",
-            "350502202601010013",
-            "350502202601010013",
-        ];
-        for as_of in [d(2026, 11, 27), d(2020, 1, 1)] {
-            let memo = IdMemo::default();
-            for t in texts {
-                assert_eq!(memo.parse(t, as_of), parse_id_number(t, as_of), "{t:?}");
-            }
-        }
     }
 }

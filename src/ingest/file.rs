@@ -4,11 +4,12 @@ use std::fs::File;
 use std::path::PathBuf;
 
 use super::error::IngestError;
-use super::fields::{Fields, IdMemo, MAX_FIELDS};
+use super::fields::{Fields, MAX_FIELDS};
 use super::hashing::HashingReader;
 use super::header::map_header;
 use super::judged::{FilteredRow, RejectedRow};
 use super::keys::{ACCEPTED, AWAITING, key_partition, record_key};
+use super::memo::{IdMemo, PlaceMemo};
 use super::reader::{Encoding, HeaderError, RecordReader};
 use super::supersede::KeyWriter;
 use super::validate::{AwaitIdentity, Ctx, Outcome, Owner, Pledge, validate};
@@ -304,6 +305,7 @@ fn read_records<R: std::io::Read>(
     let names = kind.fields();
     let supersession_parts = out.supersession_parts();
     let ids = IdMemo::default();
+    let places = PlaceMemo::default();
     let mut since_report = 0u32;
     let mut last_offset = 0u64;
     while let Some(rec) = reader.next_record().map_err(Stop::Read)? {
@@ -336,6 +338,7 @@ fn read_records<R: std::io::Read>(
             names,
             as_of: ctx.as_of,
             ids: &ids,
+            places: &places,
         };
         let mut owner = None;
         let verdict = match validate(kind, &fields, ctx, &mut owner) {

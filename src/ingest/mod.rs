@@ -18,6 +18,7 @@ pub mod header;
 pub mod identity;
 pub mod judged;
 pub mod keys;
+pub mod memo;
 pub mod reader;
 pub mod sample;
 pub mod supersede;

@@ -5,6 +5,7 @@
 use chrono::NaiveDate;
 
 use super::fields::{Check, Fields, Rejection};
+use super::memo::PlaceMemo;
 use crate::pipeline::SourceKind;
 use crate::pipeline::source;
 use crate::rules::address::{AddressError, Gazetteer};
@@ -120,13 +121,18 @@ pub struct Ctx<'a> {
 
 impl Ctx<'_> {
     /// Step 5: the division, else the address.
-    fn place(&self, division: Option<Division>, address: Option<&str>) -> Check<Division> {
+    fn place(
+        &self,
+        division: Option<Division>,
+        address: Option<&str>,
+        memo: &PlaceMemo,
+    ) -> Check<Division> {
         if let Some(d) = division {
             return Ok(d);
         }
         // Callers have already rejected rows where both are empty.
         let address = address.unwrap_or("");
-        self.gazetteer.resolve_cached(address).map_err(|e| match e {
+        memo.resolve(self.gazetteer, address).map_err(|e| match e {
             AddressError::Unresolved => Rejection::new(
                 Reason::UnresolvedAddress,
                 "address names no gazetteer city or county",
@@ -250,7 +256,7 @@ fn lease(f: &Fields<'_>, ctx: &Ctx<'_>) -> Check<Outcome> {
         (a, b) => a.or(b),
     };
     ordered(start, end)?;
-    let division = ctx.place(division, f.text(ADDRESS))?;
+    let division = ctx.place(division, f.text(ADDRESS), f.places)?;
     let facts = Facts::of(person, Some(division), start, end);
     match filed {
         None => Ok(facts.filtered(Reason::NotFiled)),
@@ -275,7 +281,7 @@ fn utility(f: &Fields<'_>, ctx: &Ctx<'_>) -> Check<Outcome> {
         ));
     }
     ordered(start, Some(end))?;
-    let division = ctx.place(division, f.text(ADDRESS))?;
+    let division = ctx.place(division, f.text(ADDRESS), f.places)?;
     if usage == 0.0 {
         return Ok(Facts::of(person, Some(division), start, Some(end)).filtered(Reason::ZeroUsage));
     }
@@ -309,7 +315,7 @@ fn telecom(f: &Fields<'_>, ctx: &Ctx<'_>, owner: &mut Option<Owner>) -> Check<Ou
     if service == MOBILE {
         return Ok(Facts::of(person, division, start, end).filtered(Reason::NoLocation));
     }
-    let division = ctx.place(division, f.text(ADDRESS))?;
+    let division = ctx.place(division, f.text(ADDRESS), f.places)?;
     Ok(ctx.evidence(person, division, start, end))
 }
 
@@ -323,7 +329,7 @@ fn shopping(f: &Fields<'_>, ctx: &Ctx<'_>) -> Check<Outcome> {
     }
     let division = address_or_division(f, ADDRESS, DIVISION)?;
     let day = f.required_date(DELIVERED_AT)?;
-    let division = ctx.place(division, f.text(ADDRESS))?;
+    let division = ctx.place(division, f.text(ADDRESS), f.places)?;
     match (buyer, phone) {
         (Some(person), _) => Ok(ctx.evidence(person, division, day, Some(day))),
         (None, Some(phone)) => Ok(Outcome::AwaitIdentity(AwaitIdentity {
@@ -366,7 +372,7 @@ fn business_license(f: &Fields<'_>, ctx: &Ctx<'_>) -> Check<Outcome> {
     let start = f.required_date(REGISTERED_DATE)?;
     let end = f.date(DEREGISTERED_DATE)?;
     ordered(start, end)?;
-    let division = ctx.place(division, f.text(ADDRESS))?;
+    let division = ctx.place(division, f.text(ADDRESS), f.places)?;
     Ok(ctx.evidence(person, division, start, end))
 }
 
@@ -411,7 +417,7 @@ fn hukou(f: &Fields<'_>) -> Check<Outcome> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::fields::IdMemo;
+    use crate::ingest::memo::IdMemo;
     use crate::rules::date::parse_date;
 
     fn gazetteer() -> Gazetteer {
@@ -439,11 +445,13 @@ mod tests {
             jurisdictions: &j,
         };
         let ids = IdMemo::default();
+        let places = PlaceMemo::default();
         let f = Fields {
             values,
             names: kind.fields(),
             as_of: ctx.as_of,
             ids: &ids,
+            places: &places,
         };
         let mut owner = None;
         (validate(kind, &f, &ctx, &mut owner), owner)

@@ -43,16 +43,6 @@ pub struct Gazetteer {
     /// One automaton over every name (pattern i is `entries[i]`): an address is
     /// scanned once, not once per name.
     matcher: Option<AhoCorasick>,
-    /// Distinguishes gazetteers in the per-thread cache of [`Gazetteer::resolve_cached`].
-    id: u64,
-}
-
-static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-thread_local! {
-    /// The last address resolved on this thread: (gazetteer id, address, result).
-    static LAST: std::cell::RefCell<(u64, String, Result<Division, AddressError>)> =
-        const { std::cell::RefCell::new((u64::MAX, String::new(), Err(AddressError::Unresolved))) };
 }
 
 fn normalise(s: &str) -> Cow<'_, str> {
@@ -88,7 +78,6 @@ impl Gazetteer {
             .build(&names)
             .ok();
         Gazetteer {
-            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             entries: kept,
             names,
             matcher,
@@ -108,21 +97,6 @@ impl Gazetteer {
     /// SPEC §3 Address: the first county-level name gives the county; else a city name
     /// gives the city. Names of more than one city (through counties or city names)
     /// are ambiguous.
-    /// [`Gazetteer::resolve`], remembering the last address per thread: feeds list
-    /// a household's bills and a tenant's records one after another, so the
-    /// same address often comes several times in a row.
-    pub fn resolve_cached(&self, address: &str) -> Result<Division, AddressError> {
-        LAST.with_borrow_mut(|(id, last, result)| {
-            if *id != self.id || last != address {
-                *result = self.resolve(address);
-                *id = self.id;
-                last.clear();
-                last.push_str(address);
-            }
-            *result
-        })
-    }
-
     pub fn resolve(&self, address: &str) -> Result<Division, AddressError> {
         let text = normalise(address);
         let Some(matcher) = &self.matcher else {
@@ -196,26 +170,6 @@ mod tests {
             rows.iter()
                 .map(|&(c, n, p)| (d(c), n.to_string(), p.map(d))),
         )
-    }
-
-    #[test]
-    fn cached_resolution_tells_gazetteers_and_addresses_apart() {
-        let full = gazetteer();
-        let xiamen_only = Gazetteer::new([(d(350200), "厦门市".to_owned(), None)]);
-        for _ in 0..2 {
-            assert_eq!(full.resolve_cached("泉州市丰泽区"), Ok(d(350503)));
-            assert_eq!(full.resolve_cached("泉州市丰泽区"), Ok(d(350503)));
-            // Same text, other gazetteer: not the cached answer.
-            assert_eq!(
-                xiamen_only.resolve_cached("泉州市丰泽区"),
-                Err(AddressError::Unresolved)
-            );
-            assert_eq!(
-                full.resolve_cached("厦门市鲤城区"),
-                Err(AddressError::Ambiguous)
-            );
-            assert_eq!(xiamen_only.resolve_cached("厦门市鲤城区"), Ok(d(350200)));
-        }
     }
 
     #[test]
