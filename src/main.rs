@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use residence::errors;
-use residence::generate::{GenerateOptions, generate};
+use residence::generate::{GenerateOptions, Profile, generate};
 use residence::interrupt;
 use residence::log::LogFormat;
 use residence::output::metrics::{self, RunMetrics};
@@ -76,6 +76,11 @@ enum Command {
         /// Share of records given a defect, covering every reject reason.
         #[arg(long, value_name = "R", default_value_t = 0.0)]
         dirty_rate: f64,
+        /// `default`: the synthetic mix; `agency`: shaped like real agency
+        /// extracts (shopping largest, free-text addresses, every date form,
+        /// quoted telecom, CRLF, BOM, blank lines, 2+ files per source).
+        #[arg(long, value_name = "PROFILE", default_value = "default", value_parser = parse_profile)]
+        profile: Profile,
     },
     /// One person for a case officer: the decision, spells, evidence, a
     /// 24-month grid, what is missing, and every filtered or rejected row.
@@ -182,6 +187,10 @@ struct RunArgs {
     row_group_rows: usize,
 }
 
+fn parse_profile(s: &str) -> Result<Profile, String> {
+    Profile::from_name(s).ok_or_else(|| format!("{s:?}: expected default or agency"))
+}
+
 fn parse_day(s: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| format!("expected YYYY-MM-DD: {e}"))
 }
@@ -271,9 +280,11 @@ fn main() -> ExitCode {
             as_of,
             out,
             dirty_rate,
+            profile,
         } => {
             let mut opts = GenerateOptions::new(out, persons, seed, as_of);
             opts.dirty_rate = dirty_rate;
+            opts.profile = profile;
             generate_command(&opts)
         }
     };

@@ -5,9 +5,7 @@ use chrono::NaiveDate;
 use rand::Rng;
 
 use super::feeds::{Gen, Meta, SPECIAL_SLOTS};
-use super::ids::{
-    ORPHAN_PHONE_BASE, SHARED_PHONE_BASE, push_bad_id, push_bad_phone, push_mobile_form,
-};
+use super::ids::{ORPHAN_PHONE_BASE, SHARED_PHONE_BASE, push_bad_id, push_bad_phone};
 use super::model::{Kind, Outcome, Source};
 use super::population::{days_after, days_before};
 use super::row::Malformed;
@@ -197,7 +195,7 @@ impl Gen<'_> {
     fn phone_only(&mut self, phone: u64) {
         self.row.set(1, b"");
         self.row.f[2].clear();
-        push_mobile_form(&mut self.rng, &mut self.row.f[2], phone);
+        self.mobile(2, phone);
     }
 
     /// A mobile line of a ghost subscriber (no other records) whose interval

@@ -137,13 +137,14 @@ pub(crate) fn birth_year(id: &[u8; 18]) -> u32 {
 }
 
 /// Appends a valid written form of `id`: mostly as is, some with a lowercase
-/// `x`, a few legacy 15-digit, full-width or padded with spaces.
-pub(crate) fn push_id_form<R: Rng>(rng: &mut R, out: &mut Vec<u8>, id: &[u8; 18]) {
+/// `x`, a few legacy 15-digit, full-width or padded with spaces (`forms`:
+/// cumulative per mille of those three).
+pub(crate) fn push_id_form<R: Rng>(rng: &mut R, out: &mut Vec<u8>, id: &[u8; 18], forms: [u32; 3]) {
     let r = rng.gen_range(0..1000u32);
-    if r < 20 && &id[6..8] == b"19" {
+    if r < forms[0] && &id[6..8] == b"19" {
         out.extend_from_slice(&id[..6]);
         out.extend_from_slice(&id[8..17]);
-    } else if r < 24 {
+    } else if r < forms[1] {
         for &c in id {
             if c == b'X' {
                 out.extend_from_slice("Ｘ".as_bytes());
@@ -151,7 +152,7 @@ pub(crate) fn push_id_form<R: Rng>(rng: &mut R, out: &mut Vec<u8>, id: &[u8; 18]
                 out.extend_from_slice(&[0xEF, 0xBC, 0x90 + (c - b'0')]);
             }
         }
-    } else if r < 30 {
+    } else if r < forms[2] {
         out.push(b' ');
         out.extend_from_slice(id);
         out.push(b' ');
@@ -227,11 +228,35 @@ pub(crate) fn push_bad_id<R: Rng>(
     }
 }
 
-/// Appends a valid written form of a mobile number.
-pub(crate) fn push_mobile_form<R: Rng>(rng: &mut R, out: &mut Vec<u8>, phone: u64) {
+/// Appends a valid written form of a mobile number: `plain` per mille as
+/// eleven digits, `spaced` per mille as `133 8018 4545`, the rest spread over
+/// the `+86` and hyphenated forms.
+pub(crate) fn push_mobile_form<R: Rng>(
+    rng: &mut R,
+    out: &mut Vec<u8>,
+    phone: u64,
+    plain: u32,
+    spaced: u32,
+) {
     let mut d = Vec::with_capacity(11);
     push_u64(&mut d, phone);
-    match rng.gen_range(0..1000u32) {
+    let r = rng.gen_range(0..1000u32);
+    if r < plain {
+        out.extend_from_slice(&d);
+        return;
+    }
+    if r < plain + spaced {
+        out.extend_from_slice(&d[..3]);
+        out.push(b' ');
+        out.extend_from_slice(&d[3..7]);
+        out.push(b' ');
+        out.extend_from_slice(&d[7..]);
+        return;
+    }
+    // The other forms share the rest in the proportions of the default mix
+    // (where `plain` is 850 and this maps r onto itself).
+    let rest = 1000 - plain - spaced;
+    match 850 + (r - plain - spaced) * 150 / rest.max(1) {
         0..=849 => out.extend_from_slice(&d),
         850..=889 => {
             out.extend_from_slice(b"+86 ");
@@ -362,7 +387,7 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(2);
         for _ in 0..200 {
             let mut out = Vec::new();
-            push_mobile_form(&mut rng, &mut out, 13_812_345_678);
+            push_mobile_form(&mut rng, &mut out, 13_812_345_678, 850, 0);
             let digits: Vec<u8> = out.iter().copied().filter(u8::is_ascii_digit).collect();
             assert!(digits.ends_with(b"13812345678"));
         }

@@ -13,6 +13,7 @@ mod feeds;
 mod ids;
 mod model;
 mod population;
+mod profile;
 mod row;
 mod summary;
 #[cfg(test)]
@@ -26,6 +27,7 @@ use std::sync::Mutex;
 use chrono::NaiveDate;
 use rayon::prelude::*;
 
+pub use profile::Profile;
 pub use summary::{SourceCounts, Summary};
 
 /// What to generate.
@@ -42,6 +44,8 @@ pub struct GenerateOptions {
     pub dirty_rate: f64,
     /// City codes the summary treats as in scope (the pipeline's `jurisdictions`).
     pub jurisdictions: Vec<u32>,
+    /// Which mix of records to write.
+    pub profile: Profile,
 }
 
 impl GenerateOptions {
@@ -59,6 +63,7 @@ impl GenerateOptions {
             out: out.into(),
             dirty_rate: 0.01,
             jurisdictions: vec![350500],
+            profile: Profile::Default,
         }
     }
 }
@@ -137,9 +142,10 @@ pub(crate) fn generate_parts(
         opts.as_of,
         opts.dirty_rate,
         opts.jurisdictions.clone(),
+        opts.profile,
     );
     validate(opts, &ctx)?;
-    let mut writers = writer::Writers::create(&opts.out, part_rows)?;
+    let mut writers = writer::Writers::create(&opts.out, part_rows, opts.profile, ctx.chunks())?;
     let chunks = ctx.chunks();
     let batch = (rayon::current_num_threads() as u64 * 4).clamp(4, 64);
     // Buffers of written chunks, reused by later ones (no page faults, no frees).
@@ -190,6 +196,7 @@ pub(crate) fn generate_parts(
         seed: opts.seed,
         as_of: opts.as_of.format("%Y-%m-%d").to_string(),
         dirty_rate: opts.dirty_rate,
+        profile: opts.profile,
         rows: tallies.iter().map(|t| t.rows).sum(),
         bytes,
         sources: summary::sources(&tallies),

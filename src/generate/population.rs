@@ -4,6 +4,7 @@ use chrono::{Days, Months, NaiveDate};
 use rand::Rng;
 
 use super::ids::{Ids, birth_year};
+use super::profile::Profile;
 use super::text::{Place, home_address, other_place, person_name, quanzhou_place};
 
 /// A period at one place; `end == None` means still there at the as-of date.
@@ -95,7 +96,13 @@ fn stay<R: Rng>(rng: &mut R, home: bool, start: NaiveDate, end: Option<NaiveDate
 }
 
 /// Draws person `g`.
-pub(crate) fn person<R: Rng>(rng: &mut R, ids: &Ids, g: u64, as_of: NaiveDate) -> Person {
+pub(crate) fn person<R: Rng>(
+    rng: &mut R,
+    ids: &Ids,
+    g: u64,
+    as_of: NaiveDate,
+    profile: Profile,
+) -> Person {
     let id = ids.id18(g);
     let age = (chrono::Datelike::year(&as_of) as u32).saturating_sub(birth_year(&id));
     let ago = |rng: &mut R, lo: u32, hi: u32| {
@@ -104,12 +111,13 @@ pub(crate) fn person<R: Rng>(rng: &mut R, ids: &Ids, g: u64, as_of: NaiveDate) -
             rng.gen_range(0..28),
         )
     };
+    let [settled, newcomer, mover, leaver, outsider] = profile.patterns();
     let pattern = match rng.gen_range(0..100u32) {
-        0..=49 => Pattern::Settled,
-        50..=61 => Pattern::Newcomer,
-        62..=71 => Pattern::Mover,
-        72..=81 => Pattern::Leaver,
-        82..=93 => Pattern::Outsider,
+        r if r < settled => Pattern::Settled,
+        r if r < newcomer => Pattern::Newcomer,
+        r if r < mover => Pattern::Mover,
+        r if r < leaver => Pattern::Leaver,
+        r if r < outsider => Pattern::Outsider,
         _ => Pattern::Drifter,
     };
     let mut stays = Vec::with_capacity(2);
@@ -154,14 +162,14 @@ pub(crate) fn person<R: Rng>(rng: &mut R, ids: &Ids, g: u64, as_of: NaiveDate) -
         } else {
             0.62
         });
-    let household = rng.gen_bool(0.42);
+    let household = rng.gen_bool(profile.household());
     let landline = rng.gen_bool(if household { 0.55 } else { 0.1 });
-    let orders_per_year = match rng.gen_range(0..100u32) {
-        0..=19 => 0,
-        20..=59 => 3,
-        60..=89 => 8,
-        _ => 24,
-    };
+    let r = rng.gen_range(0..100u32);
+    let orders_per_year = profile
+        .orders()
+        .iter()
+        .find(|&&(upto, _)| r < upto)
+        .map_or(0, |&(_, n)| n);
     let pledge = match pattern {
         Pattern::Drifter => rng.gen_bool(0.5),
         Pattern::Newcomer => rng.gen_bool(0.15),
@@ -200,7 +208,7 @@ pub(crate) fn person<R: Rng>(rng: &mut R, ids: &Ids, g: u64, as_of: NaiveDate) -
         landline,
         business: rng.gen_bool(0.07),
         orders_per_year,
-        phone_shopper: rng.gen_bool(0.4),
+        phone_shopper: rng.gen_bool(profile.phone_shopper()),
         pledge,
         hukou,
         mobile_start,
@@ -220,7 +228,7 @@ mod tests {
         let ids = Ids::new(1, as_of);
         let mut rng = ChaCha8Rng::seed_from_u64(5);
         for g in 0..5000 {
-            let p = person(&mut rng, &ids, g, as_of);
+            let p = person(&mut rng, &ids, g, as_of, Profile::Default);
             assert!(!p.stays.is_empty());
             for s in &p.stays {
                 assert!(s.start <= as_of, "{p:?}");

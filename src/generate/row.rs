@@ -1,6 +1,7 @@
 //! One CSV record under construction: its fields as bytes, and how it is
 //! written (RFC 4180 quoting, LF), possibly malformed on purpose.
 use super::model::MAX_COLS;
+use super::profile::RowStyle;
 
 /// A deliberate structural defect (`malformed_row`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,8 +45,8 @@ impl Row {
         self.f[i].extend_from_slice(text);
     }
 
-    /// Appends the record and its LF to `out`.
-    pub(crate) fn write(&self, out: &mut Vec<u8>) {
+    /// Appends the record and its line end to `out`.
+    pub(crate) fn write(&self, out: &mut Vec<u8>, style: RowStyle) {
         let n = match self.malformed {
             Some(Malformed::DropField) => self.n.saturating_sub(1),
             _ => self.n,
@@ -54,7 +55,7 @@ impl Row {
             if i > 0 {
                 out.push(b',');
             }
-            if f.iter().any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+            if style.quote_all || f.iter().any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
                 out.push(b'"');
                 for &b in f {
                     if b == b'"' {
@@ -69,6 +70,9 @@ impl Row {
         }
         if self.malformed == Some(Malformed::ExtraField) {
             out.extend_from_slice(",备注".as_bytes());
+        }
+        if style.crlf {
+            out.push(b'\r');
         }
         out.push(b'\n');
     }
@@ -91,8 +95,20 @@ mod tests {
     fn quotes_when_needed() {
         let r = row(&["a", "b,c", "say \"hi\"", "x\ny", ""]);
         let mut out = Vec::new();
-        r.write(&mut out);
+        r.write(&mut out, RowStyle::default());
         assert_eq!(out, b"a,\"b,c\",\"say \"\"hi\"\"\",\"x\ny\",\n");
+    }
+
+    #[test]
+    fn quoted_everywhere_and_crlf() {
+        let r = row(&["a", "", "b\"c"]);
+        let mut out = Vec::new();
+        let style = RowStyle {
+            quote_all: true,
+            crlf: true,
+        };
+        r.write(&mut out, style);
+        assert_eq!(out, b"\"a\",\"\",\"b\"\"c\"\r\n");
     }
 
     #[test]
@@ -100,11 +116,11 @@ mod tests {
         let mut r = row(&["a", "b"]);
         r.malformed = Some(Malformed::DropField);
         let mut out = Vec::new();
-        r.write(&mut out);
+        r.write(&mut out, RowStyle::default());
         assert_eq!(out, b"a\n");
         r.malformed = Some(Malformed::ExtraField);
         out.clear();
-        r.write(&mut out);
+        r.write(&mut out, RowStyle::default());
         assert_eq!(String::from_utf8(out).expect("utf8"), "a,b,备注\n");
         let mut c = Row::default();
         c.copy_from(&r);

@@ -23,6 +23,9 @@ pub struct Summary {
     pub seed: u64,
     pub as_of: String,
     pub dirty_rate: f64,
+    /// The mix written (summaries written before profiles read as `default`).
+    #[serde(default)]
+    pub profile: super::Profile,
     /// Records in all sources.
     pub rows: u64,
     /// Bytes of all CSV files written.

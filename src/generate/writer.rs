@@ -1,5 +1,8 @@
 //! Part files: `OUT/<source>/part-NNNN.csv`, each with the header, chunks
-//! appended in chunk order, a new part begun after about `PART_ROWS` records.
+//! appended in chunk order, a new part begun after about `PART_ROWS` records
+//! (and, for the agency profile, after half the chunks, so every source has
+//! two files or more; its first utility file starts with a BOM and one 0-byte
+//! file joins the night).
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -7,6 +10,7 @@ use std::path::{Path, PathBuf};
 use super::GenerateError;
 use super::feeds::ChunkOut;
 use super::model::{SOURCES, Source, Tally};
+use super::profile::Profile;
 
 /// Records per part file after which the next chunk starts a new one.
 pub(crate) const PART_ROWS: u64 = 1_000_000;
@@ -26,16 +30,32 @@ struct Part {
     open: Option<(PathBuf, BufWriter<File>)>,
     bytes: u64,
     limit: u64,
+    /// Chunks per part at most.
+    chunk_limit: u64,
+    chunks: u64,
+    /// The first part starts with a UTF-8 BOM.
+    bom: bool,
+    /// Lines end in CR LF (the header too).
+    crlf: bool,
 }
 
 impl Part {
     fn file(&mut self) -> Result<&mut BufWriter<File>, GenerateError> {
         if self.open.is_none() {
             let path = self.dir.join(format!("part-{:04}.csv", self.next));
+            let bom = self.bom && self.next == 0;
             self.next += 1;
             self.rows = 0;
+            self.chunks = 0;
             let mut w = BufWriter::with_capacity(1 << 20, File::create(&path).map_err(io(&path))?);
-            let header = self.source.header_line();
+            if bom {
+                w.write_all("\u{feff}".as_bytes()).map_err(io(&path))?;
+                self.bytes += 3;
+            }
+            let mut header = self.source.header_line();
+            if self.crlf {
+                header.insert(header.len() - 1, '\r');
+            }
             w.write_all(header.as_bytes()).map_err(io(&path))?;
             self.bytes += header.len() as u64;
             self.open = Some((path, w));
@@ -73,7 +93,8 @@ impl Part {
         }
         self.bytes += buf.len() as u64;
         self.rows += rows;
-        if self.rows >= self.limit {
+        self.chunks += 1;
+        if self.rows >= self.limit || self.chunks >= self.chunk_limit {
             self.close()?;
         }
         Ok(())
@@ -84,11 +105,18 @@ impl Part {
 pub(crate) struct Writers {
     parts: Vec<Part>,
     pub tallies: Vec<Tally>,
+    /// A 0-byte file to leave in the night.
+    empty: Option<PathBuf>,
 }
 
 impl Writers {
     /// Creates `OUT/<source>/` and removes part files of an earlier run there.
-    pub(crate) fn create(out: &Path, part_rows: u64) -> Result<Writers, GenerateError> {
+    pub(crate) fn create(
+        out: &Path,
+        part_rows: u64,
+        profile: Profile,
+        chunks: u64,
+    ) -> Result<Writers, GenerateError> {
         let mut parts = Vec::with_capacity(SOURCES.len());
         for s in SOURCES {
             let dir = out.join(s.name());
@@ -110,11 +138,17 @@ impl Writers {
                 open: None,
                 bytes: 0,
                 limit: part_rows.max(1),
+                chunk_limit: chunks.div_ceil(profile.min_files()).max(1),
+                chunks: 0,
+                bom: profile.bom(s),
+                crlf: profile.row_style(s).crlf,
             });
         }
+        let empty = profile.empty_file().map(|f| out.join(f));
         Ok(Writers {
             parts,
             tallies: vec![Tally::default(); SOURCES.len()],
+            empty,
         })
     }
 
@@ -139,6 +173,9 @@ impl Writers {
             }
             part.close()?;
             bytes += part.bytes;
+        }
+        if let Some(path) = &self.empty {
+            File::create(path).map_err(io(path))?;
         }
         Ok((bytes, self.tallies))
     }

@@ -10,6 +10,17 @@ use serde_json::Value;
 use crate::support::*;
 
 pub(crate) fn generate(dir: &Path, persons: &str, seed: &str, dirty: &str) -> Value {
+    generate_profile(dir, persons, seed, dirty, "default")
+}
+
+/// `residence generate` with `--profile`; returns the summary.
+pub(crate) fn generate_profile(
+    dir: &Path,
+    persons: &str,
+    seed: &str,
+    dirty: &str,
+    profile: &str,
+) -> Value {
     let o = residence(&[
         OsStr::new("generate"),
         OsStr::new("--persons"),
@@ -22,6 +33,8 @@ pub(crate) fn generate(dir: &Path, persons: &str, seed: &str, dirty: &str) -> Va
         dir.as_os_str(),
         OsStr::new("--dirty-rate"),
         OsStr::new(dirty),
+        OsStr::new("--profile"),
+        OsStr::new(profile),
     ]);
     assert_eq!(o.code, 0, "{}", o.show());
     let text = std::fs::read_to_string(dir.join("generate-summary.json")).expect("summary");
@@ -39,8 +52,87 @@ fn generated_feeds_are_judged_as_the_summary_predicts() {
         &tmp.path().join("out"),
         &[],
     );
-    let m = read_manifest(&dir);
+    assert_judged_as_predicted(&summary, &read_manifest(&dir));
+}
 
+/// The agency profile: judged as predicted too, and shaped as agencies
+/// send feeds (issue 14).
+#[test]
+fn agency_feeds_are_judged_as_the_summary_predicts_and_look_like_agency_extracts() {
+    let tmp = tempdir();
+    let data = tmp.path().join("feeds");
+    let summary = generate_profile(&data, "3000", "5", "0.015", "agency");
+    assert_eq!(summary["profile"], "agency");
+    let dir = run_ok(
+        &default_pipeline(),
+        Some(&data),
+        &tmp.path().join("out"),
+        &["--max-reject-rate", "1.0"],
+    );
+    assert_judged_as_predicted(&summary, &read_manifest(&dir));
+
+    let rows = |s: &str| summary["sources"][s]["rows"].as_u64().expect("rows");
+    let largest = ["social_insurance", "utility", "lease", "telecom"];
+    assert!(
+        largest.iter().all(|s| rows("shopping") > rows(s)),
+        "{summary}"
+    );
+    let share = |kind: &str| -> f64 {
+        let n: u64 = summary["sources"]
+            .as_object()
+            .expect("sources")
+            .values()
+            .flat_map(|c| json_counts(&c[kind]).into_values())
+            .sum();
+        n as f64 / summary["rows"].as_f64().expect("rows")
+    };
+    assert!(
+        (0.25..0.40).contains(&share("filtered")),
+        "filtered {}",
+        share("filtered")
+    );
+    assert!(
+        (0.005..0.03).contains(&share("rejected")),
+        "rejected {}",
+        share("rejected")
+    );
+
+    let files = |s: &str| -> Vec<Vec<u8>> {
+        let mut paths: Vec<_> = std::fs::read_dir(data.join(s))
+            .expect("source folder")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        paths.sort();
+        paths
+            .iter()
+            .map(|p| std::fs::read(p).expect("read"))
+            .collect()
+    };
+    for s in ALL_SOURCES {
+        let with_rows = files(s).iter().filter(|b| b.len() > 200).count();
+        assert!(with_rows >= 2, "{s}: {with_rows} files with rows");
+    }
+    assert!(files("pledge").iter().any(Vec::is_empty), "a 0-byte file");
+    let utility = files("utility");
+    assert!(
+        utility[0].starts_with("\u{feff}record_id".as_bytes()),
+        "a BOM"
+    );
+    assert!(utility[1].windows(2).any(|w| w == b"\r\n"), "CRLF");
+    let telecom = String::from_utf8_lossy(&files("telecom")[0]).into_owned();
+    let second = telecom.lines().nth(1).expect("a record");
+    assert!(second.starts_with('"') && second.ends_with('"'), "{second}");
+    assert!(
+        telecom.contains(" 10:") || telecom.contains(" 11:"),
+        "time stamps"
+    );
+    let shopping = String::from_utf8_lossy(&files("shopping").concat()).into_owned();
+    for form in ["年", "\n\n", "+86", "T0", "Z\n"] {
+        assert!(shopping.contains(form), "shopping has {form:?}");
+    }
+}
+
+fn assert_judged_as_predicted(summary: &Value, m: &Value) {
     let predicted: BTreeMap<String, FileCounts> = summary["sources"]
         .as_object()
         .expect("sources")
@@ -58,6 +150,19 @@ fn generated_feeds_are_judged_as_the_summary_predicts() {
     let total: u64 = judged.values().map(|c| c.rows).sum();
     assert_eq!(Some(total), summary["rows"].as_u64());
 }
+
+const ALL_SOURCES: [&str; 10] = [
+    "business_license",
+    "employment_school",
+    "hukou",
+    "labor_contract",
+    "lease",
+    "pledge",
+    "shopping",
+    "social_insurance",
+    "telecom",
+    "utility",
+];
 
 #[test]
 fn generated_dirty_feeds_produce_every_reason() {

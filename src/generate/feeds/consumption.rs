@@ -15,7 +15,7 @@ impl Gen<'_> {
         self.row.start(8);
         self.rid(0, "DX", u64::from(last.place.code), p.g, &mut seq);
         self.id(1, p);
-        push_mobile_form(&mut self.rng, &mut self.row.f[2], p.phone);
+        self.mobile(2, p.phone);
         let service: &[u8] = match self.rng.gen_range(0..20u32) {
             0 => b"Mobile",
             1 => b"MOBILE",
@@ -28,7 +28,7 @@ impl Gen<'_> {
         } else if r < 0.4 {
             push_u64(&mut self.row.f[5], u64::from(last.place.code));
         }
-        let style = date_style(&mut self.rng);
+        let style = self.ctx.profile.telecom_date_style(&mut self.rng);
         self.date(6, p.mobile_start, style);
         let mut meta = Meta::new(Outcome::Not(Reason::NoLocation), p);
         meta.ebs = Some((7, p.mobile_start));
@@ -53,7 +53,7 @@ impl Gen<'_> {
             self.rid(0, "DX", u64::from(stay.place.code), p.g, &mut seq);
             self.id(1, p);
             if own_mobile {
-                push_mobile_form(&mut self.rng, &mut self.row.f[2], p.phone);
+                self.mobile(2, p.phone);
             } else {
                 let local = p.g.wrapping_mul(7).wrapping_add(k as u64);
                 push_fixed_form(&mut self.rng, &mut self.row.f[2], stay.place.area, local);
@@ -66,7 +66,7 @@ impl Gen<'_> {
             };
             self.row.f[3].extend_from_slice(service);
             self.place(4, 5, stay, 0.65);
-            let style = date_style(&mut self.rng);
+            let style = self.ctx.profile.telecom_date_style(&mut self.rng);
             self.date(6, start, style);
             if let Some(e) = end {
                 self.date(7, e, style);
@@ -88,7 +88,7 @@ impl Gen<'_> {
         let as_of = self.ctx.as_of;
         let mut seq = 0;
         for stay in &p.stays {
-            for (service, share) in [(0u8, 0.95), (1u8, 0.75), (2u8, 0.35)] {
+            for (service, share) in self.ctx.profile.utility_services() {
                 if !self.rng.gen_bool(share) {
                     continue;
                 }
@@ -101,7 +101,7 @@ impl Gen<'_> {
                     (_, 0) => b"GAS",
                     _ => b"gas",
                 };
-                let style = date_style(&mut self.rng);
+                let style = self.ctx.profile.date_style(&mut self.rng);
                 let last = stay
                     .end
                     .unwrap_or_else(|| days_before(first_of_month(as_of), 1));
@@ -145,7 +145,7 @@ impl Gen<'_> {
         self.rid(0, "SD", u64::from(stay.place.code), p.g, seq);
         self.id(1, p);
         self.row.f[2].extend_from_slice(name);
-        self.place(3, 4, stay, 0.25);
+        self.place(3, 4, stay, self.ctx.profile.division_share(Source::Utility));
         self.date(5, ps, style);
         self.date(6, pe, style);
         let zero = self.rng.gen_bool(0.025);
@@ -242,10 +242,15 @@ impl Gen<'_> {
             self.id(1, p);
         }
         if buyer_empty || self.rng.gen_bool(0.45) {
-            push_mobile_form(&mut self.rng, &mut self.row.f[2], p.phone);
+            self.mobile(2, p.phone);
         }
-        self.place(3, 4, stay, 0.3);
-        let style = datetime_style(&mut self.rng);
+        self.place(
+            3,
+            4,
+            stay,
+            self.ctx.profile.division_share(Source::Shopping),
+        );
+        let style = self.ctx.profile.datetime_style(&mut self.rng);
         let secs = self.rng.gen_range(28_800..86_000);
         push_date(&mut self.row.f[5], day, style, secs);
         let natural = if buyer_empty

@@ -13,11 +13,9 @@ use super::model::{Outcome, SOURCES, Source, Tally};
 use super::population::{
     HORIZON_MONTHS, Person, Stay, days_after, days_before, months_before, person,
 };
+use super::profile::Profile;
 use super::row::Row;
-use super::text::{
-    DateStyle, date_style, datetime_style, month_style, org_name, push_date, push_month, push_pad,
-    push_u64,
-};
+use super::text::{DateStyle, org_name, push_date, push_month, push_pad, push_u64};
 use crate::rules::reason::Reason;
 
 /// Persons per chunk; each chunk has its own random stream.
@@ -37,6 +35,8 @@ pub(crate) struct Ctx {
     pub jurisdictions: Vec<u32>,
     pub ids: Ids,
     pub horizon: NaiveDate,
+    /// Which mix of records to write.
+    pub profile: Profile,
 }
 
 impl Ctx {
@@ -46,6 +46,7 @@ impl Ctx {
         as_of: NaiveDate,
         dirty_rate: f64,
         jurisdictions: Vec<u32>,
+        profile: Profile,
     ) -> Ctx {
         Ctx {
             as_of,
@@ -55,6 +56,7 @@ impl Ctx {
             jurisdictions,
             ids: Ids::new(seed, as_of),
             horizon: months_before(as_of, HORIZON_MONTHS),
+            profile,
         }
     }
 
@@ -173,7 +175,7 @@ pub(crate) fn chunk_into(ctx: &Ctx, index: u64, record: bool, bufs: Vec<Vec<u8>>
     let first = index * CHUNK_PERSONS;
     let last = (first + CHUNK_PERSONS).min(ctx.persons);
     for pg in first..last {
-        let p = person(&mut g.rng, &ctx.ids, pg, ctx.as_of);
+        let p = person(&mut g.rng, &ctx.ids, pg, ctx.as_of, ctx.profile);
         g.person(&p);
     }
     g.finish()
@@ -231,7 +233,14 @@ impl Gen<'_> {
     pub(crate) fn put(&mut self, src: Source, row_is_ghost: bool, o: Outcome) {
         let i = src.index();
         let row = if row_is_ghost { &self.ghost } else { &self.row };
-        row.write(&mut self.main[i]);
+        let style = self.ctx.profile.row_style(src);
+        row.write(&mut self.main[i], style);
+        let blank = self.ctx.profile.blank_lines_per_mille();
+        if blank > 0 && self.rng.gen_range(0..1000) < blank {
+            // A blank line: not a record (SPEC §4), only a line.
+            let end: &[u8] = if style.crlf { b"\r\n" } else { b"\n" };
+            self.main[i].extend_from_slice(end);
+        }
         self.tallies[i].add(o);
         if self.record {
             self.main_out[i].push(o);
@@ -247,13 +256,15 @@ impl Gen<'_> {
             for _ in 0..versions {
                 self.old.copy_from(&self.row);
                 self.mutate_old(src);
-                self.old.write(&mut self.main[i]);
+                self.old
+                    .write(&mut self.main[i], self.ctx.profile.row_style(src));
                 self.tallies[i].add(Outcome::Not(Reason::Superseded));
                 if self.record {
                     self.main_out[i].push(Outcome::Not(Reason::Superseded));
                 }
             }
-            self.row.write(&mut self.tail[i]);
+            self.row
+                .write(&mut self.tail[i], self.ctx.profile.row_style(src));
             self.tallies[i].add(meta.natural);
             if self.record {
                 self.tail_out[i].push(meta.natural);
@@ -282,8 +293,16 @@ impl Gen<'_> {
         *seq += 1;
     }
 
+    /// A mobile number in one of the profile's written forms.
+    pub(crate) fn mobile(&mut self, col: usize, phone: u64) {
+        let p = self.ctx.profile;
+        let (plain, spaced) = (p.plain_mobile_per_mille(), p.spaced_mobile_per_mille());
+        push_mobile_form(&mut self.rng, &mut self.row.f[col], phone, plain, spaced);
+    }
+
     fn id(&mut self, col: usize, p: &Person) {
-        push_id_form(&mut self.rng, &mut self.row.f[col], &p.id);
+        let forms = self.ctx.profile.id_forms();
+        push_id_form(&mut self.rng, &mut self.row.f[col], &p.id, forms);
     }
 
     /// Writes `d`; a time of day, where the style has one, follows from the

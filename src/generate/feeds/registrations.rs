@@ -13,7 +13,7 @@ impl Gen<'_> {
         let as_of = self.ctx.as_of;
         let mut seq = 0;
         for stay in &p.stays {
-            let style = month_style(&mut self.rng);
+            let style = self.ctx.profile.month_style(&mut self.rng);
             let code = self.division_of(stay);
             let to = stay.end.unwrap_or(as_of);
             let mut m = first_of_month(stay.start.max(self.ctx.horizon));
@@ -62,7 +62,7 @@ impl Gen<'_> {
             }
             let limit = stay.end.unwrap_or(as_of);
             let mut cur = stay.start;
-            let style = date_style(&mut self.rng);
+            let style = self.ctx.profile.date_style(&mut self.rng);
             while cur <= limit {
                 cur = self.lease_row(p, stay, cur, style, &mut seq);
             }
@@ -165,7 +165,7 @@ impl Gen<'_> {
             org_name(&mut self.rng, p.student, &mut self.row.f[3]);
             let code = self.division_of(stay);
             push_u64(&mut self.row.f[4], u64::from(code));
-            let style = date_style(&mut self.rng);
+            let style = self.ctx.profile.date_style(&mut self.rng);
             self.date(5, start, style);
             if let Some(e) = end {
                 self.date(6, e, style);
@@ -192,7 +192,7 @@ impl Gen<'_> {
                 cur = stay.start;
             }
             let limit = stay.end.unwrap_or(as_of);
-            let style = date_style(&mut self.rng);
+            let style = self.ctx.profile.date_style(&mut self.rng);
             let code = self.division_of(stay);
             let mut employer = Vec::new();
             org_name(&mut self.rng, false, &mut employer);
@@ -281,7 +281,7 @@ impl Gen<'_> {
             self.id(1, p);
             org_name(&mut self.rng, false, &mut self.row.f[2]);
             self.place(3, 4, stay, 0.5);
-            let style = date_style(&mut self.rng);
+            let style = self.ctx.profile.date_style(&mut self.rng);
             self.date(5, reg, style);
             if let Some(d) = dereg {
                 self.date(6, d, style);
@@ -315,7 +315,7 @@ impl Gen<'_> {
         self.row.f[2].extend_from_slice(p.name.as_bytes());
         let code = self.division_of(stay);
         push_u64(&mut self.row.f[3], u64::from(code));
-        let style = date_style(&mut self.rng);
+        let style = self.ctx.profile.date_style(&mut self.rng);
         self.date(4, declared, style);
         self.date(5, signed, style);
         let natural = self.filters(false, false, signed > as_of, code);
