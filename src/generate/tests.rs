@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 
 use super::feeds::{Ctx, chunk};
 use super::model::{Kind, Outcome, REASONS, SOURCES, Source, Tally};
-use super::{GenerateOptions, MAX_PERSONS, Summary, generate, generate_parts, summary};
+use super::{GenerateOptions, MAX_PERSONS, Profile, Summary, generate, generate_parts, summary};
 use crate::ingest::reader::{Encoding, RecordReader};
 use crate::rules::id::parse_id_number;
 
@@ -153,7 +153,7 @@ fn files_match_the_summary() {
 
 #[test]
 fn valid_rows_carry_valid_ids() {
-    let ctx = Ctx::new(1000, 77, as_of(), 0.05, vec![350500]);
+    let ctx = Ctx::new(1000, 77, as_of(), 0.05, vec![350500], Profile::Default);
     let out = chunk(&ctx, 0, true);
     let mut checked = 0;
     for (si, src) in SOURCES.iter().enumerate() {
@@ -276,7 +276,7 @@ fn small_and_empty_runs() {
 
 #[test]
 fn rejects_stay_low_at_one_percent() {
-    let ctx = Ctx::new(4000, 8, as_of(), 0.01, vec![350500]);
+    let ctx = Ctx::new(4000, 8, as_of(), 0.01, vec![350500], Profile::Default);
     let mut totals = vec![Tally::default(); SOURCES.len()];
     for index in 0..ctx.chunks() {
         let out = chunk(&ctx, index, false);

@@ -368,6 +368,7 @@ mod tests {
             NaiveDate::from_ymd_opt(2026, 11, 27).expect("date"),
             rate,
             vec![350500],
+            Profile::Default,
         )
     }
 
@@ -378,7 +379,11 @@ mod tests {
         let b = chunk(&c, 0, false);
         assert_eq!(a.bufs, b.bufs);
         assert_eq!(a.tallies, b.tallies);
-        let other = chunk(&Ctx::new(300, 12, c.as_of, 0.02, vec![350500]), 0, false);
+        let other = chunk(
+            &Ctx::new(300, 12, c.as_of, 0.02, vec![350500], Profile::Default),
+            0,
+            false,
+        );
         assert_ne!(a.bufs, other.bufs);
     }
 
