@@ -238,7 +238,7 @@ pub struct Partitioner {
 }
 
 impl Partitioner {
-    /// Partitions for `cities` (codes; none gives one catch-all city) cut at the person values `splitters`.
+    /// Partitions for `cities` (none: one catch-all city), cut at the person values `splitters`.
     pub fn new(mut cities: Vec<u32>, mut splitters: Vec<u64>) -> Self {
         cities.sort_unstable();
         cities.dedup();

@@ -139,7 +139,7 @@ pub struct Store<'a> {
 }
 
 impl<'a> Store<'a> {
-    /// `partitions` empty partitions; those beyond `budget` go to files named `{name}-{p}` in `dir`.
+    /// `partitions` empty partitions, spilling beyond `budget` to files `{name}-{p}` in `dir`.
     pub fn new(
         name: &'static str,
         partitions: usize,

@@ -95,7 +95,7 @@ pub struct SourceEntry {
     /// Freshness: the latest start among its accepted evidence (pledges:
     /// signing day), and whether that is older than `max_staleness_days`.
     pub latest_evidence: Option<String>,
-    /// `latest_evidence` is more than `max_staleness_days` before as-of (a warning, not a gate check).
+    /// `latest_evidence` is over `max_staleness_days` before as-of (warned about, not gated).
     pub stale: bool,
     /// No check of the gate failed on this source.
     pub gate_passed: bool,
@@ -108,7 +108,7 @@ pub struct CityEntry {
     pub persons: BTreeMap<String, u64>,
     /// Its `eligible` persons tonight.
     pub eligible: u64,
-    /// Its eligible persons in the previous run; `None` without one, or when its manifest lacks them.
+    /// Its eligible persons in the previous run; `None` without one or without that figure.
     pub previous_eligible: Option<u64>,
 }
 
@@ -282,7 +282,7 @@ pub struct Manifest {
     pub timings_ms: BTreeMap<String, u64>,
     /// How the run divided its work and memory.
     pub engine: EngineEntry,
-    /// Run-level warnings (absent optional sources, stale sources, …); gate failures are under `gate`.
+    /// Run-level warnings (absent optional sources, stale ones, …); gate failures are in `gate`.
     pub warnings: Vec<String>,
 }
 

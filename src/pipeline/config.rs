@@ -20,7 +20,7 @@ pub struct Params {
     pub min_months: u32,
     /// Largest gap in days between intervals of one spell (`max_gap_days`, default 31).
     pub max_gap_days: u32,
-    /// A spell is active when it ends at most this many days before as-of (`recency_days`, default 62).
+    /// A spell is active when it ends at most this many days before as-of (default 62).
     pub recency_days: u32,
     /// A pledge counts for this many days after its signing (`pledge_valid_days`, default 365).
     pub pledge_valid_days: u32,

@@ -44,7 +44,8 @@ pub struct CityFigures {
     pub city: String,
     /// Its persons decided `eligible` tonight.
     pub eligible: u64,
-    /// Its eligible persons in the published night; `None` when there is none or it did not decide for this city.
+    /// Its eligible persons in the published night; `None` when there is none or it has no
+    /// figure for this city.
     pub previous_eligible: Option<u64>,
 }
 
