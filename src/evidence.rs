@@ -26,7 +26,9 @@ pub struct EvidenceRecord<'a> {
     pub end: i32,
     /// Index of the input file (which also gives the source).
     pub file: u32,
+    /// 1-based line of the record's first line in its file.
     pub line: u32,
+    /// The record id, trimmed (`order_id` for shopping).
     pub record_id: &'a [u8],
 }
 
@@ -98,6 +100,7 @@ pub struct EvidenceWriter<'s, 'a> {
 }
 
 impl<'s, 'a> EvidenceWriter<'s, 'a> {
+    /// A writer onto every partition of `writer`'s store.
     pub fn new(writer: StoreWriter<'s, 'a>) -> Self {
         let last = (0..writer.partitions()).map(|_| Last::default()).collect();
         EvidenceWriter { writer, last }
@@ -235,6 +238,7 @@ pub struct Partitioner {
 }
 
 impl Partitioner {
+    /// Partitions for `cities` (none: one catch-all city), cut at the person values `splitters`.
     pub fn new(mut cities: Vec<u32>, mut splitters: Vec<u64>) -> Self {
         cities.sort_unstable();
         cities.dedup();
@@ -256,6 +260,7 @@ impl Partitioner {
         Partitioner::new(cities, splitters)
     }
 
+    /// Number of partitions: cities × (splitters + 1).
     pub fn count(&self) -> usize {
         self.cities.len() * (self.splitters.len() + 1)
     }
@@ -277,13 +282,21 @@ impl Partitioner {
 /// record_id, one vector per column (`source` holds `SourceKind as u32`).
 #[derive(Debug, Default)]
 pub struct PartitionRows {
+    /// [`crate::rules::id::PersonId::as_u64`] of each row's person.
     pub person: Vec<u64>,
+    /// City code (`XXXX00`) of each row's division.
     pub city: Vec<u32>,
+    /// Division code as given, or resolved from the address.
     pub division: Vec<u32>,
+    /// `SourceKind as u32`.
     pub source: Vec<u32>,
+    /// First day, in epoch days.
     pub start: Vec<i32>,
+    /// Last day, clipped to as-of, in epoch days.
     pub end: Vec<i32>,
+    /// Index of the input file.
     pub file: Vec<u32>,
+    /// 1-based line of the record's first line in its file.
     pub line: Vec<u32>,
     ids: Vec<u8>,
     id_ends: Vec<u32>,
@@ -378,15 +391,16 @@ impl PartitionRows {
         }
     }
 
+    /// Rows held.
     pub fn len(&self) -> usize {
         self.person.len()
     }
 
+    /// True when no rows are held.
     pub fn is_empty(&self) -> bool {
         self.person.is_empty()
     }
 
-    /// Row `i`'s record id (ingest only spills ids that were text).
     /// The record ids of rows `range`: their bytes and each one's end in them.
     pub fn record_ids(&self, range: std::ops::Range<usize>) -> (&[u8], Vec<u32>) {
         let start = if range.start == 0 {
@@ -399,6 +413,7 @@ impl PartitionRows {
         (&self.ids[start as usize..end as usize], ends)
     }
 
+    /// Row `i`'s record id (ingest only spills ids that were text).
     pub fn record_id(&self, i: usize) -> &str {
         let start = if i == 0 {
             0

@@ -23,6 +23,7 @@ pub const SIGTERM: i32 = 15;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("interrupted by {}", signal_name(*.signal))]
 pub struct Interrupted {
+    /// The signal's number ([`SIGINT`] or [`SIGTERM`]).
     pub signal: i32,
 }
 
@@ -60,6 +61,7 @@ pub fn check() -> Result<(), Interrupted> {
 pub struct Leftovers(Mutex<Vec<PathBuf>>);
 
 impl Leftovers {
+    /// An empty registry.
     pub const fn new() -> Self {
         Leftovers(Mutex::new(Vec::new()))
     }

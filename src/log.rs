@@ -16,13 +16,16 @@ use tracing_subscriber::layer::{Context, Layer};
 /// `--log-format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum LogFormat {
+    /// `<ts> <LEVEL> <msg> key=value …`.
     #[default]
     Text,
+    /// One JSON object per line: `ts`, `level`, `msg`, then the event's fields.
     Json,
 }
 
 /// Formats events as lines and writes them to stderr.
 pub struct StderrLayer {
+    /// Text or JSON.
     pub format: LogFormat,
     /// The most verbose level written (INFO, or WARN with `--quiet`).
     pub max_level: Level,

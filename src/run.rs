@@ -40,15 +40,19 @@ pub enum PublishMode {
 /// `residence run`'s options as given.
 #[derive(Clone, Debug)]
 pub struct RunOptions {
+    /// `--pipeline`: the pipeline file.
     pub pipeline: PathBuf,
     /// Feed root; default: the pipeline's `data_dir`.
     pub data: Option<PathBuf>,
+    /// `--as-of`: the decision date; nothing after it counts.
     pub as_of: NaiveDate,
+    /// `--out`: the output root (`runs/`, `latest`, the lock).
     pub out: PathBuf,
     /// Overrides every source's reject gate.
     pub max_reject_rate: Option<f64>,
     /// Accept a night that fails only the drift checks.
     pub allow_drift: bool,
+    /// `--publish`: whether `latest` is repointed at the run.
     pub publish: PublishMode,
     /// Complete runs to keep after the run (the published one is always kept).
     pub keep_runs: usize,
@@ -74,14 +78,19 @@ pub const DEFAULT_KEEP_RUNS: usize = 30;
 /// Why a run stopped, mapped to SPEC §2's exit codes by [`RunError::exit_code`].
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
+    /// Bad options (exit 2).
     #[error("{0}")]
     Usage(String),
+    /// The pipeline file cannot be used (exit 2).
     #[error(transparent)]
     Pipeline(#[from] PipelineError),
+    /// Ingest failed: exit 2 for a feed header or the gazetteer, else 1 (130/143 if interrupted).
     #[error(transparent)]
     Ingest(#[from] IngestError),
+    /// Writing, locking or publishing the run folder failed (exit 1).
     #[error(transparent)]
     Output(#[from] OutputError),
+    /// Building or writing the outputs failed: exit 1 (130/143 if interrupted).
     #[error(transparent)]
     Engine(#[from] EngineError),
 }
@@ -115,16 +124,27 @@ impl RunError {
 /// Options resolved once, before anything is locked or written: the
 /// pipeline with its overrides applied, the feed root, the gazetteer.
 pub struct RunPlan {
+    /// The pipeline, `--max-reject-rate` applied to every source.
     pub pipeline: Pipeline,
+    /// The feed root: `--data`, else the pipeline's `data_dir`.
     pub data_dir: PathBuf,
+    /// The pipeline's gazetteer, loaded.
     pub gazetteer: Gazetteer,
+    /// The decision date.
     pub as_of: NaiveDate,
+    /// The output root.
     pub out: PathBuf,
+    /// Accept a night that fails only the drift checks.
     pub allow_drift: bool,
+    /// Whether `latest` is repointed at the run.
     pub publish: PublishMode,
+    /// Complete runs to keep after the run (at least 1).
     pub keep_runs: usize,
+    /// Bytes of spilled intermediate rows kept in memory.
     pub memory_budget: usize,
+    /// From [`RunOptions::partition_bytes`]; `None` sizes the partitions for the night.
     pub partitioning: Option<Partitioning>,
+    /// Rows per row group of the per-person outputs (at least 1).
     pub row_group_rows: usize,
 }
 
@@ -184,10 +204,13 @@ impl RunPlan {
 /// What a finished run reports.
 #[derive(Debug)]
 pub struct RunReport {
+    /// The run's id, also its folder's name.
     pub run_id: String,
     /// `OUT/runs/<run_id>`.
     pub dir: PathBuf,
+    /// The manifest as written to the run folder.
     pub manifest: Manifest,
+    /// What the quality gate decided.
     pub verdict: Verdict,
     /// (city, status, basis) → persons.
     pub decisions: Decisions,

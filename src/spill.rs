@@ -29,6 +29,7 @@ pub struct Budget {
 }
 
 impl Budget {
+    /// A budget of `limit` bytes, none of them used yet.
     pub fn new(limit: usize) -> Self {
         Budget {
             limit,
@@ -63,6 +64,7 @@ pub struct SpillDir {
 }
 
 impl SpillDir {
+    /// A spill folder at `path`; nothing is created before the first spill.
     pub fn new(path: PathBuf) -> Self {
         SpillDir {
             path,
@@ -71,6 +73,7 @@ impl SpillDir {
         }
     }
 
+    /// Where spill files go.
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -136,6 +139,7 @@ pub struct Store<'a> {
 }
 
 impl<'a> Store<'a> {
+    /// `partitions` empty partitions, spilling beyond `budget` to files `{name}-{p}` in `dir`.
     pub fn new(
         name: &'static str,
         partitions: usize,
@@ -152,6 +156,7 @@ impl<'a> Store<'a> {
         }
     }
 
+    /// Number of partitions.
     pub fn partitions(&self) -> usize {
         self.parts.len()
     }
@@ -225,6 +230,7 @@ pub struct StoreWriter<'s, 'a> {
 }
 
 impl StoreWriter<'_, '_> {
+    /// Number of partitions of the store.
     pub fn partitions(&self) -> usize {
         self.buffers.len()
     }
@@ -291,6 +297,7 @@ fn put_varint(out: &mut Vec<u8>, mut n: u64) {
 /// One `Cursor` method per integer type, reading it little-endian.
 macro_rules! le_readers {
     ($($t:ident),*) => {$(
+        #[doc = concat!("Reads the next `", stringify!($t), "`, little-endian.")]
         #[inline]
         pub fn $t(&mut self) -> $t {
             $t::from_le_bytes(self.take())
@@ -300,14 +307,17 @@ macro_rules! le_readers {
 
 /// Reads little-endian fields off the front of a record buffer.
 pub struct Cursor<'a> {
+    /// The bytes not read yet.
     pub bytes: &'a [u8],
 }
 
 impl<'a> Cursor<'a> {
+    /// A cursor at the start of `bytes`.
     pub fn new(bytes: &'a [u8]) -> Self {
         Cursor { bytes }
     }
 
+    /// True when every byte has been read.
     pub fn is_empty(&self) -> bool {
         self.bytes.is_empty()
     }
@@ -319,6 +329,7 @@ impl<'a> Cursor<'a> {
         head.try_into().expect("split_at gives N bytes")
     }
 
+    /// Reads one byte.
     #[inline]
     pub fn u8(&mut self) -> u8 {
         self.take::<1>()[0]
@@ -348,6 +359,7 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// The next `n` bytes; panics when fewer are left.
     #[inline]
     pub fn bytes(&mut self, n: usize) -> &'a [u8] {
         let (head, tail) = self.bytes.split_at(n);

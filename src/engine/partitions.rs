@@ -35,9 +35,11 @@ pub type Published = Option<(NaiveDate, Vec<PreviousDecision>)>;
 
 /// Where the per-person outputs go and how.
 pub struct Target<'a> {
+    /// The folder the output files are written to (the run's incomplete folder).
     pub dir: &'a Path,
     /// Rows per row group of eligibility and spells.
     pub row_group: usize,
+    /// The key-value metadata every output file carries.
     pub meta: &'a FileMeta,
 }
 

@@ -35,6 +35,7 @@ pub use summary::{SourceCounts, Summary};
 pub struct GenerateOptions {
     /// Persons in the population (about 78 records each).
     pub persons: u64,
+    /// Seed of the random stream: the same seed and options write the same bytes.
     pub seed: u64,
     /// The decision date the data is made for.
     pub as_of: NaiveDate,
@@ -71,13 +72,18 @@ impl GenerateOptions {
 /// Why generation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum GenerateError {
+    /// Writing a feed file or the summary failed.
     #[error("{path}: {source}")]
     Io {
+        /// The file that could not be written.
         path: PathBuf,
+        /// What the operating system said.
         source: std::io::Error,
     },
+    /// The options cannot make a night (too many persons, a rate out of range).
     #[error("invalid generate options: {0}")]
     Invalid(String),
+    /// The summary could not be serialised.
     #[error("summary: {0}")]
     Json(#[from] serde_json::Error),
 }

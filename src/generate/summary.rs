@@ -8,7 +8,9 @@ use super::model::{REASONS, SOURCES, Tally};
 /// Per source: records written and what the pipeline will do with them.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Default)]
 pub struct SourceCounts {
+    /// Records written (blank lines and headers not counted).
     pub rows: u64,
+    /// Records the pipeline will accept.
     pub accepted: u64,
     /// Filter reason code → rows (only non-zero).
     pub filtered: BTreeMap<String, u64>,
@@ -19,9 +21,13 @@ pub struct SourceCounts {
 /// What `generate` wrote: `OUT/generate-summary.json`.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub struct Summary {
+    /// Persons in the population.
     pub persons: u64,
+    /// Seed the night was generated from.
     pub seed: u64,
+    /// The decision date, `YYYY-MM-DD`.
     pub as_of: String,
+    /// Share of records given a defect.
     pub dirty_rate: f64,
     /// The mix written (summaries written before profiles read as `default`).
     #[serde(default)]
@@ -30,6 +36,7 @@ pub struct Summary {
     pub rows: u64,
     /// Bytes of all CSV files written.
     pub bytes: u64,
+    /// Per source name: what was written and what the pipeline will make of it.
     pub sources: BTreeMap<String, SourceCounts>,
 }
 

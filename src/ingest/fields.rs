@@ -20,13 +20,13 @@ pub use crate::pipeline::source::MAX_FIELDS;
 /// Why a row was rejected: the reason code and a short human detail. The detail
 /// never contains an ID number or a phone number.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Rejection {
+pub(crate) struct Rejection {
     pub reason: Reason,
     pub detail: String,
 }
 
 impl Rejection {
-    pub fn new(reason: Reason, detail: impl Into<String>) -> Self {
+    pub(crate) fn new(reason: Reason, detail: impl Into<String>) -> Self {
         Rejection {
             reason,
             detail: detail.into(),
@@ -34,7 +34,7 @@ impl Rejection {
     }
 }
 
-pub type Check<T> = Result<T, Rejection>;
+pub(crate) type Check<T> = Result<T, Rejection>;
 
 /// A value quoted in a detail. Values long enough to be an ID number (a
 /// misplaced column) are masked like one.
@@ -47,7 +47,7 @@ fn shown(v: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// One row's values in canonical order, with the names used in details.
-pub struct Fields<'a> {
+pub(crate) struct Fields<'a> {
     pub values: &'a [&'a str],
     pub names: &'a [crate::pipeline::Field],
     pub as_of: NaiveDate,
@@ -63,7 +63,7 @@ impl<'a> Fields<'a> {
     }
 
     /// The trimmed value, `None` when empty.
-    pub fn text(&self, f: usize) -> Option<&'a str> {
+    pub(crate) fn text(&self, f: usize) -> Option<&'a str> {
         let v = self.values[f];
         (!v.is_empty()).then_some(v)
     }
@@ -72,19 +72,19 @@ impl<'a> Fields<'a> {
         Rejection::new(Reason::MissingField, format!("{} is empty", self.name(f)))
     }
 
-    pub fn required(&self, f: usize) -> Check<&'a str> {
+    pub(crate) fn required(&self, f: usize) -> Check<&'a str> {
         self.text(f).ok_or_else(|| self.missing(f))
     }
 
     /// An empty `a|d`-style pair: both fields empty.
-    pub fn missing_pair(&self, a: usize, b: usize) -> Rejection {
+    pub(crate) fn missing_pair(&self, a: usize, b: usize) -> Rejection {
         Rejection::new(
             Reason::MissingField,
             format!("{} and {} are both empty", self.name(a), self.name(b)),
         )
     }
 
-    pub fn id(&self, f: usize) -> Check<Option<PersonId>> {
+    pub(crate) fn id(&self, f: usize) -> Check<Option<PersonId>> {
         self.text(f)
             .map(|v| {
                 self.ids.parse(v, self.as_of).map_err(|e| {
@@ -97,11 +97,11 @@ impl<'a> Fields<'a> {
             .transpose()
     }
 
-    pub fn required_id(&self, f: usize) -> Check<PersonId> {
+    pub(crate) fn required_id(&self, f: usize) -> Check<PersonId> {
         self.id(f)?.ok_or_else(|| self.missing(f))
     }
 
-    pub fn date(&self, f: usize) -> Check<Option<NaiveDate>> {
+    pub(crate) fn date(&self, f: usize) -> Check<Option<NaiveDate>> {
         self.text(f)
             .map(|v| {
                 parse_date(v).ok_or_else(|| {
@@ -114,12 +114,12 @@ impl<'a> Fields<'a> {
             .transpose()
     }
 
-    pub fn required_date(&self, f: usize) -> Check<NaiveDate> {
+    pub(crate) fn required_date(&self, f: usize) -> Check<NaiveDate> {
         self.date(f)?.ok_or_else(|| self.missing(f))
     }
 
     /// A month field: the first day of the month.
-    pub fn required_month(&self, f: usize) -> Check<NaiveDate> {
+    pub(crate) fn required_month(&self, f: usize) -> Check<NaiveDate> {
         let v = self.required(f)?;
         parse_month(v).ok_or_else(|| {
             Rejection::new(
@@ -129,7 +129,7 @@ impl<'a> Fields<'a> {
         })
     }
 
-    pub fn division(&self, f: usize) -> Check<Option<Division>> {
+    pub(crate) fn division(&self, f: usize) -> Check<Option<Division>> {
         self.text(f)
             .map(|v| {
                 parse_division(v).ok_or_else(|| {
@@ -142,11 +142,11 @@ impl<'a> Fields<'a> {
             .transpose()
     }
 
-    pub fn required_division(&self, f: usize) -> Check<Division> {
+    pub(crate) fn required_division(&self, f: usize) -> Check<Division> {
         self.division(f)?.ok_or_else(|| self.missing(f))
     }
 
-    pub fn phone(&self, f: usize) -> Check<Option<Phone>> {
+    pub(crate) fn phone(&self, f: usize) -> Check<Option<Phone>> {
         self.text(f)
             .map(|v| {
                 parse_phone(v).ok_or_else(|| {
@@ -159,7 +159,7 @@ impl<'a> Fields<'a> {
             .transpose()
     }
 
-    pub fn required_number(&self, f: usize) -> Check<f64> {
+    pub(crate) fn required_number(&self, f: usize) -> Check<f64> {
         let v = self.required(f)?;
         parse_number(v).ok_or_else(|| {
             Rejection::new(
@@ -170,7 +170,7 @@ impl<'a> Fields<'a> {
     }
 
     /// An enumeration, matched ASCII case-insensitively; the index of the match.
-    pub fn choice(&self, f: usize, options: &[&str]) -> Check<usize> {
+    pub(crate) fn choice(&self, f: usize, options: &[&str]) -> Check<usize> {
         let v = self.required(f)?;
         options
             .iter()

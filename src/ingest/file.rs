@@ -28,7 +28,7 @@ use crate::spill::{Cursor, Store, StoreWriter, put_bytes};
 
 /// A file to read.
 #[derive(Clone, Debug)]
-pub struct FileInput {
+pub(crate) struct FileInput {
     pub source: SourceKind,
     pub encoding: Encoding,
     pub path: PathBuf,
@@ -38,7 +38,7 @@ pub struct FileInput {
 
 impl FileInput {
     /// The text of the record at `offset .. offset + len`, read from the file again.
-    pub fn raw_at(&self, offset: u64, len: u32) -> std::io::Result<String> {
+    pub(crate) fn raw_at(&self, offset: u64, len: u32) -> std::io::Result<String> {
         use std::os::unix::fs::FileExt;
         let mut bytes = vec![0; len as usize];
         File::open(&self.path)?.read_exact_at(&mut bytes, offset)?;
@@ -47,7 +47,7 @@ impl FileInput {
 }
 
 /// One file's share of what the rows go to: a partition of each spill store.
-pub struct Sinks<'s, 'a> {
+pub(crate) struct Sinks<'s, 'a> {
     /// Supersession keys, partitioned by hash ([`super::supersede`]).
     pub supersession: &'s Store<'a>,
     /// Accepted evidence, partitioned by (city, person) range.
@@ -64,7 +64,7 @@ pub struct Sinks<'s, 'a> {
 /// What one file leaves besides its spilled rows: counts and the few small
 /// per-row lists later steps need whole.
 #[derive(Debug)]
-pub struct FileSummary {
+pub(crate) struct FileSummary {
     pub input: FileInput,
     pub bytes: u64,
     pub sha256: String,
@@ -85,7 +85,7 @@ pub struct FileSummary {
 
 /// Rows of a file by verdict; rows waiting for the identity step are in none yet.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Counts {
+pub(crate) struct Counts {
     pub rows: u64,
     pub accepted: u64,
     /// Filtered and rejected rows, indexed by `Reason as usize`.
@@ -93,7 +93,7 @@ pub struct Counts {
 }
 
 impl Counts {
-    pub fn add(&mut self, verdict: u8) {
+    pub(crate) fn add(&mut self, verdict: u8) {
         match verdict {
             ACCEPTED => self.accepted += 1,
             AWAITING => {}
@@ -101,7 +101,7 @@ impl Counts {
         }
     }
 
-    pub fn remove(&mut self, verdict: u8) {
+    pub(crate) fn remove(&mut self, verdict: u8) {
         match verdict {
             ACCEPTED => self.accepted -= 1,
             AWAITING => {}
@@ -112,7 +112,7 @@ impl Counts {
 
 /// A shopping row waiting for its buyer, as spilled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Awaiting<'a> {
+pub(crate) struct Awaiting<'a> {
     pub line: u32,
     pub wait: AwaitIdentity,
     /// Where the record's text is in the file, to read it back if rejected.
@@ -122,7 +122,7 @@ pub struct Awaiting<'a> {
 }
 
 impl<'a> Awaiting<'a> {
-    pub fn encode(&self, out: &mut Vec<u8>) {
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.line.to_le_bytes());
         out.extend_from_slice(&self.wait.phone.to_bits().to_le_bytes());
         out.extend_from_slice(&to_epoch_days(self.wait.day).to_le_bytes());
@@ -132,7 +132,7 @@ impl<'a> Awaiting<'a> {
         put_bytes(out, self.record_id);
     }
 
-    pub fn decode(c: &mut Cursor<'a>) -> Self {
+    pub(crate) fn decode(c: &mut Cursor<'a>) -> Self {
         let line = c.u32();
         let phone = Phone::from_bits(c.u64());
         let day = from_epoch_days(c.i32());
@@ -155,7 +155,7 @@ impl<'a> Awaiting<'a> {
 
 /// Reads and judges every record of one file (SPEC §5 steps 1 and 3–5, 7),
 /// spilling each row where the later steps will look for it.
-pub fn read_file(
+pub(crate) fn read_file(
     fi: u32,
     input: FileInput,
     source: &SourceConfig,

@@ -9,6 +9,7 @@ use crate::rules::address::Gazetteer;
 use crate::rules::division::Division;
 use crate::rules::text::trim;
 
+/// Reads the gazetteer CSV (UTF-8; columns `code`, `name`, `parent_code`) into a [`Gazetteer`].
 pub fn load_gazetteer(path: &Path) -> Result<Gazetteer, IngestError> {
     let fail = |message: String| IngestError::Gazetteer {
         path: path.to_owned(),

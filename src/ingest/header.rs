@@ -8,7 +8,9 @@ pub type Mapping = Vec<Option<usize>>;
 /// Why a header cannot be read: names the column the file lacks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MissingColumn {
+    /// The header text the pipeline maps the field to.
     pub header: String,
+    /// The canonical field it would hold.
     pub field: &'static str,
 }
 

@@ -22,13 +22,13 @@ use chrono::NaiveDate;
 
 /// Who held each phone when.
 #[derive(Default)]
-pub struct PhoneOwners {
+pub(crate) struct PhoneOwners {
     by_phone: HashMap<Phone, Vec<(PersonId, NaiveDate, NaiveDate)>>,
 }
 
 /// What the phone says about one delivery.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Buyer {
+pub(crate) enum Buyer {
     Unique(PersonId),
     Nobody,
     Several,
@@ -36,7 +36,7 @@ pub enum Buyer {
 
 impl PhoneOwners {
     /// From the telecom files' current rows (superseded ones do not count).
-    pub fn from_files(files: &[FileSummary], superseded: &Superseded) -> Self {
+    pub(crate) fn from_files(files: &[FileSummary], superseded: &Superseded) -> Self {
         let mut by_phone: HashMap<Phone, Vec<_>> = HashMap::new();
         for (fi, file) in files.iter().enumerate() {
             if file.input.source != SourceKind::Telecom {
@@ -54,7 +54,7 @@ impl PhoneOwners {
         PhoneOwners { by_phone }
     }
 
-    pub fn buyer(&self, phone: Phone, day: NaiveDate) -> Buyer {
+    pub(crate) fn buyer(&self, phone: Phone, day: NaiveDate) -> Buyer {
         let mut found: Option<PersonId> = None;
         for &(person, start, end) in self.by_phone.get(&phone).into_iter().flatten() {
             if start <= day && day <= end {
@@ -70,7 +70,7 @@ impl PhoneOwners {
 }
 
 /// Where resolved rows go.
-pub struct Sinks<'s, 'a> {
+pub(crate) struct Sinks<'s, 'a> {
     pub evidence: &'s Store<'a>,
     pub partitioner: &'s Partitioner,
     pub rejects: &'s Store<'a>,
@@ -79,7 +79,7 @@ pub struct Sinks<'s, 'a> {
 
 /// What the identity step added to one file.
 #[derive(Debug, Default)]
-pub struct Resolved {
+pub(crate) struct Resolved {
     pub counts: Counts,
     /// The latest delivery day accepted, in epoch days.
     pub latest: Option<i32>,
@@ -90,7 +90,7 @@ pub struct Resolved {
 /// rejects. Returns what each file gained. The text of a rejected row is
 /// read back from its file (rejects are rare; keeping every awaiting row's
 /// text would not be).
-pub fn resolve_buyers(
+pub(crate) fn resolve_buyers(
     awaiting: &Store<'_>,
     files: &[FileSummary],
     superseded: &Superseded,

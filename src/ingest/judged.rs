@@ -25,8 +25,11 @@ fn flag(present: bool, bit: u8) -> u8 {
 /// A filtered row: its line, reason, what is known of it, its record id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FilteredRow<'a> {
+    /// 1-based line of the record's first line in its file.
     pub line: u32,
+    /// Why it does not count (a filter reason).
     pub reason: Reason,
+    /// What was known of the row when it stopped.
     pub facts: Facts,
     /// `None` for hukou rows, which have no record id.
     pub record_id: Option<&'a [u8]>,
@@ -58,6 +61,7 @@ impl<'a> FilteredRow<'a> {
         }
     }
 
+    /// Reads back one row [`Self::encode`] wrote.
     pub fn decode(c: &mut Cursor<'a>) -> Self {
         let line = c.u32();
         let reason = Reason::ALL[usize::from(c.u8())];
@@ -108,13 +112,17 @@ pub struct FilteredRows {
     pub file: Vec<u32>,
     /// `SourceKind as u8`.
     pub source: Vec<u8>,
+    /// 1-based line of each row in its file.
     pub line: Vec<u32>,
+    /// `Reason as u8` of each row (`superseded` when a later version replaced it).
     pub reason: Vec<u8>,
+    /// [`PersonId::as_u64`] of each row's person, when known.
     pub person: Vec<Option<u64>>,
     /// City code.
     pub city: Vec<Option<u32>>,
     /// Epoch days.
     pub start: Vec<Option<i32>>,
+    /// Epoch days.
     pub end: Vec<Option<i32>>,
     ids: Vec<u8>,
     /// End of each row's record id in `ids`, and whether it has one.
@@ -122,10 +130,12 @@ pub struct FilteredRows {
 }
 
 impl FilteredRows {
+    /// Rows held.
     pub fn len(&self) -> usize {
         self.line.len()
     }
 
+    /// True when no rows are held.
     pub fn is_empty(&self) -> bool {
         self.line.is_empty()
     }
@@ -192,15 +202,22 @@ impl FilteredRows {
 /// a valid ID), record id, the detail and the raw text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RejectedRow<'a> {
+    /// 1-based line of the record's first line in its file.
     pub line: u32,
+    /// Why it was rejected.
     pub reason: Reason,
+    /// The row's person, when its person column holds a valid ID.
     pub person: Option<PersonId>,
+    /// The record id as outputs show it; `None` for hukou, an empty one, or a malformed row.
     pub record_id: Option<&'a [u8]>,
+    /// What was wrong, in English, as UTF-8 (the rejects' `detail`).
     pub detail: &'a [u8],
+    /// The record's text as UTF-8, without its final line break (the rejects' `raw`).
     pub raw: &'a [u8],
 }
 
 impl<'a> RejectedRow<'a> {
+    /// Line, reason, a byte of which parts follow, person, record id, detail, raw.
     pub fn encode(&self, out: &mut Vec<u8>) {
         let flags = flag(self.person.is_some(), PERSON) | flag(self.record_id.is_some(), RECORD_ID);
         out.extend_from_slice(&self.line.to_le_bytes());
@@ -216,6 +233,7 @@ impl<'a> RejectedRow<'a> {
         put_bytes(out, self.raw);
     }
 
+    /// Reads back one row [`Self::encode`] wrote.
     pub fn decode(c: &mut Cursor<'a>) -> Self {
         let line = c.u32();
         let reason = Reason::ALL[usize::from(c.u8())];

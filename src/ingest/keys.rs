@@ -7,6 +7,7 @@ use crate::pipeline::SourceKind;
 /// A row's verdict in one byte, as the supersession step sees it: a reason
 /// (`Reason as u8`), or one of these.
 pub const ACCEPTED: u8 = 0xFF;
+/// A shopping row waiting for the identity step (SPEC §5 step 6): no verdict yet.
 pub const AWAITING: u8 = 0xFE;
 
 /// Where a row is, for "the last version wins": file index, then line, so

@@ -49,28 +49,42 @@ use validate::{Ctx, Facts, Pledge};
 /// Counts for one input file (SPEC §7 manifest): rows = accepted + filtered + rejected.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FileReport {
+    /// The feed the file belongs to; ingest always sets it.
     pub source: Option<SourceKind>,
+    /// Path relative to the data root, with `/` separators.
     pub path: String,
+    /// Size of the file in bytes.
     pub bytes: u64,
+    /// SHA-256 of the file, lowercase hex.
     pub sha256: String,
+    /// Records after the header (blank lines are not rows).
     pub rows: u64,
+    /// Rows that became evidence, a pledge or a hukou record.
     pub accepted: u64,
+    /// Filtered rows by reason; reasons with no rows are absent.
     pub filtered: BTreeMap<Reason, u64>,
+    /// Rejected rows by reason; reasons with no rows are absent.
     pub rejected: BTreeMap<Reason, u64>,
     /// The latest start among its accepted evidence (a pledge: signing day).
     pub latest: Option<NaiveDate>,
+    /// Warnings about the file for the manifest (an empty or 0-byte file).
     pub warnings: Vec<String>,
 }
 
 /// One rejected row for `rejects.parquet`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RejectRecord {
+    /// The feed the row comes from.
     pub source: SourceKind,
     /// Index into [`Ingested::files`].
     pub file: u32,
+    /// 1-based line of the record's first line in its file (the header is line 1).
     pub line: u32,
+    /// Why it was rejected.
     pub reason: Reason,
+    /// What was wrong, in English.
     pub detail: String,
+    /// The record's text without its final line break.
     pub raw: String,
     /// When the row's person column holds a valid ID.
     pub person: Option<PersonId>,
@@ -79,6 +93,7 @@ pub struct RejectRecord {
 /// A counting-or-not pledge with its position, for "the latest signed; on a tie the later row".
 #[derive(Clone, Copy, Debug)]
 pub struct PledgeRecord {
+    /// The accepted pledge.
     pub pledge: Pledge,
     /// (file index, line) — later rows compare greater.
     pub order: (u32, u32),
@@ -90,6 +105,7 @@ pub struct Ingested<'a> {
     pub key_partitions: usize,
     /// Accepted evidence, by (city, person) range; superseded rows still in it.
     pub evidence: Store<'a>,
+    /// How evidence rows were cut into the partitions of `evidence`.
     pub partitioner: Partitioner,
     /// Rejected rows, one partition per file; superseded rows still in it.
     pub rejects: Store<'a>,
@@ -143,7 +159,9 @@ pub const TARGET_PARTITIONS: u64 = 128;
 /// Where ingest keeps its per-row intermediates, and how it partitions them.
 #[derive(Clone, Copy, Debug)]
 pub struct Workspace<'a> {
+    /// Where spilled rows go once the budget is spent.
     pub spill: &'a SpillDir,
+    /// How many bytes of spilled rows may stay in memory.
     pub budget: &'a Budget,
     /// `None`: sized for the night ([`Partitioning::for_input`]).
     pub partitioning: Option<Partitioning>,
@@ -212,7 +230,7 @@ pub fn list_csv_files(dir: &Path) -> std::io::Result<Option<Listing>> {
 }
 
 /// The files a run reads, and what listing them found.
-pub struct Inputs {
+pub(crate) struct Inputs {
     /// Sources in name order, files in path order.
     pub files: Vec<FileInput>,
     /// Declared sources whose folder is absent.
@@ -224,7 +242,7 @@ pub struct Inputs {
 /// Every file the pipeline reads, sources in name order and files in path
 /// order, and a warning per declared source whose folder is absent and per
 /// `*.csv` entry that is not a regular file.
-pub fn input_files(pipeline: &Pipeline, data_dir: &Path) -> Result<Inputs, IngestError> {
+pub(crate) fn input_files(pipeline: &Pipeline, data_dir: &Path) -> Result<Inputs, IngestError> {
     let mut inputs = Inputs {
         files: Vec::new(),
         absent: Vec::new(),
@@ -579,8 +597,11 @@ fn report(file: FileSummary) -> FileReport {
 /// What [`scan`] read.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ScanTotals {
+    /// Input files read.
     pub files: u64,
+    /// Records read after the header, malformed ones included.
     pub records: u64,
+    /// Bytes of decoded field text (not of the files).
     pub bytes: u64,
 }
 

@@ -26,7 +26,7 @@ const WINDOW_BYTES: usize = 8 * 1024;
 
 /// Person ids (as u64) sampled from the evidence feeds among `inputs`, whose
 /// sizes in bytes are `sizes`.
-pub fn sample_persons(
+pub(crate) fn sample_persons(
     pipeline: &Pipeline,
     inputs: &[FileInput],
     sizes: &[u64],

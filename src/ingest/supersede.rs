@@ -28,25 +28,25 @@ const FULL_POSITION: u8 = 255;
 /// Spills supersession entries to a store's partitions: each a 16-byte key,
 /// a verdict byte and a position byte, plus the file and line in full when
 /// the position byte says so.
-pub struct KeyWriter<'s, 'a> {
+pub(crate) struct KeyWriter<'s, 'a> {
     writer: StoreWriter<'s, 'a>,
     /// (file, line) of each partition's last entry.
     last: Vec<(u32, u32)>,
 }
 
 impl<'s, 'a> KeyWriter<'s, 'a> {
-    pub fn new(writer: StoreWriter<'s, 'a>) -> Self {
+    pub(crate) fn new(writer: StoreWriter<'s, 'a>) -> Self {
         let last = vec![(0, 0); writer.partitions()];
         KeyWriter { writer, last }
     }
 
-    pub fn partitions(&self) -> usize {
+    pub(crate) fn partitions(&self) -> usize {
         self.last.len()
     }
 
     /// Appends the entry of the row at (`file`, `line`) to partition `p`.
     #[inline]
-    pub fn push(
+    pub(crate) fn push(
         &mut self,
         p: usize,
         key: u128,
@@ -77,7 +77,7 @@ impl<'s, 'a> KeyWriter<'s, 'a> {
     }
 
     /// Hands over what is left in the buffers.
-    pub fn finish(self) -> std::io::Result<()> {
+    pub(crate) fn finish(self) -> std::io::Result<()> {
         self.writer.finish()
     }
 }
@@ -106,6 +106,7 @@ impl Superseded {
         *word |= 1 << (line % 64);
     }
 
+    /// True when a later version replaced row `line` (1-based) of file `file`.
     #[inline]
     pub fn contains(&self, file: u32, line: u32) -> bool {
         self.files

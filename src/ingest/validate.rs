@@ -17,7 +17,7 @@ use crate::rules::reason::Reason;
 
 /// What a row becomes when it is not rejected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// Accepted evidence for one person in one place.
     Evidence(Evidence),
     /// Accepted personal pledge (not evidence: a declaration).
@@ -34,7 +34,7 @@ pub enum Outcome {
 /// A filtered row: why, and what was known of it when it stopped
 /// (`filtered.parquet`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Filtered {
+pub(crate) struct Filtered {
     pub reason: Reason,
     pub facts: Facts,
 }
@@ -43,13 +43,16 @@ pub struct Filtered {
 /// when the row got that far.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Facts {
+    /// The row's person, once its person column was checked.
     pub person: Option<PersonId>,
+    /// The row's city, once its place was resolved.
     pub city: Option<Division>,
     /// The interval as given (not clipped); for a pledge, `declared_since`
     /// and `signed_date`. An accepted row that a later version replaced
     /// shows the interval as it was accepted (its end clipped to as-of):
     /// the row's own end is not kept past reading.
     pub start: Option<NaiveDate>,
+    /// The interval's end, as for `start`; `None` when open or not reached.
     pub end: Option<NaiveDate>,
 }
 
@@ -78,7 +81,7 @@ impl Facts {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Evidence {
+pub(crate) struct Evidence {
     pub person: PersonId,
     /// As given, or resolved from the address.
     pub division: Division,
@@ -87,16 +90,21 @@ pub struct Evidence {
     pub end: NaiveDate,
 }
 
+/// An accepted personal pledge (承诺, SPEC §6): a declaration, not evidence.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Pledge {
+    /// The person who signed it.
     pub person: PersonId,
+    /// The city (`XXXX00`) of the pledge's division.
     pub city: Division,
+    /// The day the person declares living in the city since.
     pub declared_since: NaiveDate,
+    /// The day the pledge was signed.
     pub signed_date: NaiveDate,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct AwaitIdentity {
+pub(crate) struct AwaitIdentity {
     pub phone: Phone,
     pub day: NaiveDate,
     pub division: Division,
@@ -105,7 +113,7 @@ pub struct AwaitIdentity {
 /// A telecom row that passed steps 1–4: its subscriber owns the phone over
 /// `start ..= end` (end empty: the as-of date; never clipped).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Owner {
+pub(crate) struct Owner {
     pub phone: Phone,
     pub person: PersonId,
     pub start: NaiveDate,
@@ -113,7 +121,7 @@ pub struct Owner {
 }
 
 /// What the rules need besides the row.
-pub struct Ctx<'a> {
+pub(crate) struct Ctx<'a> {
     pub as_of: NaiveDate,
     pub gazetteer: &'a Gazetteer,
     pub jurisdictions: &'a [Division],
@@ -149,7 +157,7 @@ impl Ctx<'_> {
     }
 
     /// Step 7's date and scope filters, then the accepted interval clipped to as-of.
-    pub fn evidence(
+    pub(crate) fn evidence(
         &self,
         person: PersonId,
         division: Division,
@@ -163,7 +171,7 @@ impl Ctx<'_> {
     }
 
     /// [`Self::evidence`] as a result: the interval, or the filtered row.
-    pub fn interval(
+    pub(crate) fn interval(
         &self,
         person: PersonId,
         division: Division,
@@ -203,7 +211,7 @@ fn ordered(start: NaiveDate, end: Option<NaiveDate>) -> Check<()> {
 
 /// Steps 3–7 (bar identity) for one row of `kind`. `owner` receives the phone
 /// ownership a telecom row proves once it has passed steps 1–4.
-pub fn validate(
+pub(crate) fn validate(
     kind: SourceKind,
     f: &Fields<'_>,
     ctx: &Ctx<'_>,

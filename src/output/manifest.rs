@@ -11,15 +11,21 @@ use crate::pipeline::{Params, Pipeline, SourceKind};
 use crate::rules::gate::{Finding, Verdict};
 use crate::rules::reason::Reason;
 
+/// Row counts of a file or a source, as the manifest writes them.
 #[derive(Serialize, Debug, Clone, Default, PartialEq)]
 pub struct Counts {
+    /// Records read.
     pub rows: u64,
+    /// Rows that count (evidence, pledges, hukou).
     pub accepted: u64,
+    /// Filtered rows by reason code; reasons with no rows are absent.
     pub filtered: BTreeMap<String, u64>,
+    /// Rejected rows by reason code; reasons with no rows are absent.
     pub rejected: BTreeMap<String, u64>,
 }
 
 impl Counts {
+    /// Adds a file's counts.
     pub fn add(&mut self, f: &FileReport) {
         self.rows += f.rows;
         self.accepted += f.accepted;
@@ -32,6 +38,7 @@ impl Counts {
         add(&mut self.rejected, &f.rejected);
     }
 
+    /// All rejected rows, whatever the reason.
     pub fn rejected_total(&self) -> u64 {
         self.rejected.values().sum()
     }
@@ -46,35 +53,49 @@ impl Counts {
     }
 }
 
+/// One input file in the manifest's `files`.
 #[derive(Serialize, Debug, Clone)]
 pub struct FileEntry {
+    /// The feed's name.
     pub source: String,
+    /// Path relative to the data root.
     pub path: String,
+    /// Size in bytes.
     pub bytes: u64,
+    /// SHA-256 of the file, lowercase hex.
     pub sha256: String,
+    /// Rows, accepted, filtered and rejected, written inline.
     #[serde(flatten)]
     pub counts: Counts,
+    /// Warnings about the file (empty, 0 bytes); left out when there are none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
 }
 
+/// One declared source in the manifest's `sources`.
 #[derive(Serialize, Debug, Clone)]
 pub struct SourceEntry {
+    /// Input files read.
     pub files: usize,
+    /// Its files' counts added up, written inline.
     #[serde(flatten)]
     pub counts: Counts,
     /// Without a folder or rows the night fails the completeness gate.
     pub required: bool,
     /// Its folder exists under the feed root.
     pub present: bool,
+    /// Rejected rows ÷ all its rows (0 without rows).
     pub reject_rate: f64,
+    /// The rejects gate's limit for it (its own, else the pipeline's).
     pub max_reject_rate: f64,
+    /// The row-drift limit for it (its own, else the pipeline's).
     pub max_row_drop: f64,
     /// Its rows in the run `latest` pointed at when this run started.
     pub previous_rows: Option<u64>,
     /// Freshness: the latest start among its accepted evidence (pledges:
     /// signing day), and whether that is older than `max_staleness_days`.
     pub latest_evidence: Option<String>,
+    /// `latest_evidence` is over `max_staleness_days` before as-of (warned about, not gated).
     pub stale: bool,
     /// No check of the gate failed on this source.
     pub gate_passed: bool,
@@ -85,27 +106,43 @@ pub struct SourceEntry {
 pub struct CityEntry {
     /// Persons per `status/basis`.
     pub persons: BTreeMap<String, u64>,
+    /// Its `eligible` persons tonight.
     pub eligible: u64,
+    /// Its eligible persons in the previous run; `None` without one or without that figure.
     pub previous_eligible: Option<u64>,
 }
 
+/// The pipeline file a run used.
 #[derive(Serialize, Debug, Clone)]
 pub struct PipelineEntry {
+    /// The pipeline's name.
     pub name: String,
+    /// The file's path as given.
     pub path: String,
+    /// SHA-256 of the file, lowercase hex.
     pub sha256: String,
 }
 
+/// The rule and gate parameters a run used (SPEC §6, §8).
 #[derive(Serialize, Debug, Clone)]
 pub struct ParamsEntry {
+    /// Whole months a spell needs for `eligible`.
     pub min_months: u32,
+    /// Largest gap in days between intervals of one spell.
     pub max_gap_days: u32,
+    /// Days before as-of within which a spell must end to be active.
     pub recency_days: u32,
+    /// Days after its signing that a pledge counts.
     pub pledge_valid_days: u32,
+    /// City codes in scope.
     pub jurisdictions: Vec<String>,
+    /// The pipeline's rejects-gate limit.
     pub max_reject_rate: f64,
+    /// The pipeline's row-drift limit.
     pub max_row_drop: f64,
+    /// The largest fall in a city's eligible persons that passes.
     pub max_eligible_drop: f64,
+    /// A source whose latest evidence is older than this many days before as-of is stale.
     pub max_staleness_days: u32,
 }
 
@@ -128,16 +165,20 @@ impl From<&Params> for ParamsEntry {
 /// The run `latest` pointed at when this run started: the drift baseline.
 #[derive(Serialize, Debug, Clone, PartialEq, Eq)]
 pub struct PreviousEntry {
+    /// The previous run's id (its folder name).
     pub run_id: String,
+    /// Its as-of date, `YYYY-MM-DD`.
     pub as_of: String,
 }
 
 /// One check of the gate that did not hold.
 #[derive(Serialize, Debug, Clone, PartialEq)]
 pub struct FindingEntry {
+    /// `completeness`, `rejects`, `row_drift` or `eligible_drift`.
     pub check: &'static str,
     /// The source or city checked.
     pub subject: String,
+    /// What was measured against what was allowed.
     pub message: String,
 }
 
@@ -154,14 +195,18 @@ impl From<&Finding> for FindingEntry {
 /// What the quality gate decided (SPEC §8).
 #[derive(Serialize, Debug, Clone, PartialEq)]
 pub struct GateEntry {
+    /// No check failed (accepted drift does not count).
     pub passed: bool,
+    /// `--allow-drift` was given.
     pub allow_drift: bool,
+    /// The checks that failed the night.
     pub failures: Vec<FindingEntry>,
     /// Drift that `--allow-drift` accepted.
     pub accepted_drift: Vec<FindingEntry>,
 }
 
 impl GateEntry {
+    /// The entry for what the gate decided.
     pub fn new(verdict: &Verdict, allow_drift: bool) -> Self {
         GateEntry {
             passed: verdict.passed(),
@@ -187,6 +232,7 @@ pub enum Status {
 }
 
 impl Status {
+    /// The status as the manifest writes it (`quality_gate_failed`).
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Succeeded => "succeeded",
@@ -197,28 +243,46 @@ impl Status {
     }
 }
 
+/// `manifest.json` (SPEC §7; keys described in docs/OUTPUTS.md).
 #[derive(Serialize, Debug, Clone)]
 pub struct Manifest {
+    /// `<UTC time to the ms>Z-<pid>`, also the run folder's name.
     pub run_id: String,
+    /// The tool's name, `residence`.
     pub tool: &'static str,
+    /// The tool's version.
     pub version: &'static str,
+    /// What became of the run.
     pub status: Status,
     /// `latest` points at this run.
     pub published: bool,
     /// Why `latest` was or was not repointed, in words.
     pub publication: String,
+    /// The decision date, `YYYY-MM-DD`.
     pub as_of: String,
+    /// The pipeline file.
     pub pipeline: PipelineEntry,
+    /// The feed root read.
     pub data_dir: String,
+    /// The rule and gate parameters.
     pub parameters: ParamsEntry,
+    /// The run `latest` pointed at when this run started; `None` on a first night.
     pub previous_run: Option<PreviousEntry>,
+    /// What the quality gate decided.
     pub gate: GateEntry,
+    /// Per declared source, by name.
     pub sources: BTreeMap<String, SourceEntry>,
+    /// Per city in scope, by code.
     pub cities: BTreeMap<String, CityEntry>,
+    /// Per input file, sources in name order, files in path order.
     pub files: Vec<FileEntry>,
+    /// Rows per output file, by file name.
     pub outputs: BTreeMap<String, u64>,
+    /// Wall-clock milliseconds per step (`ingest`, `ingest.read`, …, `total`).
     pub timings_ms: BTreeMap<String, u64>,
+    /// How the run divided its work and memory.
     pub engine: EngineEntry,
+    /// Run-level warnings (absent optional sources, stale ones, …); gate failures are in `gate`.
     pub warnings: Vec<String>,
 }
 
@@ -290,6 +354,7 @@ impl Manifest {
         (entries, sources)
     }
 
+    /// Writes the manifest to `path` as pretty-printed JSON, owner-only, synced.
     pub fn write(&self, path: &Path) -> Result<(), OutputError> {
         let mut file = super::create_private(path)?;
         let json = serde_json::to_vec_pretty(self).map_err(|e| OutputError::Io {

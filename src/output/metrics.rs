@@ -10,7 +10,9 @@ use std::path::Path;
 pub struct RunMetrics {
     /// When the run ended, in Unix seconds.
     pub ended: f64,
+    /// How long the run took, in seconds.
     pub duration_seconds: f64,
+    /// The process's exit code (SPEC §2).
     pub exit_code: i32,
     /// The run published (or kept, with `--publish never`) a complete night.
     pub succeeded: bool,

@@ -14,14 +14,20 @@ use std::path::{Path, PathBuf};
 /// Why writing an output failed; names the path, the cause follows.
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
+    /// A file or folder could not be written.
     #[error("cannot write {path}")]
     Io {
+        /// The file or folder.
         path: PathBuf,
+        /// Why writing failed.
         source: std::io::Error,
     },
+    /// Polars could not encode or write a Parquet file.
     #[error("cannot write {path}")]
     Polars {
+        /// The Parquet file.
         path: PathBuf,
+        /// Why polars failed.
         source: polars::prelude::PolarsError,
     },
     /// Another run holds the output folder's lock.
@@ -29,10 +35,14 @@ pub enum OutputError {
         "{path}: another residence run is using this output folder (lock held); \
          wait for it to finish or use another --out"
     )]
-    Busy { path: PathBuf },
+    Busy {
+        /// The lock file (`OUT/.lock`).
+        path: PathBuf,
+    },
 }
 
 impl OutputError {
+    /// Maps an I/O error on `path` to [`OutputError::Io`].
     pub fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
         move |source| OutputError::Io {
             path: path.to_owned(),

@@ -29,15 +29,20 @@ pub const ENTRY: usize = 13;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[repr(u8)]
 pub enum Indexed {
+    /// A row group of `filtered.parquet`.
     Filtered = 0,
+    /// A row group of `rejects.parquet`.
     Rejects = 1,
 }
 
 /// One person's rows are (also) in this row group of this file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Entry {
+    /// The person's first 17 digits ([`crate::rules::id::PersonId::as_u64`]).
     pub person: u64,
+    /// Which file the row group is in.
     pub file: Indexed,
+    /// Index of the row group in that file.
     pub row_group: u32,
 }
 

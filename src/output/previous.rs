@@ -16,9 +16,11 @@ use crate::timeline::changes::PreviousDecision;
 /// What a run needs to know of the published one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PreviousRun {
+    /// Its id, the name of its folder.
     pub run_id: String,
     /// Its folder (`OUT/runs/<run_id>`).
     pub dir: PathBuf,
+    /// Its decision date.
     pub as_of: NaiveDate,
     /// Rows per source.
     pub source_rows: BTreeMap<String, u64>,

@@ -16,12 +16,17 @@ use crate::rules::division::{Division, parse_division};
 /// Rule parameters of SPEC §6 and the quality gate of §8.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Params {
+    /// Whole months a spell needs for `eligible` (`min_months`, default 6).
     pub min_months: u32,
+    /// Largest gap in days between intervals of one spell (`max_gap_days`, default 31).
     pub max_gap_days: u32,
+    /// A spell is active when it ends at most this many days before as-of (default 62).
     pub recency_days: u32,
+    /// A pledge counts for this many days after its signing (`pledge_valid_days`, default 365).
     pub pledge_valid_days: u32,
     /// City codes (`XXXX00`) in scope.
     pub jurisdictions: Vec<Division>,
+    /// Rejects gate: the highest rejected share of a source's rows that passes (default 0.05).
     pub max_reject_rate: f64,
     /// Drift gate (SPEC §8): a source's rows may fall at most this share
     /// below the published night's (a source may set its own).
@@ -36,9 +41,11 @@ pub struct Params {
 /// One source as the pipeline declares it.
 #[derive(Clone, Debug)]
 pub struct SourceConfig {
+    /// Which feed of SPEC §4 it is; also its name in the file.
     pub kind: SourceKind,
     /// Folder under the data root.
     pub folder: String,
+    /// The text encoding its files are in (`utf-8` unless set).
     pub encoding: Encoding,
     /// Overrides [`Params::max_reject_rate`] for this source.
     pub max_reject_rate: Option<f64>,
@@ -53,12 +60,17 @@ pub struct SourceConfig {
 /// A loaded and checked pipeline file.
 #[derive(Clone, Debug)]
 pub struct Pipeline {
+    /// The pipeline file as given on the command line.
     pub path: PathBuf,
+    /// SHA-256 of the file's text, lowercase hex (for the manifest).
     pub sha256: String,
+    /// The file's `name`, else its file stem.
     pub name: String,
     /// Feed root from the file (`data_dir`), resolved against its folder.
     pub data_dir: Option<PathBuf>,
+    /// The gazetteer CSV (`gazetteer`), resolved against the file's folder.
     pub gazetteer: PathBuf,
+    /// Rule and gate parameters, defaults filled in.
     pub params: Params,
     /// Declared sources, in source-name order.
     pub sources: Vec<SourceConfig>,
@@ -68,18 +80,33 @@ pub struct Pipeline {
 /// column where the file says where.
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
+    /// The file cannot be read.
     #[error("{path}: {source}")]
     Io {
+        /// The pipeline file.
         path: PathBuf,
+        /// Why reading failed.
         source: std::io::Error,
     },
+    /// The file is not UTF-8 or not TOML of the pipeline's shape (unknown keys too).
     #[error("{path}: {message}")]
-    Parse { path: PathBuf, message: String },
+    Parse {
+        /// The pipeline file.
+        path: PathBuf,
+        /// The TOML parser's message, or `not UTF-8 text`.
+        message: String,
+    },
+    /// A value the pipeline cannot use (an unknown source, field or encoding, a
+    /// share outside 0..=1, a jurisdiction that is not a city).
     #[error("{path}:{line}:{column}: {message}")]
     Invalid {
+        /// The pipeline file.
         path: PathBuf,
+        /// 1-based line of the value in the file.
         line: usize,
+        /// 1-based column of the value, in characters.
         column: usize,
+        /// What is wrong with it.
         message: String,
     },
 }
@@ -276,6 +303,7 @@ impl Pipeline {
         })
     }
 
+    /// The declared source of this kind; `None` when the pipeline does not declare it.
     pub fn source(&self, kind: SourceKind) -> Option<&SourceConfig> {
         self.sources.iter().find(|s| s.kind == kind)
     }

@@ -3,7 +3,9 @@
 /// Declared text encoding of a feed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Encoding {
+    /// UTF-8, the default.
     Utf8,
+    /// GB18030 (also read for `gbk`).
     Gb18030,
 }
 
@@ -29,6 +31,7 @@ impl Encoding {
             .into_owned()
     }
 
+    /// The canonical label (`utf-8`, `gb18030`).
     pub fn label(self) -> &'static str {
         match self {
             Encoding::Utf8 => "utf-8",

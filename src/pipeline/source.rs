@@ -35,22 +35,30 @@ pub enum Kind {
     Name,
     /// Other free text (not checked).
     Text,
+    /// A date (SPEC §3 Date); a time of day after it is ignored.
     Date,
+    /// A month (SPEC §3 Month): `YYYY-M`, `YYYYMM`, `YYYY年M月`.
     Month,
+    /// A GB/T 2260 division code.
     Division,
     /// Free text placed through the gazetteer.
     Address,
+    /// A phone number (SPEC §3 Phone).
     Phone,
     /// One of a few values, matched ASCII case-insensitively.
     Enum,
+    /// A decimal number (`usage`).
     Number,
 }
 
 /// A canonical field of a feed.
 #[derive(Clone, Copy, Debug)]
 pub struct Field {
+    /// The canonical field name (`tenant_id_number`), also its default header.
     pub name: &'static str,
+    /// Whether the header must contain it.
     pub column: Column,
+    /// What it holds, hence how it is checked.
     pub kind: Kind,
 }
 
@@ -266,6 +274,7 @@ feeds! {
 }
 
 impl SourceKind {
+    /// The source whose [`SourceKind::name`] is `name` (`lease`); `None` for an unknown name.
     pub fn from_name(name: &str) -> Option<SourceKind> {
         SourceKind::ALL.into_iter().find(|s| s.name() == name)
     }

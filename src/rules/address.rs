@@ -8,9 +8,12 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use super::{division::Division, text};
 
+/// Why an address resolves to no division (SPEC §3 Address).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AddressError {
+    /// No city or county name of the gazetteer in the text: `unresolved_address`.
     Unresolved,
+    /// Names of more than one city: `ambiguous_address`.
     Ambiguous,
 }
 
@@ -84,6 +87,7 @@ impl Gazetteer {
         }
     }
 
+    /// True when the gazetteer has no city or county name, so no address resolves.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

@@ -4,6 +4,7 @@ use chrono::{Datelike, Months, NaiveDate};
 
 use super::text;
 
+/// 1970-01-01, day 0 of Parquet DATE.
 pub const EPOCH: NaiveDate = match NaiveDate::from_ymd_opt(1970, 1, 1) {
     Some(d) => d,
     None => panic!("1970-01-01 is a valid date"),
@@ -40,6 +41,7 @@ pub struct EpochDays {
 impl EpochDays {
     const SLOTS: usize = 4096;
 
+    /// An empty table; every lookup computes its day once, then reuses it.
     pub fn new() -> Self {
         // Every slot starts as a true entry (i32::MIN), so no lookup can
         // return a date that was not computed for its own day number.

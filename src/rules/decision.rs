@@ -4,15 +4,21 @@ use chrono::{Days, NaiveDate};
 
 use super::date::add_months;
 
+/// A (person, city)'s eligibility status (SPEC §6), as `status` in the outputs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Status {
+    /// `eligible`: six or more months of active evidence, or a pledge old enough.
     Eligible,
+    /// `pending`: active evidence or a counting pledge, not yet enough.
     Pending,
+    /// `inactive`: neither active evidence nor a counting pledge.
     Inactive,
+    /// `not_applicable`: the person's hukou is in the city.
     NotApplicable,
 }
 
 impl Status {
+    /// Every status, in declaration order.
     pub const ALL: [Status; 4] = [
         Status::Eligible,
         Status::Pending,
@@ -35,6 +41,7 @@ impl Status {
         }
     }
 
+    /// The status as outputs name it (`not_applicable`).
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Eligible => "eligible",
@@ -45,14 +52,19 @@ impl Status {
     }
 }
 
+/// What a decision rests on (SPEC §6), as `basis` in the outputs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Basis {
+    /// `evidence`: the person's last spell in the city.
     Evidence,
+    /// `pledge`: a counting personal pledge (承诺).
     Pledge,
+    /// `none`: `inactive` and `not_applicable` decisions.
     None,
 }
 
 impl Basis {
+    /// Every basis, in declaration order.
     pub const ALL: [Basis; 3] = [Basis::Evidence, Basis::Pledge, Basis::None];
 
     /// The basis an output names.
@@ -69,6 +81,7 @@ impl Basis {
         }
     }
 
+    /// The basis as outputs name it (`evidence`).
     pub fn as_str(self) -> &'static str {
         match self {
             Basis::Evidence => "evidence",
@@ -78,24 +91,34 @@ impl Basis {
     }
 }
 
+/// The pipeline's decision parameters (SPEC §6).
 #[derive(Clone, Copy, Debug)]
 pub struct Params {
+    /// Whole months of evidence a spell needs to be eligible (`min_months`, 6).
     pub min_months: u32,
+    /// A spell is active when it ends at most this many days before as-of (`recency_days`, 62).
     pub recency_days: u32,
+    /// A pledge counts for this many days after its signing (`pledge_valid_days`, 365).
     pub pledge_valid_days: u32,
 }
 
 /// The person's last spell in the city.
 #[derive(Clone, Copy, Debug)]
 pub struct LastSpell {
+    /// First day of the spell.
     pub start: NaiveDate,
+    /// Last day of the spell (already clipped to as-of).
     pub end: NaiveDate,
+    /// Whole months the spell spans ([`crate::rules::spell::months`]).
     pub months: u32,
 }
 
+/// The dates of the pledge that counts (SPEC §6).
 #[derive(Clone, Copy, Debug)]
 pub struct PledgeDates {
+    /// The day the person declares living in the city since (`declared_since`).
     pub declared_since: NaiveDate,
+    /// The day the pledge was signed (`signed_date`).
     pub signed_date: NaiveDate,
 }
 
@@ -105,11 +128,16 @@ pub fn pledge_counts(as_of: NaiveDate, signed_date: NaiveDate, pledge_valid_days
     (as_of - signed_date).num_days() <= i64::from(pledge_valid_days)
 }
 
+/// The outcome of [`decide`] for one (person, city).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Decision {
+    /// `eligible`, `pending`, `inactive` or `not_applicable`.
     pub status: Status,
+    /// The evidence, the pledge, or neither.
     pub basis: Basis,
+    /// For `eligible`: the day the six months were complete; otherwise `None`.
     pub eligible_since: Option<NaiveDate>,
+    /// For `pending`: the day it would be eligible if evidence goes on; otherwise `None`.
     pub eligible_on: Option<NaiveDate>,
 }
 

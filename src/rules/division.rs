@@ -14,6 +14,7 @@ impl Division {
         Division(code)
     }
 
+    /// The six-digit code as a number (`350502`).
     pub fn code(self) -> u32 {
         self.0
     }
@@ -23,6 +24,7 @@ impl Division {
         Division(self.0 / 100 * 100)
     }
 
+    /// True for a county-level division (last two digits not `00`), false for a city.
     pub fn is_county_level(self) -> bool {
         !self.0.is_multiple_of(100)
     }

@@ -7,14 +7,19 @@ use std::fmt;
 /// One source's figures for the gate.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SourceFigures {
+    /// The source's name in the pipeline (`social_insurance`).
     pub name: String,
     /// The pipeline requires it (SPEC §2): no folder or no rows fails.
     pub required: bool,
     /// Its folder exists under the feed root.
     pub present: bool,
+    /// Its rows tonight, over all its files.
     pub rows: u64,
+    /// Of those, the rejected rows (filtered rows do not count).
     pub rejected: u64,
+    /// The highest rejected share that passes (`max_reject_rate`, 0.05 unless set).
     pub max_reject_rate: f64,
+    /// The largest fall in rows since the published night that passes (`max_row_drop`, 0.5).
     pub max_row_drop: f64,
     /// Its rows in the published night; `None` when there is none or it
     /// did not read this source.
@@ -35,16 +40,23 @@ impl SourceFigures {
 /// One city's eligible persons tonight and in the published night.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CityFigures {
+    /// The city's division code (`350500`).
     pub city: String,
+    /// Its persons decided `eligible` tonight.
     pub eligible: u64,
+    /// Its eligible persons in the published night; `None` when there is none or it has no
+    /// figure for this city.
     pub previous_eligible: Option<u64>,
 }
 
 /// Everything the gate judges.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GateInput {
+    /// Each source the pipeline declares, in the order findings are reported.
     pub sources: Vec<SourceFigures>,
+    /// Each city in scope (the pipeline's `jurisdictions`).
     pub cities: Vec<CityFigures>,
+    /// The largest fall in a city's eligible persons that passes (`max_eligible_drop`, 0.2).
     pub max_eligible_drop: f64,
     /// `--allow-drift`: drift is reported but does not fail the night.
     pub allow_drift: bool,
@@ -64,6 +76,7 @@ pub enum Check {
 }
 
 impl Check {
+    /// The check's name in the manifest and the message (`row_drift`).
     pub fn code(self) -> &'static str {
         match self {
             Check::Completeness => "completeness",
@@ -89,8 +102,11 @@ impl fmt::Display for Check {
 /// what was measured against what was allowed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Finding {
+    /// Which check did not hold.
     pub check: Check,
+    /// The source's name, or the city's code for eligible drift.
     pub subject: String,
+    /// What was measured against what was allowed, in English.
     pub message: String,
 }
 
@@ -110,6 +126,7 @@ pub struct Verdict {
 }
 
 impl Verdict {
+    /// True when no check fails the night (accepted drift does not).
     pub fn passed(&self) -> bool {
         self.failures.is_empty()
     }

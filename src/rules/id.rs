@@ -20,6 +20,7 @@ impl PersonId {
         PersonId(v)
     }
 
+    /// The first 17 digits as a number (the check character is implied).
     pub fn as_u64(self) -> u64 {
         self.0
     }
@@ -50,6 +51,7 @@ impl PersonId {
         ))
     }
 
+    /// The whole 18-character canonical id; not for logs (see [`Self::masked`]).
     pub fn to_canonical_string(self) -> String {
         self.canonical().iter().map(|&b| char::from(b)).collect()
     }
@@ -91,6 +93,7 @@ pub fn check_char(first17: &[u8; 17]) -> u8 {
     check_of(first17)
 }
 
+/// True for the first two digits of a real province (SPEC §3: 11–15, 21–23, …, 83).
 pub fn is_province_code(code: u32) -> bool {
     matches!(
         code,
@@ -98,11 +101,16 @@ pub fn is_province_code(code: u32) -> bool {
     )
 }
 
+/// Why a text is not a valid ID number (`invalid_id_number`); [`IdError::detail`] words it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IdError {
+    /// Neither 17 digits then a digit or `X`, nor 15 digits.
     Format,
+    /// The first two digits are no province code.
     Province,
+    /// Characters 7–14 are no real date between 1900-01-01 and as-of.
     BirthDate,
+    /// The check character does not match the first 17 digits (ISO 7064 MOD 11-2).
     CheckChar,
 }
 

@@ -10,6 +10,7 @@ pub struct Phone {
 }
 
 impl Phone {
+    /// The digits as text, with a fixed line's leading zero (`0595228812`).
     pub fn as_string(self) -> String {
         format!("{:0width$}", self.digits, width = usize::from(self.len))
     }

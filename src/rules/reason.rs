@@ -2,27 +2,47 @@
 
 use std::fmt;
 
+/// Why a row was not used (SPEC §5): a rejection or, see [`Reason::is_filter`], a filter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[repr(u8)]
 pub enum Reason {
+    /// `malformed_row`: unreadable CSV, wrong field count or bad encoding.
     MalformedRow,
+    /// `superseded`: a later version of the same record won (filter).
     Superseded,
+    /// `missing_field`.
     MissingField,
+    /// `invalid_id_number`.
     InvalidIdNumber,
+    /// `invalid_date`.
     InvalidDate,
+    /// `invalid_division`.
     InvalidDivision,
+    /// `invalid_phone`.
     InvalidPhone,
+    /// `invalid_number`.
     InvalidNumber,
+    /// `invalid_value`: an unknown enumeration value, or a pledge declared after its signing.
     InvalidValue,
+    /// `end_before_start`.
     EndBeforeStart,
+    /// `unresolved_address`.
     UnresolvedAddress,
+    /// `ambiguous_address`.
     AmbiguousAddress,
+    /// `unresolved_identity`: no telecom subscriber had the shopping row's phone that day.
     UnresolvedIdentity,
+    /// `ambiguous_identity`: several telecom subscribers had the phone that day.
     AmbiguousIdentity,
+    /// `not_filed`: a lease without `filed_date` (filter).
     NotFiled,
+    /// `zero_usage`: a utility period with usage 0 (filter).
     ZeroUsage,
+    /// `no_location`: a mobile telecom row (filter).
     NoLocation,
+    /// `after_as_of` (filter).
     AfterAsOf,
+    /// `out_of_scope`: a city outside the pipeline's `jurisdictions` (filter).
     OutOfScope,
 }
 
@@ -50,6 +70,7 @@ impl Reason {
         Reason::OutOfScope,
     ];
 
+    /// The reason's code as outputs and the manifest write it (`missing_field`).
     pub fn code(self) -> &'static str {
         match self {
             Reason::MalformedRow => "malformed_row",
@@ -131,6 +152,7 @@ impl Reason {
         }
     }
 
+    /// The reason whose [`Reason::code`] is `code`; `None` for an unknown code.
     pub fn from_code(code: &str) -> Option<Reason> {
         Reason::ALL.into_iter().find(|r| r.code() == code)
     }

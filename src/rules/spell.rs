@@ -7,17 +7,24 @@ use super::date::checked_add_months;
 /// A closed date interval: both ends are days of evidence.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Interval {
+    /// First day.
     pub start: NaiveDate,
+    /// Last day; never before `start`.
     pub end: NaiveDate,
 }
 
 /// One run of evidence; its intervals are `intervals[first .. first + evidence_count]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Spell {
+    /// First day of its first interval.
     pub start: NaiveDate,
+    /// Last day of evidence: the latest end among its intervals.
     pub end: NaiveDate,
+    /// Days inside the union of its intervals.
     pub covered_days: u32,
+    /// How many intervals it merges.
     pub evidence_count: u32,
+    /// Index of its first interval in the sorted input.
     pub first: usize,
 }
 

@@ -11,9 +11,13 @@ use crate::rules::id::PersonId;
 /// One decision of the published run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PreviousDecision {
+    /// The city (`XXXX00`).
     pub city: Division,
+    /// The person.
     pub person: PersonId,
+    /// Its status in the published run.
     pub status: Status,
+    /// Its basis in the published run.
     pub basis: Basis,
 }
 
@@ -21,11 +25,15 @@ pub struct PreviousDecision {
 /// person, `current` for one no longer decided for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ChangeRow {
+    /// The person.
     pub person: PersonId,
+    /// The city (`XXXX00`).
     pub city: Division,
     /// The published run's as-of, when the person was in it.
     pub previous_as_of: Option<NaiveDate>,
+    /// Status and basis in the published run; `None` for a new person.
     pub previous: Option<(Status, Basis)>,
+    /// Status and basis tonight; `None` when no longer decided for.
     pub current: Option<(Status, Basis)>,
 }
 

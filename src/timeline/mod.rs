@@ -25,14 +25,21 @@ use crate::rules::spell::{Interval, Spell, merge_spells, months, union_len};
 /// One spell of one person in one city.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SpellRow {
+    /// The person.
     pub person: PersonId,
+    /// The city (`XXXX00`).
     pub city: Division,
     /// 1 = earliest.
     pub spell_no: u32,
+    /// First day of evidence.
     pub start: NaiveDate,
+    /// Last day of evidence, clipped to as-of.
     pub end: NaiveDate,
+    /// Whole months from start to end (SPEC §6 `months(spell)`).
     pub months: u32,
+    /// Days inside the union of its intervals.
     pub covered_days: u32,
+    /// Evidence intervals merged into it.
     pub evidence_count: u32,
     /// Set of [`crate::pipeline::SourceKind`] bits.
     pub sources: u16,
@@ -41,8 +48,11 @@ pub struct SpellRow {
 /// The decision for one (person, city).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct EligibilityRow {
+    /// The person.
     pub person: PersonId,
+    /// The city (`XXXX00`).
     pub city: Division,
+    /// Status, basis and eligible dates (SPEC §6).
     pub decision: Decision,
     /// The person's last spell there (S), if any evidence exists.
     pub last_spell: Option<SpellRow>,
@@ -52,6 +62,7 @@ pub struct EligibilityRow {
     pub strong_days: u32,
 }
 
+/// Spells and decisions of one evidence partition ([`build`]).
 pub struct Timelines {
     /// Sorted by city, person, spell_no.
     pub spells: Vec<SpellRow>,

@@ -49,21 +49,30 @@ pub const MIN_KEY_BYTES: usize = 32;
 
 /// What `residence export` is asked for.
 pub struct ExportOptions {
+    /// The output root (`--out`).
     pub out: PathBuf,
+    /// `--run`: a run id; `None` for the run `latest` points at.
     pub run: Option<String>,
+    /// `--key-file`: the HMAC key for the pseudonyms.
     pub key_file: PathBuf,
+    /// `--to`: the folder the copy is written to.
     pub to: PathBuf,
+    /// `--k`: the smallest class of quasi-identifiers left unsuppressed.
     pub k: usize,
 }
 
 /// What the copy suppressed, per file (DIR/report.json).
 #[derive(Serialize, Debug, Clone, PartialEq, Eq)]
 pub struct Suppression {
+    /// Rows of the file.
     pub rows: usize,
+    /// The columns that together could single a person out.
     pub quasi_identifiers: Vec<&'static str>,
     /// Distinct combinations of the quasi-identifiers.
     pub classes: usize,
+    /// Classes of fewer than k rows.
     pub classes_below_k: usize,
+    /// Rows in those classes, whose quasi-identifiers are nulled.
     pub suppressed_rows: usize,
     /// Values set to null (a null stays null and is not counted).
     pub suppressed_cells: usize,
@@ -72,13 +81,18 @@ pub struct Suppression {
 /// DIR/report.json.
 #[derive(Serialize, Debug, Clone, PartialEq, Eq)]
 pub struct Report {
+    /// The run copied.
     pub run_id: String,
+    /// Its decision date, `YYYY-MM-DD`.
     pub as_of: String,
+    /// The k the copy was made with.
     pub k: usize,
     /// Tells which key made the pseudonyms, without revealing it:
     /// `HMAC-SHA256(key, "key-id")`, 8 hex characters.
     pub key_id: String,
+    /// What `eligibility.parquet` suppressed.
     pub eligibility: Suppression,
+    /// What `spells.parquet` suppressed.
     pub spells: Suppression,
     /// What the copy leaves out or coarsens.
     pub notes: Vec<&'static str>,

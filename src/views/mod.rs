@@ -25,16 +25,23 @@ pub enum ViewError {
     /// The run or the person asked for is not there (exit 1).
     #[error("{0}")]
     NotFound(String),
+    /// A file of the run cannot be read.
     #[error("cannot read {path}")]
     Read {
+        /// The file.
         path: PathBuf,
+        /// Why reading failed.
         source: std::io::Error,
     },
+    /// A Parquet file of the run cannot be read.
     #[error("cannot read {path}")]
     Parquet {
+        /// The file.
         path: PathBuf,
+        /// Why polars failed.
         source: polars::prelude::PolarsError,
     },
+    /// Writing the view's own output failed.
     #[error(transparent)]
     Output(#[from] crate::output::OutputError),
 }
@@ -88,8 +95,11 @@ pub fn run_dir(out: &Path, run: Option<&str>) -> Result<PathBuf, ViewError> {
 
 /// A run's outputs and its manifest's identity.
 pub struct Run {
+    /// The run's folder (`OUT/runs/<run_id>`, or `OUT/latest`).
     pub dir: PathBuf,
+    /// The run's id, from its manifest.
     pub run_id: String,
+    /// Its decision date, from its manifest.
     pub as_of: chrono::NaiveDate,
 }
 

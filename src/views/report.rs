@@ -24,8 +24,11 @@ use crate::rules::reason::Reason;
 
 /// What `residence report` is asked for.
 pub struct ReportOptions {
+    /// The output root (`--out`).
     pub out: PathBuf,
+    /// `--run`: a run id; `None` for the run `latest` points at.
     pub run: Option<String>,
+    /// `--html`: the page to write.
     pub html: PathBuf,
 }
 

@@ -133,6 +133,7 @@ struct Parsed {
 }
 
 impl<R: Read> RecordReader<R> {
+    /// A reader of `inner` in `encoding`, with a [`DEFAULT_BUF_BYTES`] input buffer.
     pub fn new(inner: R, encoding: Encoding) -> Self {
         Self::with_capacity(inner, encoding, DEFAULT_BUF_BYTES)
     }
@@ -298,6 +299,7 @@ impl<R: Read> RecordReader<R> {
         self.win.bytes_read()
     }
 
+    /// The underlying reader back.
     pub fn into_inner(self) -> R {
         self.inner
     }

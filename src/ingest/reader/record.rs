@@ -8,8 +8,16 @@ use crate::pipeline::Encoding;
 /// Why a record is a `malformed_row`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Malformed {
+    /// A quoted field still open at the end of the file.
     UnclosedQuote,
-    FieldCount { expected: usize, found: usize },
+    /// Not as many fields as the header has.
+    FieldCount {
+        /// Fields in the header.
+        expected: usize,
+        /// Fields in the record.
+        found: usize,
+    },
+    /// Bytes invalid in the declared encoding.
     InvalidEncoding,
 }
 
@@ -43,8 +51,10 @@ impl fmt::Display for Malformed {
 /// Failure to read a feed's header record.
 #[derive(Debug, thiserror::Error)]
 pub enum HeaderError {
+    /// The file cannot be read.
     #[error("cannot read header: {0}")]
     Io(#[from] io::Error),
+    /// The header record itself is malformed.
     #[error("malformed header: {}", .0.detail())]
     Malformed(Malformed),
 }
@@ -91,6 +101,7 @@ impl<'a> Record<'a> {
         self.offset
     }
 
+    /// Why the record is malformed; `None` for a well-formed one.
     pub fn malformed(&self) -> Option<Malformed> {
         self.malformed
     }
@@ -106,6 +117,7 @@ impl<'a> Record<'a> {
         self.nfields
     }
 
+    /// True when [`Self::len`] is 0.
     pub fn is_empty(&self) -> bool {
         self.nfields == 0
     }

@@ -30,11 +30,15 @@ use crate::timeline::{EligibilityRow, SpellRow};
 /// (REQUIRED in Parquet).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Output {
+    /// The file's name in the run folder.
     pub file: &'static str,
+    /// The sort order, most significant column first.
     pub sorted_by: &'static [&'static str],
+    /// The columns that never hold a null.
     pub required: &'static [&'static str],
 }
 
+/// `eligibility.parquet`: one row per decided (person, city).
 pub const ELIGIBILITY: Output = Output {
     file: "eligibility.parquet",
     sorted_by: &["city", "person_id"],
@@ -50,6 +54,7 @@ pub const ELIGIBILITY: Output = Output {
         "sources",
     ],
 };
+/// `spells.parquet`: every spell of every (person, city).
 pub const SPELLS: Output = Output {
     file: "spells.parquet",
     sorted_by: &["city", "person_id", "spell_no"],
@@ -65,6 +70,7 @@ pub const SPELLS: Output = Output {
         "sources",
     ],
 };
+/// `evidence.parquet`: every accepted evidence row.
 pub const EVIDENCE: Output = Output {
     file: "evidence.parquet",
     sorted_by: &["city", "person_id", "start", "end", "source", "record_id"],
@@ -80,16 +86,19 @@ pub const EVIDENCE: Output = Output {
         "line",
     ],
 };
+/// `rejects.parquet`: every rejected row.
 pub const REJECTS: Output = Output {
     file: "rejects.parquet",
     sorted_by: &["source", "input_file", "line"],
     required: &["source", "input_file", "line", "reason", "detail", "raw"],
 };
+/// `filtered.parquet`: every filtered row.
 pub const FILTERED: Output = Output {
     file: "filtered.parquet",
     sorted_by: &["source", "input_file", "line"],
     required: &["source", "input_file", "line", "reason"],
 };
+/// `changes.parquet`: each (person, city) whose status or basis changed since the previous run.
 pub const CHANGES: Output = Output {
     file: "changes.parquet",
     sorted_by: &["city", "person_id"],

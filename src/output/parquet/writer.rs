@@ -53,8 +53,11 @@ const COMPRESSION: ParquetCompression = ParquetCompression::Snappy;
 /// metadata `residence.run_id`, `residence.as_of`, `residence.version`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FileMeta {
+    /// The run's id (`residence.run_id`).
     pub run_id: String,
+    /// The decision date, `YYYY-MM-DD` (`residence.as_of`).
     pub as_of: String,
+    /// The tool's version (`residence.version`).
     pub version: String,
 }
 
@@ -303,6 +306,7 @@ impl ParquetSink {
         }
     }
 
+    /// Appends row groups [`Self::encoder`] encoded, possibly on another thread.
     pub fn write_encoded(&mut self, encoded: Encoded) -> Result<(), OutputError> {
         self.rows += encoded.rows;
         for group in &encoded.groups {
@@ -327,6 +331,7 @@ impl ParquetSink {
         &self.encoder
     }
 
+    /// Encodes `df` into row groups and appends them.
     pub fn write(&mut self, df: &DataFrame) -> Result<(), OutputError> {
         let encoded = self.encoder.encode(df).map_err(self.err())?;
         self.write_encoded(encoded)

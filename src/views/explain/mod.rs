@@ -21,17 +21,23 @@ pub use model::{EvidenceView, Missing, MonthView, RowView, SpellView};
 /// `--format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
+    /// Text for a terminal, one section per city.
     Text,
+    /// The JSON object of SPEC §9 (one city only).
     Json,
 }
 
 /// What `residence explain` is asked for.
 pub struct ExplainOptions {
+    /// The output root (`--out`).
     pub out: std::path::PathBuf,
+    /// `--run`: a run id; `None` for the run `latest` points at.
     pub run: Option<String>,
     /// The ID number as the officer typed it (any form of SPEC §3).
     pub person: String,
+    /// `--city`: only this city (`XXXX00`); `None` for every city the person has.
     pub city: Option<String>,
+    /// Text or JSON.
     pub format: Format,
 }
 

@@ -17,72 +17,117 @@ use crate::views::Run;
 /// One (person, city), as the JSON shows it (SPEC §9's keys first).
 #[derive(Serialize, Debug, Clone, PartialEq)]
 pub struct Explanation {
+    /// The canonical 18-character ID number.
     pub person_id: String,
+    /// The city (`XXXX00`); `None` when the person has only filtered or rejected rows.
     pub city: Option<String>,
+    /// The run's decision date, `YYYY-MM-DD`.
     pub as_of: String,
+    /// The run explained.
     pub run_id: String,
+    /// `eligible`, `pending`, `inactive` or `not_applicable`; `None` without a decision.
     pub status: Option<String>,
+    /// `evidence`, `pledge` or `none`; `None` without a decision.
     pub basis: Option<String>,
+    /// `eligible`: the day the six months were complete.
     pub eligible_since: Option<String>,
+    /// `pending`: the day it would be eligible if evidence goes on.
     pub eligible_on: Option<String>,
+    /// The counting pledge's `declared_since`, when one counts.
     pub pledge_since: Option<String>,
+    /// Whole months of the last spell; 0 without a decision.
     pub months_of_evidence: u32,
     /// `pending`: whole months still needed; else 0.
     pub months_needed: u32,
+    /// Every spell in the city, earliest first.
     pub spells: Vec<SpellView>,
+    /// Every evidence row in the city.
     pub evidence: Vec<EvidenceView>,
+    /// The 24 months up to the as-of date's, oldest first.
     pub months: Vec<MonthView>,
+    /// The person's filtered rows (every city), by source, file and line.
     pub filtered: Vec<RowView>,
+    /// The person's rejected rows, by source, file and line.
     pub rejected: Vec<RowView>,
     /// The last spell (S), when there is one.
     pub last_spell: Option<SpellView>,
+    /// Days of the last spell covered by a strong source (SPEC §7); 0 without a decision.
     pub strong_days: u32,
+    /// What the decision is waiting for.
     pub missing: Missing,
 }
 
+/// One spell, as `explain` shows it.
 #[derive(Serialize, Debug, Clone, PartialEq)]
 pub struct SpellView {
+    /// 1 = earliest.
     pub spell_no: u32,
+    /// First day, `YYYY-MM-DD`.
     pub start: String,
+    /// Last day, `YYYY-MM-DD`.
     pub end: String,
+    /// Whole months (SPEC §6).
     pub months: u32,
+    /// Days inside the union of its intervals.
     pub covered_days: u32,
+    /// Evidence intervals merged into it.
     pub evidence_count: u32,
+    /// Sorted distinct source names of its evidence.
     pub sources: Vec<String>,
 }
 
+/// One evidence row, as `explain` shows it.
 #[derive(Serialize, Debug, Clone, PartialEq)]
 pub struct EvidenceView {
+    /// The feed's name.
     pub source: String,
+    /// The record id (`order_id` for shopping).
     pub record_id: String,
+    /// The division as given, or resolved from the address.
     pub division: String,
+    /// First day, `YYYY-MM-DD`.
     pub start: String,
+    /// Last day, clipped to as-of, `YYYY-MM-DD`.
     pub end: String,
+    /// The input file, relative to the data root.
     pub input_file: String,
+    /// 1-based line of the record's first line in that file.
     pub line: i64,
 }
 
+/// One month of the 24-month grid.
 #[derive(Serialize, Debug, Clone, PartialEq)]
 pub struct MonthView {
     /// `YYYY-MM`.
     pub month: String,
+    /// An evidence interval of the city touches the month.
     pub covered: bool,
+    /// The sources of those intervals, sorted.
     pub sources: Vec<String>,
 }
 
 /// A filtered or rejected row of the person.
 #[derive(Serialize, Debug, Clone, PartialEq)]
 pub struct RowView {
+    /// The feed's name.
     pub source: String,
+    /// The input file, relative to the data root.
     pub input_file: String,
+    /// 1-based line of the record's first line in that file.
     pub line: i64,
+    /// The reason's code (`not_filed`).
     pub reason: String,
     /// The reason in words, English then Chinese.
     pub reason_words: String,
+    /// The reason in Chinese.
     pub reason_words_zh: String,
+    /// The record id; `None` for rejected rows and rows without one.
     pub record_id: Option<String>,
+    /// Filtered rows: the interval's start, when parsed.
     pub start: Option<String>,
+    /// Filtered rows: the interval's end, when parsed.
     pub end: Option<String>,
+    /// Filtered rows: the city, when known.
     pub city: Option<String>,
     /// Rejected rows: what was wrong.
     pub detail: Option<String>,
