@@ -18,6 +18,7 @@ use chrono::{Datelike, Duration as Days, NaiveDate};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
 use residence::ingest::gazetteer::load_gazetteer;
+use residence::ingest::reader::{Encoding, RecordReader};
 use residence::rules::date::{parse_date, parse_month};
 use residence::rules::id::{check_char, parse_id_number};
 use residence::rules::phone::parse_phone;
@@ -549,12 +550,141 @@ fn bench_spells(c: &mut Criterion) {
     g.finish();
 }
 
+// ---------------------------------------------------------------------------------------------
+// Agency forms (issue 14): quoted records, Chinese dates and time stamps, addresses without a
+// division code, as `residence generate --profile agency` writes them.
+
+/// Records per reader batch.
+const RECORDS: usize = 4096;
+
+/// A telecom file as one agency sends it: every field quoted, time stamps, CRLF; or the same
+/// records plain (no quote anywhere), the reader's fast path.
+fn telecom_file(quoted: bool) -> Vec<u8> {
+    let mut rng = Rng(0x7E1E);
+    let mut out = b"record_id,id_number,phone,service,division,address,start,end\r\n".to_vec();
+    for i in 0..RECORDS {
+        let id = valid_id18(&mut rng);
+        let d = rng.date(ymd(2016, 1, 1), 3000);
+        let end = d + Days::days(rng.below(900) as i64);
+        let (h, m, s) = (rng.below(24), rng.below(60), rng.below(60));
+        let fields = [
+            format!("TEL-{i:08}"),
+            id,
+            format!("1{}", 3_000_000_000 + rng.below(999_999_999)),
+            rng.pick(&["fixed_line", "broadband"]).to_string(),
+            String::new(),
+            format!(
+                "泉州市{}{}",
+                rng.pick(&QUANZHOU_COUNTIES),
+                rng.pick(&STREETS)
+            ),
+            format!("{} {h:02}:{m:02}:{s:02}", d.format("%Y-%m-%d")),
+            format!("{} {h:02}:{m:02}:{s:02}", end.format("%Y-%m-%d")),
+        ];
+        let line: Vec<String> = if quoted {
+            fields.iter().map(|f| format!("\"{f}\"")).collect()
+        } else {
+            fields.to_vec()
+        };
+        out.extend_from_slice(line.join(",").as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
+fn read_all(bytes: &[u8]) -> usize {
+    let mut reader = RecordReader::new(bytes, Encoding::Utf8);
+    reader.read_header().expect("in memory").expect("a header");
+    let mut fields = 0;
+    while let Some(rec) = reader.next_record().expect("in memory") {
+        fields += rec.len();
+    }
+    fields
+}
+
+/// A date as the agency night writes it: Chinese forms, time stamps and zones.
+fn agency_date_text(rng: &mut Rng) -> String {
+    let d = rng.date(ymd(2018, 1, 1), 9 * 365);
+    let (y, m, dd) = (d.year(), d.month(), d.day());
+    let (h, mi, s) = (rng.below(24), rng.below(60), rng.below(60));
+    match rng.below(6) {
+        0 => format!("{y}年{m}月{dd}日"),
+        1 => format!("{y}年{m:02}月{dd:02}日"),
+        2 => format!("{y:04}-{m:02}-{dd:02} {h:02}:{mi:02}:{s:02}"),
+        3 => format!("{y:04}-{m:02}-{dd:02}T{h:02}:{mi:02}:{s:02}+08:00"),
+        4 => format!("{y}/{m}/{dd}"),
+        _ => format!("{y:04}{m:02}{dd:02}"),
+    }
+}
+
+/// A shopping order's free-text address with no division code: mostly Quanzhou, a fifth in
+/// another Fujian city, some without the province or city.
+fn delivery_address(rng: &mut Rng) -> String {
+    let street = rng.pick(&STREETS);
+    let county = rng.pick(&QUANZHOU_COUNTIES);
+    match rng.below(10) {
+        0..4 => format!("福建省泉州市{county}{street}"),
+        4..6 => format!("泉州市{county}{street}"),
+        6..8 => format!("{county}{street}"),
+        _ => format!(
+            "福建省{}{street}",
+            rng.pick(&[
+                "福州市鼓楼区",
+                "厦门市思明区",
+                "漳州市芗城区",
+                "莆田市城厢区"
+            ])
+        ),
+    }
+}
+
+fn bench_agency(c: &mut Criterion) {
+    let mut g = c.benchmark_group("agency");
+    for (name, quoted) in [("read/plain_4096", false), ("read/quoted_4096", true)] {
+        let file = telecom_file(quoted);
+        g.throughput(Throughput::Elements(RECORDS as u64));
+        g.bench_function(name, |b| b.iter(|| read_all(black_box(&file))));
+    }
+    let dates = batch(0xC4DA, agency_date_text);
+    let valid = dates.iter().filter(|s| parse_date(s).is_some()).count();
+    report_mix("agency parse_date", dates.len(), valid);
+    g.throughput(Throughput::Elements(dates.len() as u64));
+    g.bench_function("parse_date/chinese_and_timestamps_1024", |b| {
+        b.iter(|| {
+            let mut ok = 0u32;
+            for s in &dates {
+                ok += u32::from(parse_date(black_box(s)).is_some());
+            }
+            ok
+        })
+    });
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/divisions.csv");
+    let gazetteer = load_gazetteer(&path).expect("sample-data/divisions.csv loads");
+    let addresses = batch(0xDE1A, delivery_address);
+    let valid = addresses
+        .iter()
+        .filter(|s| gazetteer.resolve(s).is_ok())
+        .count();
+    report_mix("agency Gazetteer::resolve", addresses.len(), valid);
+    g.throughput(Throughput::Elements(addresses.len() as u64));
+    g.bench_function("resolve/no_division_1024", |b| {
+        b.iter(|| {
+            let mut ok = 0u32;
+            for s in &addresses {
+                ok += u32::from(gazetteer.resolve(black_box(s)).is_ok());
+            }
+            ok
+        })
+    });
+    g.finish();
+}
+
 criterion_group! {
     name = kernels;
     config = Criterion::default()
         .measurement_time(Duration::from_secs(2))
         .warm_up_time(Duration::from_millis(500))
         .sample_size(30);
-    targets = bench_id, bench_dates, bench_address, bench_phone, bench_spells
+    targets = bench_id, bench_dates, bench_address, bench_phone, bench_spells, bench_agency
 }
 criterion_main!(kernels);
