@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end benchmark of `residence run` against the yardstick, a bare single-core parse with
-# the csv crate (examples/bare_parse.rs: every record of every feed file, nothing else).
+# the csv crate (benches/bare_parse, a package of its own: every record of every feed file, nothing else).
 #
 #   bash benches/e2e.sh [SCALES...]        # default scales: 10000 100000 1000000 persons
 #
@@ -53,11 +53,11 @@ for p in "${PROFILE_LIST[@]}"; do
   case "$p" in default | agency) ;; *) die "unknown profile '$p' (default, agency)" ;; esac
 done
 
-log "building release (cargo build --release; the bare parse example)"
+log "building release (cargo build --release; benches/bare_parse)"
 cargo build --release >&2
-cargo build --release --example bare_parse >&2
+cargo build --release --manifest-path benches/bare_parse/Cargo.toml >&2
 BIN="$CARGO_TARGET_DIR/release/residence"
-BARE="$CARGO_TARGET_DIR/release/examples/bare_parse"
+BARE="$CARGO_TARGET_DIR/release/bare_parse"
 [ -x "$BIN" ] || die "no binary at $BIN"
 [ -x "$BARE" ] || die "no bare parse at $BARE"
 mkdir -p "$WORK"

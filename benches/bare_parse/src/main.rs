@@ -2,7 +2,7 @@
 //! `csv` crate. Reads every record of every `DATA/<source>/*.csv` file, in
 //! path order, on one thread, and does nothing else with them.
 //!
-//!     cargo run --release --example bare_parse -- DATA
+//!     cargo run --release --manifest-path benches/bare_parse/Cargo.toml -- DATA
 //!
 //! Prints the records read and the seconds it took. `benches/e2e.sh` runs
 //! it alternately with `residence run` on the same night.
