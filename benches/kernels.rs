@@ -15,10 +15,14 @@ use std::path::Path;
 use std::time::Duration;
 
 use chrono::{Datelike, Duration as Days, NaiveDate};
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::measurement::WallTime;
+use criterion::{
+    BenchmarkGroup, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main,
+};
 
 use residence::ingest::gazetteer::load_gazetteer;
 use residence::ingest::reader::{Encoding, RecordReader};
+use residence::rules::address::Gazetteer;
 use residence::rules::date::{parse_date, parse_month};
 use residence::rules::id::{check_char, parse_id_number};
 use residence::rules::phone::parse_phone;
@@ -412,97 +416,84 @@ fn spells_and_months(intervals: &[Interval], merged: &mut Vec<Spell>) -> u32 {
 
 // ---------------------------------------------------------------------------------------------
 
-fn bench_id(c: &mut Criterion) {
-    let ids = id_batch();
-    let as_of = as_of();
-    let valid = ids
-        .iter()
-        .filter(|s| parse_id_number(s, as_of).is_ok())
-        .count();
-    report_mix("parse_id_number", ids.len(), valid);
-    let mut g = c.benchmark_group("parse_id_number");
-    g.throughput(Throughput::Elements(ids.len() as u64));
-    g.bench_function("mixed_1024", |b| {
+/// The gazetteer of the sample data, as the pipeline loads it.
+fn sample_gazetteer() -> Gazetteer {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/divisions.csv");
+    load_gazetteer(&path).expect("sample-data/divisions.csv loads")
+}
+
+/// Benchmarks `valid` over every input of `inputs` as `name` in group `g` (throughput in
+/// inputs), after printing the batch's share of valid inputs under `label`.
+fn bench_batch(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    label: &str,
+    inputs: &[String],
+    valid: impl Fn(&str) -> bool,
+) {
+    let n = inputs.iter().filter(|s| valid(s)).count();
+    report_mix(label, inputs.len(), n);
+    g.throughput(Throughput::Elements(inputs.len() as u64));
+    g.bench_function(name, |b| {
         b.iter(|| {
-            let mut ok = 0u32;
-            for s in &ids {
-                ok += u32::from(parse_id_number(black_box(s), as_of).is_ok());
-            }
-            ok
+            inputs
+                .iter()
+                .map(|s| u32::from(valid(black_box(s))))
+                .sum::<u32>()
         })
+    });
+}
+
+fn bench_id(c: &mut Criterion) {
+    let as_of = as_of();
+    let mut g = c.benchmark_group("parse_id_number");
+    bench_batch(&mut g, "mixed_1024", "parse_id_number", &id_batch(), |s| {
+        parse_id_number(s, as_of).is_ok()
     });
     g.finish();
 }
 
 fn bench_dates(c: &mut Criterion) {
-    let dates = batch(0xDA7E, date_text);
-    let months_ = batch(0x3017, month_text);
-    let valid = dates.iter().filter(|s| parse_date(s).is_some()).count();
-    report_mix("parse_date", dates.len(), valid);
-    let valid = months_.iter().filter(|s| parse_month(s).is_some()).count();
-    report_mix("parse_month", months_.len(), valid);
     let mut g = c.benchmark_group("date");
-    g.throughput(Throughput::Elements(dates.len() as u64));
-    g.bench_function("parse_date/mixed_1024", |b| {
-        b.iter(|| {
-            let mut ok = 0u32;
-            for s in &dates {
-                ok += u32::from(parse_date(black_box(s)).is_some());
-            }
-            ok
-        })
-    });
-    g.throughput(Throughput::Elements(months_.len() as u64));
-    g.bench_function("parse_month/mixed_1024", |b| {
-        b.iter(|| {
-            let mut ok = 0u32;
-            for s in &months_ {
-                ok += u32::from(parse_month(black_box(s)).is_some());
-            }
-            ok
-        })
-    });
+    bench_batch(
+        &mut g,
+        "parse_date/mixed_1024",
+        "parse_date",
+        &batch(0xDA7E, date_text),
+        |s| parse_date(s).is_some(),
+    );
+    bench_batch(
+        &mut g,
+        "parse_month/mixed_1024",
+        "parse_month",
+        &batch(0x3017, month_text),
+        |s| parse_month(s).is_some(),
+    );
     g.finish();
 }
 
 fn bench_address(c: &mut Criterion) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/divisions.csv");
-    let gazetteer = load_gazetteer(&path).expect("sample-data/divisions.csv loads");
-    let addresses = batch(0xADD2, address_text);
-    let valid = addresses
-        .iter()
-        .filter(|s| gazetteer.resolve(s).is_ok())
-        .count();
-    report_mix("Gazetteer::resolve", addresses.len(), valid);
+    let gazetteer = sample_gazetteer();
     let mut g = c.benchmark_group("gazetteer");
-    g.throughput(Throughput::Elements(addresses.len() as u64));
-    g.bench_function("resolve/mixed_1024", |b| {
-        b.iter(|| {
-            let mut ok = 0u32;
-            for s in &addresses {
-                ok += u32::from(gazetteer.resolve(black_box(s)).is_ok());
-            }
-            ok
-        })
-    });
+    bench_batch(
+        &mut g,
+        "resolve/mixed_1024",
+        "Gazetteer::resolve",
+        &batch(0xADD2, address_text),
+        |s| gazetteer.resolve(s).is_ok(),
+    );
     g.finish();
 }
 
 fn bench_phone(c: &mut Criterion) {
-    let phones = batch(0xF0E, phone_text);
-    let valid = phones.iter().filter(|s| parse_phone(s).is_some()).count();
-    report_mix("parse_phone", phones.len(), valid);
     let mut g = c.benchmark_group("parse_phone");
-    g.throughput(Throughput::Elements(phones.len() as u64));
-    g.bench_function("mixed_1024", |b| {
-        b.iter(|| {
-            let mut ok = 0u32;
-            for s in &phones {
-                ok += u32::from(parse_phone(black_box(s)).is_some());
-            }
-            ok
-        })
-    });
+    bench_batch(
+        &mut g,
+        "mixed_1024",
+        "parse_phone",
+        &batch(0xF0E, phone_text),
+        |s| parse_phone(s).is_some(),
+    );
     g.finish();
 }
 
@@ -645,37 +636,21 @@ fn bench_agency(c: &mut Criterion) {
         g.throughput(Throughput::Elements(RECORDS as u64));
         g.bench_function(name, |b| b.iter(|| read_all(black_box(&file))));
     }
-    let dates = batch(0xC4DA, agency_date_text);
-    let valid = dates.iter().filter(|s| parse_date(s).is_some()).count();
-    report_mix("agency parse_date", dates.len(), valid);
-    g.throughput(Throughput::Elements(dates.len() as u64));
-    g.bench_function("parse_date/chinese_and_timestamps_1024", |b| {
-        b.iter(|| {
-            let mut ok = 0u32;
-            for s in &dates {
-                ok += u32::from(parse_date(black_box(s)).is_some());
-            }
-            ok
-        })
-    });
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/divisions.csv");
-    let gazetteer = load_gazetteer(&path).expect("sample-data/divisions.csv loads");
-    let addresses = batch(0xDE1A, delivery_address);
-    let valid = addresses
-        .iter()
-        .filter(|s| gazetteer.resolve(s).is_ok())
-        .count();
-    report_mix("agency Gazetteer::resolve", addresses.len(), valid);
-    g.throughput(Throughput::Elements(addresses.len() as u64));
-    g.bench_function("resolve/no_division_1024", |b| {
-        b.iter(|| {
-            let mut ok = 0u32;
-            for s in &addresses {
-                ok += u32::from(gazetteer.resolve(black_box(s)).is_ok());
-            }
-            ok
-        })
-    });
+    bench_batch(
+        &mut g,
+        "parse_date/chinese_and_timestamps_1024",
+        "agency parse_date",
+        &batch(0xC4DA, agency_date_text),
+        |s| parse_date(s).is_some(),
+    );
+    let gazetteer = sample_gazetteer();
+    bench_batch(
+        &mut g,
+        "resolve/no_division_1024",
+        "agency Gazetteer::resolve",
+        &batch(0xDE1A, delivery_address),
+        |s| gazetteer.resolve(s).is_ok(),
+    );
     g.finish();
 }
 

@@ -82,7 +82,7 @@ impl Profile {
     /// A form for a plain date column.
     pub(crate) fn date_style<R: Rng>(self, rng: &mut R) -> DateStyle {
         if self.agency() {
-            ALL_DATE_STYLES[rng.gen_range(0..ALL_DATE_STYLES.len())]
+            any(rng, &ALL_DATE_STYLES)
         } else {
             date_style(rng)
         }
@@ -91,7 +91,7 @@ impl Profile {
     /// A form for a time-stamp column (`delivered_at`).
     pub(crate) fn datetime_style<R: Rng>(self, rng: &mut R) -> DateStyle {
         if self.agency() {
-            ALL_DATE_STYLES[rng.gen_range(0..ALL_DATE_STYLES.len())]
+            any(rng, &ALL_DATE_STYLES)
         } else {
             datetime_style(rng)
         }
@@ -109,7 +109,7 @@ impl Profile {
     /// A form for social insurance's `pay_month`.
     pub(crate) fn month_style<R: Rng>(self, rng: &mut R) -> MonthStyle {
         if self.agency() {
-            ALL_MONTH_STYLES[rng.gen_range(0..ALL_MONTH_STYLES.len())]
+            any(rng, &ALL_MONTH_STYLES)
         } else {
             month_style(rng)
         }
@@ -213,6 +213,11 @@ impl Profile {
     pub(crate) fn empty_file(self) -> Option<&'static str> {
         self.agency().then_some("pledge/part-empty.csv")
     }
+}
+
+/// One of `all`, uniformly (the agency profile writes every form alike).
+fn any<T: Copy, R: Rng>(rng: &mut R, all: &[T]) -> T {
+    all[rng.gen_range(0..all.len())]
 }
 
 #[cfg(test)]
