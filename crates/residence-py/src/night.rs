@@ -238,7 +238,7 @@ impl Night {
                 let d = PyDict::new(py);
                 d.set_item("file_no", i)?;
                 d.set_item("source", f.source.name())?;
-                d.set_item("path", &f.path)?;
+                d.set_item("path", f.path.to_string_lossy())?;
                 d.set_item("input_file", &f.input_file)?;
                 Ok(d)
             })
