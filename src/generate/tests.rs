@@ -336,7 +336,7 @@ fn invalid_options_are_refused() {
 #[test]
 fn generated_headers_map_through_the_shipped_pipeline() {
     use crate::ingest::header::map_header;
-    use crate::pipeline::{Pipeline, SourceKind};
+    use crate::pipeline::SourceKind;
     let mut kinds: Vec<SourceKind> = SOURCES.iter().map(|s| s.kind()).collect();
     kinds.sort_unstable();
     assert_eq!(kinds, SourceKind::ALL);

@@ -686,7 +686,10 @@ mod tests {
         assert_eq!(f.reason, Reason::AfterAsOf);
         assert_eq!(f.facts.person, None);
         assert_eq!(f.facts.city, Some(Division::new_unchecked(350500)));
-        assert_eq!((f.facts.start, f.facts.end), (Some(day("2026-11-28")), Some(day("2026-11-28"))));
+        assert_eq!(
+            (f.facts.start, f.facts.end),
+            (Some(day("2026-11-28")), Some(day("2026-11-28")))
+        );
         let (out, _) = run(
             SourceKind::Shopping,
             &["O1", ID, "", "", "350503", "2026-05-01"],
