@@ -11,9 +11,11 @@
 //! - [`engine`]: timelines and outputs one evidence partition at a time.
 //! - [`output`]: Parquet, manifest, publishing.
 //! - [`run`]: the `residence run` command end to end.
+//! - [`check`]: `residence check`, the preflight after installing.
 //! - [`views`]: views of a published run (explain, report, export).
 //! - [`generate`]: synthetic feeds for benchmarks.
 
+pub mod check;
 pub mod digest;
 pub mod engine;
 pub mod errors;
@@ -30,3 +32,4 @@ pub mod run;
 pub mod spill;
 pub mod timeline;
 pub mod views;
+pub mod warning;
