@@ -202,6 +202,7 @@ fn pipeline_counts(data: &Path) -> BTreeMap<String, summary::SourceCounts> {
         memory_budget: crate::run::DEFAULT_MEMORY_BUDGET,
         partition_bytes: None,
         row_group_rows: crate::output::parquet::ROW_GROUP,
+        run_id: None,
     };
     let plan = crate::run::RunPlan::resolve(&opts).expect("run plan");
     let report = crate::run::run(&plan, &crate::progress::Silent).expect("pipeline run");

@@ -307,7 +307,7 @@ fn metrics_file_after_success_and_failure() {
     assert!(text.contains("residence_last_exit_code 3\n"), "{text}");
     assert_eq!(success(&text), first_success);
     assert!(
-        text.contains("residence_gate_failure{check=\"rejects\",subject=\"social_insurance\"} 1"),
+        text.contains("residence_gate_check{check=\"rejects\",source=\"social_insurance\"} 1"),
         "{text}"
     );
     // And so does a run that fails before judging anything (exit 2).
@@ -343,6 +343,9 @@ fn json_logs_one_object_per_line() {
             "{ts}"
         );
         v["ts"] = "[TS]".into();
+        if v.get("duration_s").is_some() {
+            v["duration_s"] = "[S]".into();
+        }
         lines.push(redact_run_ids(&v.to_string()));
     }
     insta::assert_snapshot!("json_log_lines_quiet", lines.join("\n"));
