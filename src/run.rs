@@ -392,13 +392,6 @@ fn run_in(
 
     let (files, mut sources) = Manifest::inputs(pipeline, &ingested.files, &ingested.absent);
     let cities = city_entries(pipeline, &decisions, previous.as_ref());
-    for (name, s) in &sources {
-        if !s.required && !s.present && previous.is_some() {
-            warnings.push(format!(
-                "source {name}: optional and absent tonight; left out of the row drift check"
-            ));
-        }
-    }
     let mut verdict = judge(plan, &mut sources, &cities, previous.as_ref());
     if let Some(why) = &baseline.unreadable {
         unreadable_baseline(plan, why, &mut verdict, &mut warnings);

@@ -254,7 +254,7 @@ pub(crate) fn input_files(pipeline: &Pipeline, data_dir: &Path) -> Result<Inputs
                 if source.required {
                     ""
                 } else {
-                    "; the source is optional and skipped"
+                    "; the source is optional: skipped, and left out of the row drift check"
                 }
             ));
             continue;

@@ -85,7 +85,8 @@ fn an_empty_feed_root_fails_completeness() {
     assert_eq!(m["sources"]["pledge"]["present"], false);
     assert!(
         o.stderr.contains("source hukou: folder")
-            && o.stderr.contains("the source is optional and skipped"),
+            && o.stderr
+                .contains("the source is optional: skipped, and left out of the row drift check"),
         "{}",
         o.show()
     );
