@@ -10,14 +10,14 @@ use std::path::{Path, PathBuf};
 /// floors only.
 const FLOORS: &[&[&str]] = &[
     &["rules"],
-    &["digest", "errors", "interrupt", "log", "progress", "spill"],
+    &["digest", "errors", "interrupt", "log", "progress", "spill", "warning"],
     &["pipeline"],
     &["evidence"],
     &["ingest"],
     &["timeline"],
     &["output"],
     &["engine"],
-    &["run"],
+    &["run", "check"],
     &["generate", "views"],
 ];
 
