@@ -10,7 +10,15 @@ use std::path::{Path, PathBuf};
 /// floors only.
 const FLOORS: &[&[&str]] = &[
     &["rules"],
-    &["digest", "errors", "interrupt", "log", "progress", "spill", "warning"],
+    &[
+        "digest",
+        "errors",
+        "interrupt",
+        "log",
+        "progress",
+        "spill",
+        "warning",
+    ],
     &["pipeline"],
     &["evidence"],
     &["ingest"],
