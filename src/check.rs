@@ -53,7 +53,7 @@ fn line(name: impl Into<String>, ok: bool, detail: impl Into<String>) -> CheckLi
 /// Runs every check; the run would start when all hold.
 pub fn check(opts: &CheckOptions) -> Vec<CheckLine> {
     let mut lines = Vec::new();
-    let pipeline = match Pipeline::load(&opts.pipeline) {
+    let pipeline = match crate::pipeline::load(&opts.pipeline) {
         Ok(p) => {
             lines.push(line(
                 "pipeline",

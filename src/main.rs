@@ -453,6 +453,14 @@ fn emergency_exit(signal: i32, metrics_file: Option<&Path>, started: Instant) ->
     if let Some(path) = metrics_file {
         write_metrics(path, &failed_metrics(code, started));
     }
+    let secs = started.elapsed().as_secs_f64();
+    tracing::error!(
+        target: "residence::final",
+        exit_code = code,
+        duration_s = secs,
+        "run finished: status=interrupted published=false: {}; the run's folder and spill were removed",
+        interrupt::signal_name(signal)
+    );
     std::process::exit(code)
 }
 

@@ -32,11 +32,12 @@ pub struct RunMetrics {
 
 const LAST_SUCCESS: &str = "residence_last_success_timestamp_seconds";
 
-/// The last success recorded in an earlier metrics file, to carry over.
+/// The last success recorded in an earlier metrics file, to carry over
+/// (0, written when none was known, is none).
 pub fn last_success(previous: &str) -> Option<f64> {
     previous.lines().find_map(|line| {
         let value = line.strip_prefix(LAST_SUCCESS)?.strip_prefix(' ')?;
-        value.trim().parse().ok()
+        value.trim().parse().ok().filter(|t: &f64| *t > 0.0)
     })
 }
 
@@ -64,13 +65,13 @@ pub fn render(m: &RunMetrics, last_success: Option<f64>) -> String {
         "Unix time the last run ended, whatever its outcome.",
         &one(m.ended),
     );
-    if let Some(t) = last_success {
-        gauge(
-            LAST_SUCCESS,
-            "Unix time the last successful run ended.",
-            &one(t),
-        );
-    }
+    // 0 when no run is known to have succeeded: the "no success for 26
+    // hours" alert then fires on a first night that fails, too.
+    gauge(
+        LAST_SUCCESS,
+        "Unix time the last successful run ended (0: none known).",
+        &one(last_success.unwrap_or(0.0)),
+    );
     gauge(
         "residence_run_duration_seconds",
         "Wall time of the last run.",
@@ -253,7 +254,12 @@ mod tests {
         let path = dir.path().join("residence.prom");
         let mut m = sample(false, 200.0);
         write(&path, &m).unwrap();
-        assert_eq!(last_success(&std::fs::read_to_string(&path).unwrap()), None);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains("residence_last_success_timestamp_seconds 0\n"),
+            "{text}"
+        );
+        assert_eq!(last_success(&text), None, "0 is no success to carry over");
         std::fs::remove_file(&path).unwrap();
         m.published_success = Some(150.0);
         write(&path, &m).unwrap();

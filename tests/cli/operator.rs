@@ -448,7 +448,6 @@ fn data_that_is_a_file_is_not_a_folder() {
 }
 
 #[test]
-#[ignore = "needs SPEC §5 step 6 as revised (identity only up to the as-of), which the lead lands in crates/residence-core"]
 fn the_sample_backfill_at_2026_10_31_passes_the_gate_and_says_not_published() {
     let tmp = tempdir();
     let out = tmp.path().join("out");

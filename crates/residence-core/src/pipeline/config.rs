@@ -180,14 +180,38 @@ impl Pipeline {
     }
 
     fn parse_text(path: &Path, text: &str, sha256: String) -> Result<Pipeline, PipelineError> {
-        // One line: the position, then the parser's message without its snippet.
+        // One line: the position, the key, then the parser's message
+        // without its snippet and in words (`expected a whole number in 1..120`).
         let raw: RawPipeline = toml::from_str(text).map_err(|e| {
-            let (line, column) = line_col(text, e.span().map_or(0, |s| s.start));
+            let start = e.span().map_or(0, |s| s.start);
+            let (line, column) = line_col(text, start);
+            let key = text[..start.min(text.len())]
+                .rsplit('\n')
+                .next()
+                .and_then(|l| l.split_once('='))
+                .map(|(k, _)| k.trim())
+                .filter(|k| !k.is_empty());
+            let range = RANGES
+                .iter()
+                .find(|(k, _)| Some(*k) == key)
+                .map(|(_, r)| *r);
+            let message = e
+                .message()
+                .trim()
+                .replace('\n', " ")
+                .replace(
+                    "expected i64",
+                    &format!("expected a whole number in {}", range.unwrap_or("range")),
+                )
+                .replace("expected f64", "expected a number in [0, 1]");
             PipelineError::Invalid {
                 path: path.to_owned(),
                 line,
                 column,
-                message: e.message().trim().replace('\n', " "),
+                message: match key {
+                    Some(k) => format!("{k}: {message}"),
+                    None => message,
+                },
             }
         })?;
         let invalid = |span: std::ops::Range<usize>, message: String| {
@@ -234,7 +258,7 @@ impl Pipeline {
                 ))
             }
         };
-        // SPEC §2's ranges.
+        // SPEC §2's ranges (RANGES says them in words).
         let ranged = |key: &str, v: &Spanned<i64>, lo: u32, hi: u32| {
             let n = *v.get_ref();
             u32::try_from(n)
@@ -340,6 +364,15 @@ impl Pipeline {
         source.max_row_drop.unwrap_or(self.params.max_row_drop)
     }
 }
+
+/// The whole-number parameters and their ranges (SPEC §2), for messages.
+const RANGES: [(&str, &str); 5] = [
+    ("min_months", "1..120"),
+    ("max_gap_days", "0..3660"),
+    ("recency_days", "0..3660"),
+    ("pledge_valid_days", "1..3660"),
+    ("max_staleness_days", "1..3660"),
+];
 
 /// 1-based line and column (in characters) of a byte offset.
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
@@ -497,6 +530,15 @@ max_row_drop = 0.9
             let err = parse(&text).unwrap_err().to_string();
             assert!(err.contains(want), "{line}: {err}");
         }
+        let err = parse("gazetteer = \"g\"\n[parameters]\nmin_months = \"six\"\n[sources.lease]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(
+                ":3:14: min_months: invalid type: string \"six\", expected a whole number in 1..120"
+            ),
+            "{err}"
+        );
         let ok = "gazetteer = \"g\"\n[parameters]\nmin_months = 120\nmax_gap_days = 0\n[sources.lease]\n";
         assert_eq!(parse(ok).unwrap().params.min_months, 120);
     }
