@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use crate::errors::io_words;
 use crate::ingest::gazetteer::load_gazetteer;
 use crate::ingest::list_csv_files;
-use crate::ingest::name::escape_path;
 use crate::pipeline::Pipeline;
+use residence_core::name::escape_path;
 
 /// `residence check`'s options.
 #[derive(Clone, Debug)]

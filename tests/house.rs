@@ -24,7 +24,7 @@ const FLOORS: &[&[&str]] = &[
 
 /// The floors of `residence-core`.
 const CORE_FLOORS: &[&[&str]] = &[
-    &["rules", "digest"],
+    &["rules", "digest", "name"],
     &["pipeline"],
     &["reader"],
     &["row", "gazetteer"],

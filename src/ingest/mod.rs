@@ -14,7 +14,6 @@ pub mod file;
 pub mod gazetteer;
 pub mod identity;
 pub mod judged;
-pub mod name;
 pub mod sample;
 pub mod supersede;
 
@@ -250,7 +249,7 @@ pub(crate) fn input_files(pipeline: &Pipeline, data_dir: &Path) -> Result<Inputs
             inputs.warnings.push(format!(
                 "source {}: folder {} is absent{}",
                 source.kind,
-                name::escape_path(&dir),
+                residence_core::name::escape_path(&dir),
                 if source.required {
                     ""
                 } else {
@@ -263,18 +262,12 @@ pub(crate) fn input_files(pipeline: &Pipeline, data_dir: &Path) -> Result<Inputs
             inputs.warnings.push(format!(
                 "source {}: {} is not a regular file; skipped",
                 source.kind,
-                name::escape_path(&path)
+                residence_core::name::escape_path(&path)
             ));
         }
         for path in listing.files {
             // Bytes escaped: two names that are not UTF-8 stay two names.
-            let rel = path
-                .strip_prefix(data_dir)
-                .unwrap_or(&path)
-                .components()
-                .map(|c| name::escape_path(Path::new(c.as_os_str())))
-                .collect::<Vec<_>>()
-                .join("/");
+            let rel = residence_core::name::input_file(data_dir, &path);
             inputs.files.push(FileInput {
                 source: source.kind,
                 encoding: source.encoding,

@@ -11,9 +11,11 @@
 //!   the changes against the previous night.
 //! - [`gazetteer`]: the gazetteer CSV read into [`rules::address::Gazetteer`].
 //! - [`digest`]: SHA-256 and lower-case hex.
+//! - [`name`]: file names as text, bytes that are not UTF-8 escaped (SPEC §2).
 
 pub mod digest;
 pub mod gazetteer;
+pub mod name;
 pub mod pipeline;
 pub mod reader;
 pub mod row;

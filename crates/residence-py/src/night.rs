@@ -13,6 +13,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use residence_core::digest::hex;
 use residence_core::gazetteer::{GazetteerError, read_gazetteer};
+use residence_core::name::{escape_path, input_file};
 use residence_core::pipeline::source::MAX_FIELDS;
 use residence_core::pipeline::{Pipeline, SourceConfig, SourceKind};
 use residence_core::reader::feed::{
@@ -52,7 +53,7 @@ pub struct Night {
 }
 
 fn os_error(path: &Path, e: &std::io::Error) -> PyErr {
-    PyOSError::new_err(format!("cannot read {}: {e}", path.display()))
+    PyOSError::new_err(format!("cannot read {}: {e}", escape_path(path)))
 }
 
 /// The `*.csv` regular files directly in `dir`, sorted by path; `None`
@@ -182,13 +183,7 @@ impl Night {
                 source.required,
             ));
             for path in listed.into_iter().flatten() {
-                let input_file = path
-                    .strip_prefix(&root)
-                    .unwrap_or(&path)
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join("/");
+                let input_file = input_file(&root, &path);
                 files.push(FeedFile {
                     source: source.kind,
                     path,
@@ -301,9 +296,10 @@ impl Night {
             let mut reader = RecordReader::new(&mut hashing, source.encoding);
             let mapping = read_feed_header(&mut reader, source).map_err(|e| match e {
                 FeedHeaderError::Io(e) => os_error(&f.path, &e),
-                FeedHeaderError::Header { line, message } => {
-                    PyValueError::new_err(format!("{}: line {line}: {message}", f.path.display()))
-                }
+                FeedHeaderError::Header { line, message } => PyValueError::new_err(format!(
+                    "{}: line {line}: {message}",
+                    escape_path(&f.path)
+                )),
             })?;
             match mapping {
                 None => warnings.push(EMPTY_FILE.to_owned()),
@@ -339,7 +335,7 @@ impl Night {
         let mapping = read_feed_header(&mut reader, source).map_err(|e| match e {
             FeedHeaderError::Io(e) => os_error(&f.path, &e),
             FeedHeaderError::Header { line, message } => {
-                PyValueError::new_err(format!("{}: line {line}: {message}", f.path.display()))
+                PyValueError::new_err(format!("{}: line {line}: {message}", escape_path(&f.path)))
             }
         })?;
         let mut out = BatchBuilder::new(&raw_schema(f.source));

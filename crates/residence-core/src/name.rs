@@ -1,6 +1,7 @@
 //! File names as text (SPEC §2: file names are bytes): UTF-8 as it is, each
 //! byte that is not UTF-8 as `\xNN`, and a backslash as `\\`, so two
-//! different names never show as one. Depends on nothing else in the crate.
+//! different names never show as one. The run and the Python module show
+//! names through it.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -37,6 +38,17 @@ pub fn escape_path(path: &Path) -> String {
     }
 }
 
+/// A feed file's name as outputs show it (`input_file`): its path under
+/// the feed root `root`, `/`-separated, each part escaped by [`escape_path`].
+pub fn input_file(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .components()
+        .map(|c| escape_path(Path::new(c.as_os_str())))
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -48,6 +60,21 @@ mod tests {
         assert_ne!(escape_name(b"a\xff.csv"), escape_name(b"a\xfe.csv"));
         // A name that spells the escape itself does not collide with it.
         assert_eq!(escape_name(b"a\\xff.csv"), "a\\\\xff.csv");
+    }
+
+    #[test]
+    fn input_files_are_relative_to_the_root_and_slash_separated() {
+        let root = Path::new("/data");
+        assert_eq!(
+            input_file(root, Path::new("/data/lease/a.csv")),
+            "lease/a.csv"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            let odd = Path::new(std::ffi::OsStr::from_bytes(b"/data/lease/a\xff.csv"));
+            assert_eq!(input_file(root, odd), "lease/a\\xff.csv");
+        }
     }
 
     #[test]
