@@ -82,8 +82,9 @@ enum Command {
         #[arg(long, value_name = "PROFILE", default_value = "default", value_parser = parse_profile)]
         profile: Profile,
     },
-    /// One person for a case officer: the decision, spells, evidence, a
-    /// 24-month grid, what is missing, and every filtered or rejected row.
+    /// One person for a case officer: the decision, the pledge and hukou
+    /// rows, spells, evidence, a 24-month grid, the routes to eligibility,
+    /// and the filtered and rejected rows.
     Explain {
         /// Output root the run was written to.
         #[arg(long, value_name = "OUT")]
@@ -99,6 +100,9 @@ enum Command {
         city: Option<String>,
         #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
         format: ExplainFormat,
+        /// Evidence, filtered and rejected rows shown, each (then how many more).
+        #[arg(long, value_name = "N", default_value_t = residence::views::explain::DEFAULT_LIMIT)]
+        limit: usize,
     },
     /// One self-contained HTML page about a run: decisions, evidence, rows
     /// by outcome, changes, and trends across the retained runs.
@@ -235,6 +239,7 @@ fn main() -> ExitCode {
             person,
             city,
             format,
+            limit,
         } => explain_command(&residence::views::explain::ExplainOptions {
             out,
             run,
@@ -244,6 +249,7 @@ fn main() -> ExitCode {
                 ExplainFormat::Text => residence::views::explain::Format::Text,
                 ExplainFormat::Json => residence::views::explain::Format::Json,
             },
+            limit,
         }),
         Command::Report { out, run, html } => {
             match residence::views::report::report(&residence::views::report::ReportOptions {

@@ -60,6 +60,8 @@ pub struct EligibilityRow {
     pub pledge_since: Option<NaiveDate>,
     /// Days of the last spell covered by evidence from a strong source.
     pub strong_days: u32,
+    /// The division of the last evidence row there, in evidence order; `None` without evidence.
+    pub county: Option<Division>,
 }
 
 /// Spells and decisions of one evidence partition ([`build`]).
@@ -202,6 +204,7 @@ pub fn build(
             last_spell: Some(last),
             pledge_since: pledge.map(|d| d.declared_since),
             strong_days,
+            county: Some(Division::new_unchecked(rows.division[j - 1])),
         });
         i = j;
     }
@@ -222,6 +225,7 @@ pub fn build(
                 last_spell: None,
                 pledge_since: Some(pledge.declared_since),
                 strong_days: 0,
+                county: None,
             });
         }
     }

@@ -24,7 +24,7 @@ use polars::prelude::*;
 use serde::Serialize;
 use sha2::Sha256;
 
-use super::{Run, ViewError, latest_divisions, texts};
+use super::{Run, ViewError, refuse_inside, texts};
 use crate::digest::hex;
 use crate::output::parquet::{FileMeta, Output, ParquetSink};
 use crate::rules::date::{from_epoch_days, to_epoch_days};
@@ -142,6 +142,26 @@ pub fn read_key(path: &Path) -> Result<Vec<u8>, ViewError> {
     Ok(key)
 }
 
+/// `--to` must not exist or be an empty folder (a copy never mixes with
+/// stale files), exit 2.
+fn refuse_nonempty(to: &Path) -> Result<(), ViewError> {
+    match std::fs::read_dir(to) {
+        Ok(mut entries) => match entries.next() {
+            None => Ok(()),
+            Some(_) => Err(ViewError::Usage(format!(
+                "--to {}: the folder is not empty; give a new or empty folder",
+                to.display()
+            ))),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(ViewError::Usage(format!(
+            "--to {}: {}",
+            to.display(),
+            crate::errors::io_words(&e)
+        ))),
+    }
+}
+
 /// `HMAC-SHA256(key, message)`.
 fn hmac(key: &[u8], message: &[u8]) -> [u8; 32] {
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
@@ -208,6 +228,8 @@ pub fn export(opts: &ExportOptions) -> Result<Report, ViewError> {
     if opts.k < 2 {
         return Err(ViewError::Usage("--k must be at least 2".to_owned()));
     }
+    refuse_inside(&opts.out, &opts.to, "--to")?;
+    refuse_nonempty(&opts.to)?;
     let key = read_key(&opts.key_file)?;
     let run = Run::open(&opts.out, opts.run.as_deref())?;
     let month_of =
@@ -220,7 +242,7 @@ pub fn export(opts: &ExportOptions) -> Result<Report, ViewError> {
     let mut cities = texts(&e, "city", &path)?;
     let keys: Vec<(Option<String>, Option<String>)> =
         cities.iter().cloned().zip(people.iter().cloned()).collect();
-    let mut divisions = latest_divisions(&run, &keys)?;
+    let mut divisions = texts(&e, "county", &path)?;
     let mut starts = month_of(days(&e, "spell_start", &path)?);
     let mut ends = month_of(days(&e, "spell_end", &path)?);
     let mut since = month_of(days(&e, "eligible_since", &path)?);

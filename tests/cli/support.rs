@@ -34,9 +34,10 @@ pub(crate) fn oracle_eligibility_columns() -> Vec<&'static str> {
 }
 
 /// eligibility.parquet's columns in SPEC §7's order.
-pub(crate) const ELIGIBILITY_COLUMNS: [&str; 14] = [
+pub(crate) const ELIGIBILITY_COLUMNS: [&str; 16] = [
     "person_id",
     "city",
+    "county",
     "status",
     "basis",
     "spell_start",
@@ -49,6 +50,7 @@ pub(crate) const ELIGIBILITY_COLUMNS: [&str; 14] = [
     "eligible_since",
     "eligible_on",
     "pledge_since",
+    "as_of",
 ];
 
 pub(crate) const AS_OF: &str = "2026-11-27";
@@ -239,6 +241,7 @@ pub(crate) fn cell(v: AnyValue<'_>) -> String {
         AnyValue::Null => String::new(),
         AnyValue::String(s) => s.to_owned(),
         AnyValue::StringOwned(s) => s.to_string(),
+        AnyValue::Boolean(x) => x.to_string(),
         AnyValue::Int32(x) => x.to_string(),
         AnyValue::Int64(x) => x.to_string(),
         AnyValue::UInt32(x) => x.to_string(),
