@@ -29,3 +29,4 @@ mod sample;
 mod signals;
 mod spill;
 mod usage;
+mod views;
