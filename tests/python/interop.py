@@ -248,7 +248,7 @@ def check_changes(run, manifest, must_have_rows):
     q = f"""
         SELECT coalesce(n.person_id, p.person_id), coalesce(n.city, p.city),
                CASE WHEN p.person_id IS NOT NULL THEN DATE '{previous["as_of"]}' END,
-               p.status, p.basis, n.status, n.basis
+               p.status, p.basis, n.status, n.basis, DATE '{manifest["as_of"]}'
         FROM read_parquet('{prev}/eligibility.parquet') p
         FULL JOIN read_parquet('{run}/eligibility.parquet') n USING (person_id, city)
         WHERE p.status IS DISTINCT FROM n.status OR p.basis IS DISTINCT FROM n.basis
