@@ -338,14 +338,29 @@ fn export_command(opts: &residence::views::export::ExportOptions) -> i32 {
     match residence::views::export::export(opts) {
         Ok(r) => {
             out!(
-                "exported run {} to {}: {} eligibility rows ({} suppressed), {} spells ({} suppressed), k = {}",
+                "exported run {} to {}: {} persons, {} eligibility rows, {} spells; k = {}: {} classes, the smallest of {}; {} persons generalised, {} suppressed, {} left out",
                 r.run_id,
                 opts.to.display(),
+                r.persons,
                 r.eligibility.rows,
-                r.eligibility.suppressed_rows,
                 r.spells.rows,
-                r.spells.suppressed_rows,
-                r.k
+                r.k,
+                r.classes,
+                r.smallest_class,
+                r.persons
+                    - r.persons_by_precision
+                        .get("county_month")
+                        .copied()
+                        .unwrap_or(0)
+                    - r.persons_by_precision
+                        .get("suppressed")
+                        .copied()
+                        .unwrap_or(0),
+                r.persons_by_precision
+                    .get("suppressed")
+                    .copied()
+                    .unwrap_or(0),
+                r.persons_left_out
             );
             0
         }

@@ -2,10 +2,11 @@
 //! read a run's outputs, never the feeds.
 //!
 //! - [`explain`]: one person, for a case officer (its `text` module prints it).
-//! - [`export`]: the pseudonymised analyst copy.
+//! - [`export`]: the pseudonymised analyst copy ([`anonymity`]: its k-anonymity).
 //! - [`report`]: the HTML run report ([`svg`] draws its charts).
 //! - [`lookup`]: reading one person's rows without reading whole outputs.
 
+pub mod anonymity;
 pub mod explain;
 pub mod export;
 pub mod lookup;

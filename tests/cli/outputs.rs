@@ -273,7 +273,7 @@ fn eligibility_county_is_the_division_of_the_last_evidence_row_and_as_of_is_the_
     let e = read_parquet(&dir.join("eligibility.parquet"));
     let v = read_parquet(&dir.join("evidence.parquet"));
     // The last evidence row of each (city, person), in the file's order.
-    let mut last: std::collections::BTreeMap<(String, String), String> = Default::default();
+    let mut last: BTreeMap<(String, String), String> = Default::default();
     for r in rows_of(&v, &["city", "person_id", "division"]) {
         last.insert((r[0].clone(), r[1].clone()), r[2].clone());
     }
