@@ -288,8 +288,11 @@ pub(super) fn explanation(
         _ => Vec::new(),
     };
     let (pledge, hukou) = declarations(&found.declarations, city, status.as_deref(), &pledge_since);
-    let filtered = row_views(&found.filtered, as_of, false);
-    let rejected = row_views(&found.rejects, as_of, true);
+    // Both files are sorted by source, file and line, and their row groups
+    // are read in order: the first page is the first rows.
+    let page = |df: &DataFrame| df.head(Some(p.limit));
+    let filtered = row_views(&page(&found.filtered), as_of, false);
+    let rejected = row_views(&page(&found.rejects), as_of, true);
     Explanation {
         person_id: id.to_owned(),
         city: city.map(str::to_owned),
@@ -306,10 +309,10 @@ pub(super) fn explanation(
         evidence_total: rows.len(),
         months: grid,
         routes,
-        filtered_total: filtered.len(),
-        filtered: filtered.into_iter().take(p.limit).collect(),
-        rejected_total: rejected.len(),
-        rejected: rejected.into_iter().take(p.limit).collect(),
+        filtered_total: found.filtered.height(),
+        filtered,
+        rejected_total: found.rejects.height(),
+        rejected,
         run_id: run.run_id.clone(),
         pledge_since,
         county: get("county"),
