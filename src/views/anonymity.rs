@@ -101,8 +101,9 @@ pub struct Quasi {
     pub city: Option<u32>,
     /// The county code (eligibility only).
     pub county: Option<u32>,
-    /// Every date of the row (spell start, end, eligible dates, …).
-    pub dates: Vec<Option<i32>>,
+    /// Every date of the row (spell start, end, eligible dates, …; spells
+    /// fill the first two).
+    pub dates: [Option<i32>; 5],
 }
 
 impl Quasi {
@@ -112,7 +113,7 @@ impl Quasi {
             file: self.file,
             city: level.city(self.city),
             county: level.county(self.county),
-            dates: self.dates.iter().map(|&d| level.date(d)).collect(),
+            dates: self.dates.map(|d| level.date(d)),
         }
     }
 }
@@ -255,7 +256,7 @@ mod tests {
             file,
             city: Some(city),
             county: Some(county),
-            dates: vec![Some(start), Some(end)],
+            dates: [Some(start), Some(end), None, None, None],
         }
     }
 

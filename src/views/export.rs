@@ -215,6 +215,35 @@ fn text_series(name: &str, values: Vec<Option<String>>) -> Column {
     c.with_name(name.into()).into_column()
 }
 
+/// Each row's person as an index into `names`, which gains the persons not
+/// seen before.
+fn persons_of<'a>(
+    ids: &'a StringChunked,
+    index: &mut HashMap<&'a str, usize>,
+    names: &mut Vec<&'a str>,
+) -> Vec<usize> {
+    let mut out = Vec::with_capacity(ids.len());
+    for p in ids.iter() {
+        let p = p.unwrap_or_default();
+        let next = names.len();
+        let i = *index.entry(p).or_insert(next);
+        if i == next {
+            names.push(p);
+        }
+        out.push(i);
+    }
+    out
+}
+
+/// The `person_id` column: each row's person's pseudonym.
+fn pseudonym_series(pseudonyms: &[String], person: &[usize]) -> Column {
+    let c: StringChunked = person
+        .iter()
+        .map(|&p| Some(pseudonyms[p].as_str()))
+        .collect();
+    c.with_name("person_id".into()).into_column()
+}
+
 fn code(v: &Option<String>) -> Option<u32> {
     v.as_deref().and_then(|s| s.parse().ok())
 }
@@ -286,19 +315,15 @@ pub fn export(opts: &ExportOptions) -> Result<Report, ViewError> {
     let e = run.read("eligibility.parquet", None)?;
     let s_path = run.path("spells.parquet");
     let s = run.read("spells.parquet", None)?;
-    let e_people = texts(&e, "person_id", &e_path)?;
-    let s_people = texts(&s, "person_id", &s_path)?;
-    let mut index: HashMap<String, usize> = HashMap::new();
-    let mut names: Vec<String> = Vec::new();
-    let mut person_of = |p: &Option<String>| -> usize {
-        let p = p.clone().unwrap_or_default();
-        *index.entry(p.clone()).or_insert_with(|| {
-            names.push(p);
-            names.len() - 1
-        })
+    let ids = |df: &DataFrame, path: &Path| -> Result<StringChunked, ViewError> {
+        let c = df.column("person_id").map_err(ViewError::parquet(path))?;
+        Ok(c.str().map_err(ViewError::parquet(path))?.clone())
     };
-    let e_person: Vec<usize> = e_people.iter().map(&mut person_of).collect();
-    let s_person: Vec<usize> = s_people.iter().map(&mut person_of).collect();
+    let (e_ids, s_ids) = (ids(&e, &e_path)?, ids(&s, &s_path)?);
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut names: Vec<&str> = Vec::new();
+    let e_person = persons_of(&e_ids, &mut index, &mut names);
+    let s_person = persons_of(&s_ids, &mut index, &mut names);
 
     // Each person's quasi-identifiers, across both files.
     let (e_city, e_county) = (texts(&e, "city", &e_path)?, texts(&e, "county", &e_path)?);
@@ -314,7 +339,7 @@ pub fn export(opts: &ExportOptions) -> Result<Report, ViewError> {
             file: 0,
             city: code(&e_city[i]),
             county: code(&e_county[i]),
-            dates: e_dates.iter().map(|d| d[i]).collect(),
+            dates: std::array::from_fn(|k| e_dates[k][i]),
         });
     }
     for (i, &p) in s_person.iter().enumerate() {
@@ -322,7 +347,7 @@ pub fn export(opts: &ExportOptions) -> Result<Report, ViewError> {
             file: 1,
             city: code(&s_city[i]),
             county: None,
-            dates: s_dates.iter().map(|d| d[i]).collect(),
+            dates: [s_dates[0][i], s_dates[1][i], None, None, None],
         });
     }
     let levels = anonymity::levels(&people, opts.k);
@@ -354,10 +379,7 @@ pub fn export(opts: &ExportOptions) -> Result<Report, ViewError> {
             .cloned()
             .map_err(ViewError::parquet(&e_path))
     };
-    let e_pseudonyms: Vec<Option<String>> = keep
-        .iter()
-        .map(|&i| Some(pseudonyms[e_person[i]].clone()))
-        .collect();
+    let e_kept_person: Vec<usize> = keep.iter().map(|&i| e_person[i]).collect();
     let precision: Vec<Option<String>> = keep
         .iter()
         .map(|&i| Some(level_of(e_person[i]).name().to_owned()))
@@ -374,7 +396,7 @@ pub fn export(opts: &ExportOptions) -> Result<Report, ViewError> {
     let eligibility = DataFrame::new(
         keep.len(),
         vec![
-            text_series("person_id", e_pseudonyms.clone()),
+            pseudonym_series(&pseudonyms, &e_kept_person),
             text_series("city", city_w),
             text_series("county", county_w),
             text_series("precision", precision),
@@ -393,10 +415,6 @@ pub fn export(opts: &ExportOptions) -> Result<Report, ViewError> {
         ],
     )
     .map_err(ViewError::parquet(&e_path))?;
-    let e_keys: Vec<(Option<String>, Option<String>)> = keep
-        .iter()
-        .map(|&i| (e_city[i].clone(), e_people[i].clone()))
-        .collect();
     let eligibility_report = FileReport {
         rows: keep.len(),
         quasi_identifiers: vec![
@@ -411,7 +429,7 @@ pub fn export(opts: &ExportOptions) -> Result<Report, ViewError> {
         generalised_cells: cells.generalised,
         suppressed_cells: cells.suppressed,
     };
-    let eligibility = by_pseudonym(eligibility, &e_pseudonyms, &e_keys, None, &e_path)?;
+    let eligibility = by_pseudonym(eligibility, &pseudonyms, &e_kept_person, &e_path)?;
 
     // spells.parquet as written.
     let keep: Vec<usize> = (0..s.height())
@@ -432,10 +450,7 @@ pub fn export(opts: &ExportOptions) -> Result<Report, ViewError> {
             .cloned()
             .map_err(ViewError::parquet(&s_path))
     };
-    let s_pseudonyms: Vec<Option<String>> = keep
-        .iter()
-        .map(|&i| Some(pseudonyms[s_person[i]].clone()))
-        .collect();
+    let s_kept_person: Vec<usize> = keep.iter().map(|&i| s_person[i]).collect();
     let precision: Vec<Option<String>> = keep
         .iter()
         .map(|&i| Some(level_of(s_person[i]).name().to_owned()))
@@ -443,7 +458,7 @@ pub fn export(opts: &ExportOptions) -> Result<Report, ViewError> {
     let spells = DataFrame::new(
         keep.len(),
         vec![
-            text_series("person_id", s_pseudonyms.clone()),
+            pseudonym_series(&pseudonyms, &s_kept_person),
             text_series("city", city_w),
             text_series("precision", precision),
             col("spell_no")?,
@@ -462,12 +477,7 @@ pub fn export(opts: &ExportOptions) -> Result<Report, ViewError> {
         generalised_cells: cells.generalised,
         suppressed_cells: cells.suppressed,
     };
-    let numbers = days(&spells, "spell_no", &s_path)?;
-    let s_keys: Vec<(Option<String>, Option<String>)> = keep
-        .iter()
-        .map(|&i| (s_city[i].clone(), s_people[i].clone()))
-        .collect();
-    let spells = by_pseudonym(spells, &s_pseudonyms, &s_keys, Some(&numbers), &s_path)?;
+    let spells = by_pseudonym(spells, &pseudonyms, &s_kept_person, &s_path)?;
 
     // aggregates.parquet: persons by city, county, status, basis, from the
     // run's manifest; cells under k null, flagged.
@@ -567,23 +577,18 @@ pub fn export(opts: &ExportOptions) -> Result<Report, ViewError> {
     Ok(report)
 }
 
-/// `df`'s rows ordered by pseudonym, then the original (city, person) and
-/// spell number, so the order is total and says nothing about ID numbers.
+/// `df`'s rows ordered by their person's pseudonym (`person[i]` indexes
+/// `pseudonyms`), then their order in the run's file — (city, person,
+/// spell_no) — so the order is total and says nothing about ID numbers.
 fn by_pseudonym(
     df: DataFrame,
-    pseudonyms: &[Option<String>],
-    keys: &[(Option<String>, Option<String>)],
-    numbers: Option<&[Option<i32>]>,
+    pseudonyms: &[String],
+    person: &[usize],
     path: &Path,
 ) -> Result<DataFrame, ViewError> {
     let mut order: Vec<IdxSize> = (0..df.height() as IdxSize).collect();
     order.sort_by(|&a, &b| {
-        let (a, b) = (a as usize, b as usize);
-        (&pseudonyms[a], &keys[a], numbers.map(|n| n[a])).cmp(&(
-            &pseudonyms[b],
-            &keys[b],
-            numbers.map(|n| n[b]),
-        ))
+        (&pseudonyms[person[a as usize]], a).cmp(&(&pseudonyms[person[b as usize]], b))
     });
     let idx = IdxCa::from_vec("idx".into(), order);
     df.take(&idx).map_err(ViewError::parquet(path))
