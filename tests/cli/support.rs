@@ -25,11 +25,13 @@ pub(crate) const SPELL_COLUMNS: [&str; 9] = [
 
 /// eligibility.parquet's columns the hand-written oracles give (all but
 /// strong_days, which `sample::strong_days_count_the_days_strong_sources_cover`
-/// checks against the oracle's evidence).
+/// checks against the oracle's evidence, and county and as_of, which
+/// `outputs::eligibility_county_is_the_division_of_the_last_evidence_row_and_as_of_is_the_run_date`
+/// checks against evidence.parquet).
 pub(crate) fn oracle_eligibility_columns() -> Vec<&'static str> {
     ELIGIBILITY_COLUMNS
         .into_iter()
-        .filter(|c| *c != "strong_days")
+        .filter(|c| !matches!(*c, "strong_days" | "county" | "as_of"))
         .collect()
 }
 
