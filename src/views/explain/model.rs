@@ -209,10 +209,19 @@ pub(super) fn params(run: &Run, limit: usize) -> Params {
 
 /// The rows of `df` in `city` (all when `None`).
 fn in_city(df: &DataFrame, city: Option<&str>) -> Vec<usize> {
-    let cities = strs(df, "city");
-    (0..df.height())
-        .filter(|&i| city.is_none_or(|c| cities[i].as_deref() == Some(c)))
-        .collect()
+    let Some(want) = city else {
+        return (0..df.height()).collect();
+    };
+    // Compared in place: a person may have a million rows.
+    match df.column("city").ok().and_then(|c| c.str().ok()) {
+        Some(cities) => cities
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| *c == Some(want))
+            .map(|(i, _)| i)
+            .collect(),
+        None => Vec::new(),
+    }
 }
 
 pub(super) fn explanation(
