@@ -26,7 +26,7 @@ use serde::Serialize;
 use sha2::Sha256;
 
 use super::anonymity::{self, Level, Quasi};
-use super::{Run, ViewError, refuse_inside, texts};
+use super::{Run, ViewError, refuse_inside};
 use crate::digest::hex;
 use crate::output::parquet::{FileMeta, Output, ParquetSink};
 use crate::rules::date::{from_epoch_days, to_epoch_days};
@@ -244,8 +244,11 @@ fn pseudonym_series(pseudonyms: &[String], person: &[usize]) -> Column {
     c.with_name("person_id".into()).into_column()
 }
 
-fn code(v: &Option<String>) -> Option<u32> {
-    v.as_deref().and_then(|s| s.parse().ok())
+/// A column of six-digit codes as numbers, parsed in place (no text per row).
+fn codes(df: &DataFrame, name: &str, path: &Path) -> Result<Vec<Option<u32>>, ViewError> {
+    let c = df.column(name).map_err(ViewError::parquet(path))?;
+    let c = c.str().map_err(ViewError::parquet(path))?;
+    Ok(c.iter().map(|v| v.and_then(|s| s.parse().ok())).collect())
 }
 
 fn code_text(v: Option<u32>) -> Option<String> {
@@ -326,26 +329,26 @@ pub fn export(opts: &ExportOptions) -> Result<Report, ViewError> {
     let s_person = persons_of(&s_ids, &mut index, &mut names);
 
     // Each person's quasi-identifiers, across both files.
-    let (e_city, e_county) = (texts(&e, "city", &e_path)?, texts(&e, "county", &e_path)?);
+    let (e_city, e_county) = (codes(&e, "city", &e_path)?, codes(&e, "county", &e_path)?);
     let e_dates: Vec<Vec<Option<i32>>> = ELIGIBILITY_DATES
         .iter()
         .map(|c| days(&e, c, &e_path))
         .collect::<Result<_, _>>()?;
-    let s_city = texts(&s, "city", &s_path)?;
+    let s_city = codes(&s, "city", &s_path)?;
     let s_dates = [days(&s, "start", &s_path)?, days(&s, "end", &s_path)?];
     let mut people: Vec<Vec<Quasi>> = vec![Vec::new(); names.len()];
     for (i, &p) in e_person.iter().enumerate() {
         people[p].push(Quasi {
             file: 0,
-            city: code(&e_city[i]),
-            county: code(&e_county[i]),
+            city: e_city[i],
+            county: e_county[i],
             dates: std::array::from_fn(|k| e_dates[k][i]),
         });
     }
     for (i, &p) in s_person.iter().enumerate() {
         people[p].push(Quasi {
             file: 1,
-            city: code(&s_city[i]),
+            city: s_city[i],
             county: None,
             dates: [s_dates[0][i], s_dates[1][i], None, None, None],
         });
@@ -366,8 +369,8 @@ pub fn export(opts: &ExportOptions) -> Result<Report, ViewError> {
     let mut dates_w: Vec<Vec<Option<i32>>> = vec![Vec::new(); 5];
     for &i in &keep {
         let l = level_of(e_person[i]);
-        city_w.push(code_text(cells.city(code(&e_city[i]), l)));
-        county_w.push(code_text(cells.county(code(&e_county[i]), l)));
+        city_w.push(code_text(cells.city(e_city[i], l)));
+        county_w.push(code_text(cells.county(e_county[i], l)));
         for (k, d) in e_dates.iter().enumerate() {
             dates_w[k].push(cells.date(d[i], l));
         }
@@ -439,7 +442,7 @@ pub fn export(opts: &ExportOptions) -> Result<Report, ViewError> {
     let (mut city_w, mut start_w, mut end_w) = (Vec::new(), Vec::new(), Vec::new());
     for &i in &keep {
         let l = level_of(s_person[i]);
-        city_w.push(code_text(cells.city(code(&s_city[i]), l)));
+        city_w.push(code_text(cells.city(s_city[i], l)));
         start_w.push(cells.date(s_dates[0][i], l));
         end_w.push(cells.date(s_dates[1][i], l));
     }

@@ -198,14 +198,3 @@ impl Run {
         reader.finish().map_err(ViewError::parquet(&path))
     }
 }
-
-/// A text column of `df`, read from `path`.
-pub(super) fn texts(
-    df: &DataFrame,
-    name: &str,
-    path: &Path,
-) -> Result<Vec<Option<String>>, ViewError> {
-    let c = df.column(name).map_err(ViewError::parquet(path))?;
-    let c = c.str().map_err(ViewError::parquet(path))?;
-    Ok(c.iter().map(|v| v.map(str::to_owned)).collect())
-}
