@@ -99,8 +99,9 @@ enum Command {
         #[arg(long, value_name = "PROFILE", default_value = "default", value_parser = parse_profile)]
         profile: Profile,
     },
-    /// One person for a case officer: the decision, spells, evidence, a
-    /// 24-month grid, what is missing, and every filtered or rejected row.
+    /// One person for a case officer: the decision, the pledge and hukou
+    /// rows, spells, evidence, a 24-month grid, the routes to eligibility,
+    /// and the filtered and rejected rows.
     Explain {
         /// Output root the run was written to.
         #[arg(long, value_name = "OUT")]
@@ -116,6 +117,9 @@ enum Command {
         city: Option<String>,
         #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
         format: ExplainFormat,
+        /// Evidence, filtered and rejected rows shown, each (then how many more).
+        #[arg(long, value_name = "N", default_value_t = residence::views::explain::DEFAULT_LIMIT)]
+        limit: usize,
     },
     /// One self-contained HTML page about a run: decisions, evidence, rows
     /// by outcome, changes, and trends across the retained runs.
@@ -263,6 +267,7 @@ fn main() -> ExitCode {
             person,
             city,
             format,
+            limit,
         } => explain_command(&residence::views::explain::ExplainOptions {
             out,
             run,
@@ -272,6 +277,7 @@ fn main() -> ExitCode {
                 ExplainFormat::Text => residence::views::explain::Format::Text,
                 ExplainFormat::Json => residence::views::explain::Format::Json,
             },
+            limit,
         }),
         Command::Report { out, run, html } => {
             match residence::views::report::report(&residence::views::report::ReportOptions {
@@ -368,14 +374,29 @@ fn export_command(opts: &residence::views::export::ExportOptions) -> i32 {
     match residence::views::export::export(opts) {
         Ok(r) => {
             out!(
-                "exported run {} to {}: {} eligibility rows ({} suppressed), {} spells ({} suppressed), k = {}",
+                "exported run {} to {}: {} persons, {} eligibility rows, {} spells; k = {}: {} classes, the smallest of {}; {} persons generalised, {} suppressed, {} left out",
                 r.run_id,
                 opts.to.display(),
+                r.persons,
                 r.eligibility.rows,
-                r.eligibility.suppressed_rows,
                 r.spells.rows,
-                r.spells.suppressed_rows,
-                r.k
+                r.k,
+                r.classes,
+                r.smallest_class,
+                r.persons
+                    - r.persons_by_precision
+                        .get("county_month")
+                        .copied()
+                        .unwrap_or(0)
+                    - r.persons_by_precision
+                        .get("suppressed")
+                        .copied()
+                        .unwrap_or(0),
+                r.persons_by_precision
+                    .get("suppressed")
+                    .copied()
+                    .unwrap_or(0),
+                r.persons_left_out
             );
             0
         }

@@ -376,7 +376,7 @@ fn run_in(
         "writing outputs",
         ingested.partitioner.count() as u64,
     );
-    let (mut outputs, decisions) = engine::write_partitions(
+    let (mut outputs, decisions, aggregates) = engine::write_partitions(
         &ingested, pipeline, plan.as_of, &target, published, progress,
     )?;
     timings.insert("outputs.partitions".to_owned(), ms(t));
@@ -417,8 +417,8 @@ fn run_in(
     timings.insert("total".to_owned(), ms(started));
     let mut manifest = Manifest {
         run_id: run_id.to_owned(),
-        tool: env!("CARGO_PKG_NAME"),
-        version: env!("CARGO_PKG_VERSION"),
+        tool: env!("CARGO_PKG_NAME").to_owned(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
         status,
         published: publish_now,
         publication,
@@ -447,6 +447,7 @@ fn run_in(
             spilled_bytes: spill.bytes_written(),
         },
         warnings: noted.iter().map(Warning::text).collect(),
+        aggregates,
     };
     // Until `latest` points at the run, its manifest claims no publication:
     // a run killed between its rename and the publish says why it is not

@@ -6,10 +6,12 @@
 //!   the decisions with the published run's (`changes.parquet`).
 //! - [`rows`]: then, input file by input file, the rows that did not become
 //!   evidence: `rejects.parquet` and `filtered.parquet`.
+//! - [`declarations`]: the accepted pledge and hukou rows, `declarations.parquet`.
 //! - [`ordered`]: the parallel-in, ordered-out loop both use.
 //! - [`counts`] and [`error`]: what the stages return.
 
 pub mod counts;
+pub mod declarations;
 pub mod error;
 mod ordered;
 pub mod partitions;

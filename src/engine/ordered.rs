@@ -110,7 +110,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn results_come_in_order() {
+    fn results_reach_the_consumer_in_item_order_though_workers_finish_out_of_order() {
         let mut seen = Vec::new();
         in_order(
             50,
@@ -131,7 +131,7 @@ mod tests {
     }
 
     #[test]
-    fn the_first_error_stops_the_work() {
+    fn the_first_error_of_a_worker_or_of_the_consumer_is_returned() {
         let err = in_order(
             1000,
             |i| {

@@ -16,6 +16,7 @@ use crate::evidence::{EvidenceRecord, PartitionRows, Partitioner};
 use crate::ingest::Ingested;
 use crate::ingest::judged::FilteredRow;
 use crate::ingest::validate::Facts;
+use crate::output::aggregates::{self, Aggregates, EvidenceMonths, Tally};
 use crate::output::parquet::{
     self, CHANGES, ELIGIBILITY, EVIDENCE, Encoded, FileMeta, ParquetEncoder, ParquetSink, SPELLS,
 };
@@ -53,7 +54,7 @@ pub fn write_partitions(
     target: &Target<'_>,
     published: Published,
     progress: &dyn Progress,
-) -> Result<(Outputs, Decisions), EngineError> {
+) -> Result<(Outputs, Decisions, Aggregates), EngineError> {
     let pledges = pledges_by_partition(&ingested.pledges, &ingested.partitioner);
     let params = TimelineParams::from(&pipeline.params);
     let sources = ingested.file_sources();
@@ -61,7 +62,7 @@ pub fn write_partitions(
     let encoder = ParquetEncoder::new(&parquet::evidence_schema(), &EVIDENCE)?;
     let row_group = target.row_group;
 
-    let process = |p: usize| -> Result<(Encoded, Timelines), EngineError> {
+    let process = |p: usize| -> Result<(Encoded, Timelines, EvidenceMonths), EngineError> {
         crate::interrupt::check()?;
         let chunks = ingested
             .evidence
@@ -85,6 +86,8 @@ pub fn write_partitions(
             .map_err(EngineError::spill(&ingested.filtered))?;
         let timelines =
             timeline::build(rows.sorted(), &pledges[p], &ingested.hukou, &params, as_of);
+        let mut months = EvidenceMonths::default();
+        aggregates::count_evidence(&rows.source, &rows.start, &mut months);
         let mut encoded = Encoded::default();
         for start in (0..rows.len()).step_by(row_group) {
             let end = rows.len().min(start + row_group);
@@ -93,7 +96,7 @@ pub fn write_partitions(
                 &mut encoded,
             )?;
         }
-        Ok((encoded, timelines))
+        Ok((encoded, timelines, months))
     };
 
     let dir = target.dir;
@@ -102,13 +105,14 @@ pub fn write_partitions(
         &parquet::evidence_schema(),
         &EVIDENCE,
     )?;
-    let mut people = PersonOutputs::create(dir, row_group)?;
+    let mut people = PersonOutputs::create(dir, row_group, as_of)?;
     let mut changes = Changes::new(published);
     in_order(
         ingested.partitioner.count(),
         process,
-        |(encoded, timelines): (Encoded, Timelines)| {
+        |(encoded, timelines, months): (Encoded, Timelines, EvidenceMonths)| {
             evidence.write_encoded(encoded)?;
+            people.tally.evidence(months);
             for r in &timelines.eligibility {
                 changes.feed(r.person, r.city, r.decision.status, r.decision.basis);
             }
@@ -119,8 +123,15 @@ pub fn write_partitions(
     )?;
     let mut outputs = Outputs::new();
     outputs.insert(EVIDENCE.file.to_owned(), evidence.finish(target.meta)?);
-    let decisions = people.finish(changes.finish(), target.meta, &mut outputs)?;
-    Ok((outputs, decisions))
+    let (decisions, aggregates) = people.finish(changes.finish(), target.meta, &mut outputs)?;
+    outputs.extend(super::declarations::write_declarations(
+        ingested,
+        &pipeline.params,
+        as_of,
+        dir,
+        target.meta,
+    )?);
+    Ok((outputs, decisions, aggregates))
 }
 
 /// The latest signed pledge per (person, city), grouped by the evidence
@@ -160,6 +171,7 @@ fn filter_replaced(into: &mut StoreWriter<'_, '_>, r: &EvidenceRecord<'_>) -> st
 /// buffered until a row group fills.
 struct PersonOutputs {
     row_group: usize,
+    as_of: NaiveDate,
     eligibility: ParquetSink,
     spells: ParquetSink,
     changes: ParquetSink,
@@ -167,22 +179,28 @@ struct PersonOutputs {
     spell_rows: Vec<SpellRow>,
     change_rows: Vec<ChangeRow>,
     decisions: Decisions,
+    tally: Tally,
 }
 
 impl PersonOutputs {
-    fn create(dir: &Path, row_group: usize) -> Result<Self, EngineError> {
+    fn create(dir: &Path, row_group: usize, as_of: NaiveDate) -> Result<Self, EngineError> {
         let sink = |output: parquet::Output, schema: &polars::prelude::Schema| {
             ParquetSink::create(&dir.join(output.file), schema, &output)
         };
         Ok(PersonOutputs {
             row_group,
-            eligibility: sink(ELIGIBILITY, parquet::eligibility_frame(&[])?.schema())?,
+            as_of,
+            eligibility: sink(
+                ELIGIBILITY,
+                parquet::eligibility_frame(&[], as_of)?.schema(),
+            )?,
             spells: sink(SPELLS, parquet::spells_frame(&[])?.schema())?,
-            changes: sink(CHANGES, parquet::changes_frame(&[])?.schema())?,
+            changes: sink(CHANGES, parquet::changes_frame(&[], as_of)?.schema())?,
             eligibility_rows: Vec::new(),
             spell_rows: Vec::new(),
             change_rows: Vec::new(),
             decisions: Decisions::new(),
+            tally: Tally::default(),
         })
     }
 
@@ -197,13 +215,19 @@ impl PersonOutputs {
                     r.decision.basis.as_str(),
                 ))
                 .or_default() += 1;
+            self.tally.eligibility(r);
+        }
+        for c in &changes {
+            self.tally.change(c);
         }
         self.eligibility_rows.extend(t.eligibility);
         self.spell_rows.extend(t.spells);
         self.change_rows.extend(changes);
         if self.eligibility_rows.len() >= self.row_group {
-            self.eligibility
-                .write(&parquet::eligibility_frame(&self.eligibility_rows)?)?;
+            self.eligibility.write(&parquet::eligibility_frame(
+                &self.eligibility_rows,
+                self.as_of,
+            )?)?;
             self.eligibility_rows.clear();
         }
         if self.spell_rows.len() >= self.row_group {
@@ -213,7 +237,7 @@ impl PersonOutputs {
         }
         if self.change_rows.len() >= self.row_group {
             self.changes
-                .write(&parquet::changes_frame(&self.change_rows)?)?;
+                .write(&parquet::changes_frame(&self.change_rows, self.as_of)?)?;
             self.change_rows.clear();
         }
         Ok(())
@@ -225,7 +249,10 @@ impl PersonOutputs {
         last_changes: Vec<ChangeRow>,
         meta: &FileMeta,
         outputs: &mut Outputs,
-    ) -> Result<Decisions, EngineError> {
+    ) -> Result<(Decisions, Aggregates), EngineError> {
+        for c in &last_changes {
+            self.tally.change(c);
+        }
         self.change_rows.extend(last_changes);
         // The last row groups of the files at once, on the pool: on a small
         // night these are all the rows. Safe only here: every partition is
@@ -234,9 +261,10 @@ impl PersonOutputs {
         let (eligibility, spells) = (&self.eligibility, &self.spells);
         let (last_eligibility, last_spells) = polars_core::runtime::THREAD_POOL.join(
             || {
-                eligibility
-                    .encoder()
-                    .encode(&parquet::eligibility_frame(&self.eligibility_rows)?)
+                eligibility.encoder().encode(&parquet::eligibility_frame(
+                    &self.eligibility_rows,
+                    self.as_of,
+                )?)
             },
             || {
                 spells
@@ -247,10 +275,10 @@ impl PersonOutputs {
         self.eligibility.write_encoded(last_eligibility?)?;
         self.spells.write_encoded(last_spells?)?;
         self.changes
-            .write(&parquet::changes_frame(&self.change_rows)?)?;
+            .write(&parquet::changes_frame(&self.change_rows, self.as_of)?)?;
         outputs.insert(ELIGIBILITY.file.to_owned(), self.eligibility.finish(meta)?);
         outputs.insert(SPELLS.file.to_owned(), self.spells.finish(meta)?);
         outputs.insert(CHANGES.file.to_owned(), self.changes.finish(meta)?);
-        Ok(self.decisions)
+        Ok((self.decisions, self.tally.finish()))
     }
 }

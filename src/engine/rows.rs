@@ -73,7 +73,7 @@ pub fn write_rows(
     outputs.insert(FILTERED.file.to_owned(), filtered.finish(meta)?);
     outputs.insert(
         person_index::FILE.to_owned(),
-        person_index::write(&dir.join(person_index::FILE), index)?,
+        person_index::write(&dir.join(person_index::FILE), &meta.run_id, index)?,
     );
     Ok(outputs)
 }

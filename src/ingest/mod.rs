@@ -89,6 +89,17 @@ pub struct RejectRecord {
     pub person: Option<PersonId>,
 }
 
+/// An accepted, current hukou row with its position, for `declarations.parquet`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HukouRecord {
+    /// The registered person.
+    pub person: PersonId,
+    /// The hukou city (`XXXX00`).
+    pub city: Division,
+    /// (file index, line).
+    pub order: (u32, u32),
+}
+
 /// What ingest hands the timeline stage.
 pub struct Ingested<'a> {
     /// Hash partitions the supersession step used.
@@ -109,6 +120,8 @@ pub struct Ingested<'a> {
     pub pledges: Vec<PledgeRecord>,
     /// City of each person's household registration.
     pub hukou: HashMap<PersonId, Division>,
+    /// The current hukou rows themselves, in file and line order.
+    pub hukou_rows: Vec<HukouRecord>,
     /// Every input file, sources in name order, files in path order.
     pub files: Vec<FileReport>,
     /// Declared sources whose folder is absent.
@@ -376,6 +389,7 @@ pub fn ingest<'a>(
     let Declarations {
         pledges,
         hukou,
+        hukou_rows,
         reports,
     } = declarations(files, &superseded, &filtered, spill)?;
     Ok(Ingested {
@@ -387,6 +401,7 @@ pub fn ingest<'a>(
         superseded,
         pledges,
         hukou,
+        hukou_rows,
         files: reports,
         absent,
         warnings,
@@ -437,6 +452,7 @@ fn resolve_buyers(
 struct Declarations {
     pledges: Vec<PledgeRecord>,
     hukou: HashMap<PersonId, Division>,
+    hukou_rows: Vec<HukouRecord>,
     reports: Vec<FileReport>,
 }
 
@@ -450,6 +466,7 @@ fn declarations(
 ) -> Result<Declarations, IngestError> {
     let mut pledges = Vec::new();
     let mut hukou = HashMap::new();
+    let mut hukou_rows = Vec::new();
     let mut reports = Vec::with_capacity(files.len());
     let mut replaced = filtered.writer();
     let spill_err = |e| IngestError::Spill {
@@ -489,6 +506,11 @@ fn declarations(
         for &(line, person, city) in &file.hukou {
             if current(line) {
                 hukou.insert(person, city);
+                hukou_rows.push(HukouRecord {
+                    person,
+                    city,
+                    order: (fi, line),
+                });
             } else {
                 filter(FilteredRow {
                     line,
@@ -508,6 +530,7 @@ fn declarations(
     Ok(Declarations {
         pledges,
         hukou,
+        hukou_rows,
         reports,
     })
 }

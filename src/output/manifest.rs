@@ -3,16 +3,17 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::OutputError;
+use super::aggregates::Aggregates;
 use crate::ingest::FileReport;
 use crate::pipeline::{Params, Pipeline, SourceKind};
 use crate::rules::gate::{Finding, Verdict};
 use crate::rules::reason::Reason;
 
 /// Row counts of a file or a source, as the manifest writes them.
-#[derive(Serialize, Debug, Clone, Default, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
 pub struct Counts {
     /// Records read.
     pub rows: u64,
@@ -54,7 +55,7 @@ impl Counts {
 }
 
 /// One input file in the manifest's `files`.
-#[derive(Serialize, Debug, Clone)]
+#[derive(Serialize, Deserialize, Debug, Clone)]
 pub struct FileEntry {
     /// The feed's name.
     pub source: String,
@@ -68,12 +69,12 @@ pub struct FileEntry {
     #[serde(flatten)]
     pub counts: Counts,
     /// Warnings about the file (empty, 0 bytes); left out when there are none.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
 }
 
 /// One declared source in the manifest's `sources`.
-#[derive(Serialize, Debug, Clone)]
+#[derive(Serialize, Deserialize, Debug, Clone)]
 pub struct SourceEntry {
     /// Input files read.
     pub files: usize,
@@ -102,7 +103,7 @@ pub struct SourceEntry {
 }
 
 /// One city's decisions, tonight and in the published night.
-#[derive(Serialize, Debug, Clone, Default, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
 pub struct CityEntry {
     /// Persons per `status/basis`.
     pub persons: BTreeMap<String, u64>,
@@ -113,7 +114,7 @@ pub struct CityEntry {
 }
 
 /// The pipeline file a run used.
-#[derive(Serialize, Debug, Clone)]
+#[derive(Serialize, Deserialize, Debug, Clone)]
 pub struct PipelineEntry {
     /// The pipeline's name.
     pub name: String,
@@ -124,7 +125,7 @@ pub struct PipelineEntry {
 }
 
 /// The rule and gate parameters a run used (SPEC §6, §8).
-#[derive(Serialize, Debug, Clone)]
+#[derive(Serialize, Deserialize, Debug, Clone)]
 pub struct ParamsEntry {
     /// Whole months a spell needs for `eligible`.
     pub min_months: u32,
@@ -163,7 +164,7 @@ impl From<&Params> for ParamsEntry {
 }
 
 /// The run `latest` pointed at when this run started: the drift baseline.
-#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct PreviousEntry {
     /// The previous run's id (its folder name).
     pub run_id: String,
@@ -172,10 +173,10 @@ pub struct PreviousEntry {
 }
 
 /// One check of the gate that did not hold.
-#[derive(Serialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub struct FindingEntry {
     /// `completeness`, `rejects`, `row_drift` or `eligible_drift`.
-    pub check: &'static str,
+    pub check: String,
     /// The source or city checked.
     pub subject: String,
     /// What was measured against what was allowed.
@@ -185,7 +186,7 @@ pub struct FindingEntry {
 impl From<&Finding> for FindingEntry {
     fn from(f: &Finding) -> Self {
         FindingEntry {
-            check: f.check.code(),
+            check: f.check.code().to_owned(),
             subject: f.subject.clone(),
             message: f.message.clone(),
         }
@@ -193,7 +194,7 @@ impl From<&Finding> for FindingEntry {
 }
 
 /// What the quality gate decided (SPEC §8).
-#[derive(Serialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub struct GateEntry {
     /// No check failed (accepted drift does not count).
     pub passed: bool,
@@ -218,7 +219,7 @@ impl GateEntry {
 }
 
 /// What became of a finished run.
-#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// The gate passed and `latest` points at the run.
@@ -244,14 +245,14 @@ impl Status {
 }
 
 /// `manifest.json` (SPEC §7; keys described in docs/OUTPUTS.md).
-#[derive(Serialize, Debug, Clone)]
+#[derive(Serialize, Deserialize, Debug, Clone)]
 pub struct Manifest {
     /// `<UTC time to the ms>Z-<pid>`, also the run folder's name.
     pub run_id: String,
     /// The tool's name, `residence`.
-    pub tool: &'static str,
+    pub tool: String,
     /// The tool's version.
-    pub version: &'static str,
+    pub version: String,
     /// What became of the run.
     pub status: Status,
     /// `latest` points at this run.
@@ -284,10 +285,13 @@ pub struct Manifest {
     pub engine: EngineEntry,
     /// Run-level warnings (absent optional sources, stale ones, …); gate failures are in `gate`.
     pub warnings: Vec<String>,
+    /// The figures the report draws (absent from manifests written before them).
+    #[serde(default)]
+    pub aggregates: Aggregates,
 }
 
 /// How the run divided its work and memory (for operators sizing a night).
-#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct EngineEntry {
     /// Ranges of (city, person) processed one at a time.
     pub evidence_partitions: usize,
@@ -352,6 +356,19 @@ impl Manifest {
             entry.latest_evidence = latest.get(name).copied().flatten().map(|d| d.to_string());
         }
         (entries, sources)
+    }
+
+    /// Reads the manifest at `path`; a file that is not a whole manifest of
+    /// this tool is an error saying why, never defaults.
+    pub fn read(path: &Path) -> Result<Manifest, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("{}: {}", path.display(), crate::errors::io_words(&e)))?;
+        serde_json::from_str(&text).map_err(|e| format!("{}: not a manifest: {e}", path.display()))
+    }
+
+    /// The as-of date, parsed.
+    pub fn as_of_date(&self) -> Option<chrono::NaiveDate> {
+        chrono::NaiveDate::parse_from_str(&self.as_of, "%Y-%m-%d").ok()
     }
 
     /// Writes the manifest to `path` as pretty-printed JSON, owner-only, synced.

@@ -1,6 +1,7 @@
 //! Stage 3, outputs: the Parquet files, the manifest, and publishing a run
 //! (run folder, lock, atomic `latest` link).
 
+pub mod aggregates;
 pub mod manifest;
 pub mod metrics;
 pub mod parquet;

@@ -7,9 +7,11 @@
 //! million persons. The index is a list of (person, file, row group)
 //! entries sorted by person, found by binary search with a few reads.
 //!
-//! Layout: the 8-byte magic `RESIDX1\n`, the entry count (u64 LE), then
-//! the entries, [`ENTRY`] bytes each: person (the 17 digits as u64 LE),
-//! file (0 filtered, 1 rejects), row group (u32 LE).
+//! Layout: the 8-byte magic `RESIDX2\n`, the entry count (u64 LE), the
+//! run id (UTF-8, zero-padded to [`RUN_ID`] bytes), then the entries,
+//! [`ENTRY`] bytes each: person (the 17 digits as u64 LE), file (0
+//! filtered, 1 rejects), row group (u32 LE). A reader checks the run id
+//! and that the file's length is what the count says.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -20,8 +22,10 @@ use super::OutputError;
 /// The index's file name in a run folder.
 pub const FILE: &str = "persons.idx";
 
-const MAGIC: &[u8; 8] = b"RESIDX1\n";
-const HEADER: u64 = 16;
+const MAGIC: &[u8; 8] = b"RESIDX2\n";
+/// Bytes kept for the run id.
+pub const RUN_ID: usize = 64;
+const HEADER: u64 = 16 + RUN_ID as u64;
 /// Bytes per entry.
 pub const ENTRY: usize = 13;
 
@@ -69,9 +73,9 @@ impl Entry {
     }
 }
 
-/// Sorts and deduplicates `entries` and writes them to `path` (owner-only,
-/// synced); returns how many were written.
-pub fn write(path: &Path, mut entries: Vec<Entry>) -> Result<u64, OutputError> {
+/// Sorts and deduplicates `entries` and writes them, with the run's id, to
+/// `path` (owner-only, synced); returns how many were written.
+pub fn write(path: &Path, run_id: &str, mut entries: Vec<Entry>) -> Result<u64, OutputError> {
     entries.sort_unstable();
     entries.dedup();
     let io = OutputError::io(path);
@@ -80,6 +84,10 @@ pub fn write(path: &Path, mut entries: Vec<Entry>) -> Result<u64, OutputError> {
     let result = (|| {
         out.write_all(MAGIC)?;
         out.write_all(&(entries.len() as u64).to_le_bytes())?;
+        let mut id = [0u8; RUN_ID];
+        let n = run_id.len().min(RUN_ID);
+        id[..n].copy_from_slice(&run_id.as_bytes()[..n]);
+        out.write_all(&id)?;
         for e in &entries {
             out.write_all(&e.encode())?;
         }
@@ -89,15 +97,34 @@ pub fn write(path: &Path, mut entries: Vec<Entry>) -> Result<u64, OutputError> {
     Ok(entries.len() as u64)
 }
 
-/// The entries of `person`, found by binary search over the file.
-pub fn lookup(path: &Path, person: u64) -> std::io::Result<Vec<Entry>> {
+/// The entries of `person`, found by binary search over the file, which
+/// must be the index of run `run_id` and whole.
+pub fn lookup(path: &Path, run_id: &str, person: u64) -> std::io::Result<Vec<Entry>> {
     let mut f = File::open(path)?;
     let mut header = [0u8; HEADER as usize];
-    f.read_exact(&mut header)?;
+    f.read_exact(&mut header)
+        .map_err(|_| std::io::Error::other("not a residence person index (too short)"))?;
     if &header[..8] != MAGIC {
         return Err(std::io::Error::other("not a residence person index"));
     }
-    let count = u64::from_le_bytes(header[8..].try_into().expect("8 bytes"));
+    let count = u64::from_le_bytes(header[8..16].try_into().expect("8 bytes"));
+    let id = &header[16..];
+    let id = String::from_utf8_lossy(&id[..id.iter().position(|&b| b == 0).unwrap_or(RUN_ID)]);
+    if id != run_id {
+        return Err(std::io::Error::other(format!(
+            "the index of run {id}, not of run {run_id}"
+        )));
+    }
+    let len = f.metadata()?.len();
+    if Some(len)
+        != count
+            .checked_mul(ENTRY as u64)
+            .and_then(|b| b.checked_add(HEADER))
+    {
+        return Err(std::io::Error::other(format!(
+            "{len} bytes do not hold the {count} entries its header counts"
+        )));
+    }
     let mut read = |i: u64| -> std::io::Result<Entry> {
         let mut b = [0u8; ENTRY];
         f.seek(SeekFrom::Start(HEADER + i * ENTRY as u64))?;
@@ -147,22 +174,43 @@ mod tests {
             e(30, Indexed::Filtered, 2),
             e(30, Indexed::Rejects, 5),
         ];
-        assert_eq!(write(&path, entries).unwrap(), 5);
+        assert_eq!(write(&path, "r1", entries).unwrap(), 5);
         assert_eq!(
-            lookup(&path, 30).unwrap(),
+            lookup(&path, "r1", 30).unwrap(),
             [
                 e(30, Indexed::Filtered, 0),
                 e(30, Indexed::Filtered, 2),
                 e(30, Indexed::Rejects, 5)
             ]
         );
-        assert_eq!(lookup(&path, 10).unwrap(), [e(10, Indexed::Rejects, 0)]);
-        assert!(lookup(&path, 25).unwrap().is_empty());
-        assert!(lookup(&path, 99).unwrap().is_empty());
-        assert!(lookup(&path, 0).unwrap().is_empty());
+        assert_eq!(
+            lookup(&path, "r1", 10).unwrap(),
+            [e(10, Indexed::Rejects, 0)]
+        );
+        assert!(lookup(&path, "r1", 25).unwrap().is_empty());
+        assert!(lookup(&path, "r1", 99).unwrap().is_empty());
+        assert!(lookup(&path, "r1", 0).unwrap().is_empty());
+        assert!(lookup(&path, "r2", 30).is_err(), "another run's index");
         assert_eq!(
             std::fs::metadata(&path).unwrap().len(),
             HEADER + 5 * ENTRY as u64
         );
+    }
+
+    #[test]
+    fn an_index_whose_count_disagrees_with_its_length_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE);
+        let entry = Entry {
+            person: 7,
+            file: Indexed::Filtered,
+            row_group: 0,
+        };
+        write(&path, "r1", vec![entry]).unwrap();
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[8..16].copy_from_slice(&0u64.to_le_bytes());
+        std::fs::write(&path, &bytes).unwrap();
+        let err = lookup(&path, "r1", 7).unwrap_err();
+        assert!(err.to_string().contains("do not hold"), "{err}");
     }
 }

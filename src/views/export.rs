@@ -3,17 +3,18 @@
 //!
 //! - `person_id` becomes `HMAC-SHA256(key, "person:" + id)`, 32 hex characters;
 //! - dates become months (their first day); record ids, raw text, file names
-//!   and lines are not copied; eligibility and spells only;
-//! - quasi-identifiers — city, the division of the latest evidence, the
-//!   spell's start and end month — are suppressed (null) for every row of a
-//!   class of fewer than k persons, and DIR/report.json says how many.
+//!   and lines are not copied; eligibility, spells and `aggregates.parquet`;
+//! - quasi-identifiers — city, county, and the dates of each person's
+//!   eligibility row and spells — are counted per person across the two
+//!   files ([`super::anonymity`]): a person whose combination fewer than k
+//!   persons share is generalised (county → city, month → quarter → year)
+//!   and suppressed (null) only where that is not enough. Every class of
+//!   the files as written has at least k persons; each row's `precision`
+//!   says how far it was coarsened, and DIR/report.json describes the files
+//!   as written.
 //!
-//! Two choices beyond the spec's words, both so a suppressed value cannot be
-//! read back from a neighbour: a suppressed eligibility row also loses
-//! `eligible_since` and `eligible_on` (each is the spell start plus six
-//! months), and the last spell of a suppressed person is suppressed in
-//! spells.parquet too (it is the same spell). Rows are ordered by
-//! pseudonym, so the copy's order says nothing about the ID numbers.
+//! Rows are ordered by pseudonym, so the copy's order says nothing about the
+//! ID numbers. The copy goes to a new or empty folder outside `OUT`.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -24,7 +25,8 @@ use polars::prelude::*;
 use serde::Serialize;
 use sha2::Sha256;
 
-use super::{Run, ViewError, latest_divisions, texts};
+use super::anonymity::{self, Level, Quasi};
+use super::{Run, ViewError, refuse_inside};
 use crate::digest::hex;
 use crate::output::parquet::{FileMeta, Output, ParquetSink};
 use crate::rules::date::{from_epoch_days, to_epoch_days};
@@ -33,12 +35,17 @@ use crate::rules::date::{from_epoch_days, to_epoch_days};
 const COPY_ELIGIBILITY: Output = Output {
     file: "eligibility.parquet",
     sorted_by: &["person_id"],
-    required: &["person_id", "status", "basis", "sources"],
+    required: &["person_id", "precision", "status", "basis", "sources"],
 };
 const COPY_SPELLS: Output = Output {
     file: "spells.parquet",
     sorted_by: &["person_id"],
-    required: &["person_id", "spell_no", "sources"],
+    required: &["person_id", "precision", "spell_no", "sources"],
+};
+const COPY_AGGREGATES: Output = Output {
+    file: "aggregates.parquet",
+    sorted_by: &["city", "county", "status", "basis"],
+    required: &["city", "status", "basis", "below_k"],
 };
 
 /// `--k`'s default.
@@ -61,24 +68,20 @@ pub struct ExportOptions {
     pub k: usize,
 }
 
-/// What the copy suppressed, per file (DIR/report.json).
+/// One file of the copy, as written.
 #[derive(Serialize, Debug, Clone, PartialEq, Eq)]
-pub struct Suppression {
-    /// Rows of the file.
+pub struct FileReport {
+    /// Rows written.
     pub rows: usize,
-    /// The columns that together could single a person out.
+    /// The quasi-identifier columns.
     pub quasi_identifiers: Vec<&'static str>,
-    /// Distinct combinations of the quasi-identifiers.
-    pub classes: usize,
-    /// Classes of fewer than k rows.
-    pub classes_below_k: usize,
-    /// Rows in those classes, whose quasi-identifiers are nulled.
-    pub suppressed_rows: usize,
-    /// Values set to null (a null stays null and is not counted).
+    /// Cells written coarser than a month or a county (not null).
+    pub generalised_cells: usize,
+    /// Cells written null that held a value.
     pub suppressed_cells: usize,
 }
 
-/// DIR/report.json.
+/// DIR/report.json: the files as written.
 #[derive(Serialize, Debug, Clone, PartialEq, Eq)]
 pub struct Report {
     /// The run copied.
@@ -90,10 +93,26 @@ pub struct Report {
     /// Tells which key made the pseudonyms, without revealing it:
     /// `HMAC-SHA256(key, "key-id")`, 8 hex characters.
     pub key_id: String,
-    /// What `eligibility.parquet` suppressed.
-    pub eligibility: Suppression,
-    /// What `spells.parquet` suppressed.
-    pub spells: Suppression,
+    /// Persons in the copy.
+    pub persons: usize,
+    /// Classes of persons by their combination of quasi-identifiers across
+    /// both files, as written.
+    pub classes: usize,
+    /// The smallest of those classes (at least k, or 0 without persons).
+    pub smallest_class: usize,
+    /// Persons per precision (`county_month`, `city_month`, `city_quarter`,
+    /// `city_year`, `suppressed`).
+    pub persons_by_precision: std::collections::BTreeMap<&'static str, usize>,
+    /// Persons left out: fewer than k of their kind exist even suppressed.
+    pub persons_left_out: usize,
+    /// `eligibility.parquet` as written.
+    pub eligibility: FileReport,
+    /// `spells.parquet` as written.
+    pub spells: FileReport,
+    /// `aggregates.parquet`: cells, and cells under k (null).
+    pub aggregates_cells: usize,
+    /// Cells of `aggregates.parquet` under k, written null with `below_k`.
+    pub aggregates_below_k: usize,
     /// What the copy leaves out or coarsens.
     pub notes: Vec<&'static str>,
 }
@@ -142,6 +161,26 @@ pub fn read_key(path: &Path) -> Result<Vec<u8>, ViewError> {
     Ok(key)
 }
 
+/// `--to` must not exist or be an empty folder (a copy never mixes with
+/// stale files), exit 2.
+fn refuse_nonempty(to: &Path) -> Result<(), ViewError> {
+    match std::fs::read_dir(to) {
+        Ok(mut entries) => match entries.next() {
+            None => Ok(()),
+            Some(_) => Err(ViewError::Usage(format!(
+                "--to {}: the folder is not empty; give a new or empty folder",
+                to.display()
+            ))),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(ViewError::Usage(format!(
+            "--to {}: {}",
+            to.display(),
+            crate::errors::io_words(&e)
+        ))),
+    }
+}
+
 /// `HMAC-SHA256(key, message)`.
 fn hmac(key: &[u8], message: &[u8]) -> [u8; 32] {
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
@@ -166,33 +205,6 @@ fn days(df: &DataFrame, name: &str, path: &Path) -> Result<Vec<Option<i32>>, Vie
     Ok(c.i32().map_err(ViewError::parquet(path))?.iter().collect())
 }
 
-/// Groups rows by their quasi-identifiers; the rows whose class has fewer
-/// than `k` rows are returned `true`.
-fn below_k<K: std::hash::Hash + Eq + Clone>(keys: &[K], k: usize) -> (Vec<bool>, usize, usize) {
-    let mut sizes: HashMap<K, usize> = HashMap::new();
-    for key in keys {
-        *sizes.entry(key.clone()).or_default() += 1;
-    }
-    let small = sizes.values().filter(|&&n| n < k).count();
-    let classes = sizes.len();
-    (
-        keys.iter().map(|key| sizes[key] < k).collect(),
-        classes,
-        small,
-    )
-}
-
-/// Nulls `values[i]` where `suppress[i]`; returns how many values it nulled.
-fn suppress<T>(values: &mut [Option<T>], rows: &[bool]) -> usize {
-    let mut n = 0;
-    for (v, &s) in values.iter_mut().zip(rows) {
-        if s && v.take().is_some() {
-            n += 1;
-        }
-    }
-    n
-}
-
 fn date_series(name: &str, values: Vec<Option<i32>>) -> Column {
     let c: Int32Chunked = values.into_iter().collect();
     c.with_name(name.into()).into_date().into_column()
@@ -203,143 +215,311 @@ fn text_series(name: &str, values: Vec<Option<String>>) -> Column {
     c.with_name(name.into()).into_column()
 }
 
+/// Each row's person as an index into `names`, which gains the persons not
+/// seen before.
+fn persons_of<'a>(
+    ids: &'a StringChunked,
+    index: &mut HashMap<&'a str, usize>,
+    names: &mut Vec<&'a str>,
+) -> Vec<usize> {
+    let mut out = Vec::with_capacity(ids.len());
+    for p in ids.iter() {
+        let p = p.unwrap_or_default();
+        let next = names.len();
+        let i = *index.entry(p).or_insert(next);
+        if i == next {
+            names.push(p);
+        }
+        out.push(i);
+    }
+    out
+}
+
+/// The `person_id` column: each row's person's pseudonym.
+fn pseudonym_series(pseudonyms: &[String], person: &[usize]) -> Column {
+    let c: StringChunked = person
+        .iter()
+        .map(|&p| Some(pseudonyms[p].as_str()))
+        .collect();
+    c.with_name("person_id".into()).into_column()
+}
+
+/// A column of six-digit codes as numbers, parsed in place (no text per row).
+fn codes(df: &DataFrame, name: &str, path: &Path) -> Result<Vec<Option<u32>>, ViewError> {
+    let c = df.column(name).map_err(ViewError::parquet(path))?;
+    let c = c.str().map_err(ViewError::parquet(path))?;
+    Ok(c.iter().map(|v| v.and_then(|s| s.parse().ok())).collect())
+}
+
+fn code_text(v: Option<u32>) -> Option<String> {
+    v.map(|c| format!("{c:06}"))
+}
+
+/// Counts, for one written cell, whether it was coarsened or nulled.
+#[derive(Default)]
+struct Cells {
+    generalised: usize,
+    suppressed: usize,
+}
+
+impl Cells {
+    fn date(&mut self, read: Option<i32>, level: Level) -> Option<i32> {
+        let written = level.date(read);
+        match (read, written) {
+            (Some(_), None) => self.suppressed += 1,
+            (Some(d), Some(w)) if w != month(d) => self.generalised += 1,
+            _ => {}
+        }
+        written
+    }
+
+    fn county(&mut self, read: Option<u32>, level: Level) -> Option<u32> {
+        let written = level.county(read);
+        if read.is_some() && written.is_none() {
+            if level == Level::Suppressed {
+                self.suppressed += 1;
+            } else {
+                self.generalised += 1;
+            }
+        }
+        written
+    }
+
+    fn city(&mut self, read: Option<u32>, level: Level) -> Option<u32> {
+        let written = level.city(read);
+        if read.is_some() && written.is_none() {
+            self.suppressed += 1;
+        }
+        written
+    }
+}
+
+/// The date columns of the eligibility copy, quasi-identifiers all.
+const ELIGIBILITY_DATES: [&str; 5] = [
+    "spell_start",
+    "spell_end",
+    "eligible_since",
+    "eligible_on",
+    "pledge_since",
+];
+
 /// Writes the analyst copy into `opts.to`; returns its report.
 pub fn export(opts: &ExportOptions) -> Result<Report, ViewError> {
     if opts.k < 2 {
         return Err(ViewError::Usage("--k must be at least 2".to_owned()));
     }
+    refuse_inside(&opts.out, &opts.to, "--to")?;
+    refuse_nonempty(&opts.to)?;
     let key = read_key(&opts.key_file)?;
     let run = Run::open(&opts.out, opts.run.as_deref())?;
-    let month_of =
-        |v: Vec<Option<i32>>| -> Vec<Option<i32>> { v.into_iter().map(|d| d.map(month)).collect() };
 
-    // eligibility.parquet
-    let path = run.dir.join("eligibility.parquet");
+    // Both files, and each row's person.
+    let e_path = run.path("eligibility.parquet");
     let e = run.read("eligibility.parquet", None)?;
-    let people = texts(&e, "person_id", &path)?;
-    let mut cities = texts(&e, "city", &path)?;
-    let keys: Vec<(Option<String>, Option<String>)> =
-        cities.iter().cloned().zip(people.iter().cloned()).collect();
-    let mut divisions = latest_divisions(&run, &keys)?;
-    let mut starts = month_of(days(&e, "spell_start", &path)?);
-    let mut ends = month_of(days(&e, "spell_end", &path)?);
-    let mut since = month_of(days(&e, "eligible_since", &path)?);
-    let mut on = month_of(days(&e, "eligible_on", &path)?);
-    let pledge = month_of(days(&e, "pledge_since", &path)?);
-    let qi: Vec<_> = (0..e.height())
-        .map(|i| (cities[i].clone(), divisions[i].clone(), starts[i], ends[i]))
-        .collect();
-    let (rows, classes, small) = below_k(&qi, opts.k);
-    let cells = suppress(&mut cities, &rows)
-        + suppress(&mut divisions, &rows)
-        + suppress(&mut starts, &rows)
-        + suppress(&mut ends, &rows)
-        + suppress(&mut since, &rows)
-        + suppress(&mut on, &rows);
-    let eligibility_report = Suppression {
-        rows: e.height(),
-        quasi_identifiers: vec!["city", "division", "spell_start", "spell_end"],
-        classes,
-        classes_below_k: small,
-        suppressed_rows: rows.iter().filter(|&&s| s).count(),
-        suppressed_cells: cells,
+    let s_path = run.path("spells.parquet");
+    let s = run.read("spells.parquet", None)?;
+    let ids = |df: &DataFrame, path: &Path| -> Result<StringChunked, ViewError> {
+        let c = df.column("person_id").map_err(ViewError::parquet(path))?;
+        Ok(c.str().map_err(ViewError::parquet(path))?.clone())
     };
-    let suppressed_people: std::collections::HashSet<(Option<String>, Option<String>)> = keys
+    let (e_ids, s_ids) = (ids(&e, &e_path)?, ids(&s, &s_path)?);
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut names: Vec<&str> = Vec::new();
+    let e_person = persons_of(&e_ids, &mut index, &mut names);
+    let s_person = persons_of(&s_ids, &mut index, &mut names);
+
+    // Each person's quasi-identifiers, across both files.
+    let (e_city, e_county) = (codes(&e, "city", &e_path)?, codes(&e, "county", &e_path)?);
+    let e_dates: Vec<Vec<Option<i32>>> = ELIGIBILITY_DATES
         .iter()
-        .zip(&rows)
-        .filter(|&(_, &s)| s)
-        .map(|(k, _)| k.clone())
+        .map(|c| days(&e, c, &e_path))
+        .collect::<Result<_, _>>()?;
+    let s_city = codes(&s, "city", &s_path)?;
+    let s_dates = [days(&s, "start", &s_path)?, days(&s, "end", &s_path)?];
+    let mut people: Vec<Vec<Quasi>> = vec![Vec::new(); names.len()];
+    for (i, &p) in e_person.iter().enumerate() {
+        people[p].push(Quasi {
+            file: 0,
+            city: e_city[i],
+            county: e_county[i],
+            dates: std::array::from_fn(|k| e_dates[k][i]),
+        });
+    }
+    for (i, &p) in s_person.iter().enumerate() {
+        people[p].push(Quasi {
+            file: 1,
+            city: s_city[i],
+            county: None,
+            dates: [s_dates[0][i], s_dates[1][i], None, None, None],
+        });
+    }
+    let levels = anonymity::levels(&people, opts.k);
+    let (classes, smallest_class) = anonymity::written_classes(&people, &levels);
+    drop(people);
+    let pseudonyms: Vec<String> = names.iter().map(|p| pseudonym(&key, p)).collect();
+
+    // eligibility.parquet as written.
+    let keep: Vec<usize> = (0..e.height())
+        .filter(|&i| levels[e_person[i]].is_some())
         .collect();
-    let pseudonyms: Vec<Option<String>> = people
+    let level_of = |p: usize| levels[p].unwrap_or(Level::Suppressed);
+    let mut cells = Cells::default();
+    let mut city_w = Vec::with_capacity(keep.len());
+    let mut county_w = Vec::with_capacity(keep.len());
+    let mut dates_w: Vec<Vec<Option<i32>>> = vec![Vec::new(); 5];
+    for &i in &keep {
+        let l = level_of(e_person[i]);
+        city_w.push(code_text(cells.city(e_city[i], l)));
+        county_w.push(code_text(cells.county(e_county[i], l)));
+        for (k, d) in e_dates.iter().enumerate() {
+            dates_w[k].push(cells.date(d[i], l));
+        }
+    }
+    let idx = IdxCa::from_vec("rows".into(), keep.iter().map(|&i| i as IdxSize).collect());
+    let kept = e.take(&idx).map_err(ViewError::parquet(&e_path))?;
+    let col = |name: &str| {
+        kept.column(name)
+            .cloned()
+            .map_err(ViewError::parquet(&e_path))
+    };
+    let e_kept_person: Vec<usize> = keep.iter().map(|&i| e_person[i]).collect();
+    let precision: Vec<Option<String>> = keep
         .iter()
-        .map(|p| p.as_deref().map(|p| pseudonym(&key, p)))
+        .map(|&i| Some(level_of(e_person[i]).name().to_owned()))
         .collect();
-    let col = |name: &str| e.column(name).cloned().map_err(ViewError::parquet(&path));
+    let mut dates_w = dates_w.into_iter();
+    let mut next_dates = || dates_w.next().unwrap_or_default();
+    let (start_w, end_w, since_w, on_w, pledge_w) = (
+        next_dates(),
+        next_dates(),
+        next_dates(),
+        next_dates(),
+        next_dates(),
+    );
     let eligibility = DataFrame::new(
-        e.height(),
+        keep.len(),
         vec![
-            text_series("person_id", pseudonyms.clone()),
-            text_series("city", cities),
-            text_series("division", divisions),
+            pseudonym_series(&pseudonyms, &e_kept_person),
+            text_series("city", city_w),
+            text_series("county", county_w),
+            text_series("precision", precision),
             col("status")?,
             col("basis")?,
-            date_series("spell_start", starts),
-            date_series("spell_end", ends),
+            date_series("spell_start", start_w),
+            date_series("spell_end", end_w),
             col("months_of_evidence")?,
             col("covered_days")?,
             col("strong_days")?,
             col("evidence_count")?,
             col("sources")?,
-            date_series("eligible_since", since),
-            date_series("eligible_on", on),
-            date_series("pledge_since", pledge),
+            date_series("eligible_since", since_w),
+            date_series("eligible_on", on_w),
+            date_series("pledge_since", pledge_w),
         ],
     )
-    .map_err(ViewError::parquet(&path))?;
-    let eligibility = by_pseudonym(eligibility, &pseudonyms, &keys, None, &path)?;
-
-    // spells.parquet
-    let path = run.dir.join("spells.parquet");
-    let s = run.read("spells.parquet", None)?;
-    let spell_people = texts(&s, "person_id", &path)?;
-    let mut spell_cities = texts(&s, "city", &path)?;
-    let mut spell_starts = month_of(days(&s, "start", &path)?);
-    let mut spell_ends = month_of(days(&s, "end", &path)?);
-    let numbers = days(&s, "spell_no", &path)?;
-    let spell_keys: Vec<(Option<String>, Option<String>)> = spell_cities
-        .iter()
-        .cloned()
-        .zip(spell_people.iter().cloned())
-        .collect();
-    let qi: Vec<_> = (0..s.height())
-        .map(|i| (spell_cities[i].clone(), spell_starts[i], spell_ends[i]))
-        .collect();
-    let (mut spell_rows, classes, small) = below_k(&qi, opts.k);
-    // A suppressed person's last spell is their eligibility row's S.
-    for i in 0..s.height() {
-        let last = i + 1 == s.height() || spell_keys[i + 1] != spell_keys[i];
-        if last && suppressed_people.contains(&spell_keys[i]) {
-            spell_rows[i] = true;
-        }
-    }
-    let cells = suppress(&mut spell_cities, &spell_rows)
-        + suppress(&mut spell_starts, &spell_rows)
-        + suppress(&mut spell_ends, &spell_rows);
-    let spells_report = Suppression {
-        rows: s.height(),
-        quasi_identifiers: vec!["city", "start", "end"],
-        classes,
-        classes_below_k: small,
-        suppressed_rows: spell_rows.iter().filter(|&&x| x).count(),
-        suppressed_cells: cells,
+    .map_err(ViewError::parquet(&e_path))?;
+    let eligibility_report = FileReport {
+        rows: keep.len(),
+        quasi_identifiers: vec![
+            "city",
+            "county",
+            "spell_start",
+            "spell_end",
+            "eligible_since",
+            "eligible_on",
+            "pledge_since",
+        ],
+        generalised_cells: cells.generalised,
+        suppressed_cells: cells.suppressed,
     };
-    let spell_pseudonyms: Vec<Option<String>> = spell_people
-        .iter()
-        .map(|p| p.as_deref().map(|p| pseudonym(&key, p)))
+    let eligibility = by_pseudonym(eligibility, &pseudonyms, &e_kept_person, &e_path)?;
+
+    // spells.parquet as written.
+    let keep: Vec<usize> = (0..s.height())
+        .filter(|&i| levels[s_person[i]].is_some())
         .collect();
-    let col = |name: &str| s.column(name).cloned().map_err(ViewError::parquet(&path));
+    let mut cells = Cells::default();
+    let (mut city_w, mut start_w, mut end_w) = (Vec::new(), Vec::new(), Vec::new());
+    for &i in &keep {
+        let l = level_of(s_person[i]);
+        city_w.push(code_text(cells.city(s_city[i], l)));
+        start_w.push(cells.date(s_dates[0][i], l));
+        end_w.push(cells.date(s_dates[1][i], l));
+    }
+    let idx = IdxCa::from_vec("rows".into(), keep.iter().map(|&i| i as IdxSize).collect());
+    let kept = s.take(&idx).map_err(ViewError::parquet(&s_path))?;
+    let col = |name: &str| {
+        kept.column(name)
+            .cloned()
+            .map_err(ViewError::parquet(&s_path))
+    };
+    let s_kept_person: Vec<usize> = keep.iter().map(|&i| s_person[i]).collect();
+    let precision: Vec<Option<String>> = keep
+        .iter()
+        .map(|&i| Some(level_of(s_person[i]).name().to_owned()))
+        .collect();
     let spells = DataFrame::new(
-        s.height(),
+        keep.len(),
         vec![
-            text_series("person_id", spell_pseudonyms.clone()),
-            text_series("city", spell_cities),
+            pseudonym_series(&pseudonyms, &s_kept_person),
+            text_series("city", city_w),
+            text_series("precision", precision),
             col("spell_no")?,
-            date_series("start", spell_starts),
-            date_series("end", spell_ends),
+            date_series("start", start_w),
+            date_series("end", end_w),
             col("months")?,
             col("covered_days")?,
             col("evidence_count")?,
             col("sources")?,
         ],
     )
-    .map_err(ViewError::parquet(&path))?;
-    let spells = by_pseudonym(
-        spells,
-        &spell_pseudonyms,
-        &spell_keys,
-        Some(&numbers),
-        &path,
-    )?;
+    .map_err(ViewError::parquet(&s_path))?;
+    let spells_report = FileReport {
+        rows: keep.len(),
+        quasi_identifiers: vec!["city", "start", "end"],
+        generalised_cells: cells.generalised,
+        suppressed_cells: cells.suppressed,
+    };
+    let spells = by_pseudonym(spells, &pseudonyms, &s_kept_person, &s_path)?;
+
+    // aggregates.parquet: persons by city, county, status, basis, from the
+    // run's manifest; cells under k null, flagged.
+    let cells_in = &run.manifest.aggregates.decisions;
+    let below: Vec<bool> = cells_in
+        .iter()
+        .map(|c| (c.persons as usize) < opts.k)
+        .collect();
+    let aggregates = DataFrame::new(
+        cells_in.len(),
+        vec![
+            text_series(
+                "city",
+                cells_in.iter().map(|c| Some(c.city.clone())).collect(),
+            ),
+            text_series(
+                "county",
+                cells_in.iter().map(|c| c.county.clone()).collect(),
+            ),
+            text_series(
+                "status",
+                cells_in.iter().map(|c| Some(c.status.clone())).collect(),
+            ),
+            text_series(
+                "basis",
+                cells_in.iter().map(|c| Some(c.basis.clone())).collect(),
+            ),
+            Int64Chunked::from_iter_options(
+                "persons".into(),
+                cells_in
+                    .iter()
+                    .zip(&below)
+                    .map(|(c, &b)| (!b).then_some(c.persons as i64)),
+            )
+            .into_column(),
+            BooleanChunked::from_iter_values("below_k".into(), below.iter().copied()).into_column(),
+        ],
+    )
+    .map_err(ViewError::parquet(&run.path("manifest.json")))?;
 
     // The copy, then its report.
     crate::output::create_private_dir(&opts.to)?;
@@ -348,23 +528,41 @@ pub fn export(opts: &ExportOptions) -> Result<Report, ViewError> {
         as_of: run.as_of.to_string(),
         version: env!("CARGO_PKG_VERSION").to_owned(),
     };
-    for (output, df) in [(&COPY_ELIGIBILITY, &eligibility), (&COPY_SPELLS, &spells)] {
+    for (output, df) in [
+        (&COPY_ELIGIBILITY, &eligibility),
+        (&COPY_SPELLS, &spells),
+        (&COPY_AGGREGATES, &aggregates),
+    ] {
         let mut sink = ParquetSink::create(&opts.to.join(output.file), df.schema(), output)?;
-        sink.write(df)?;
+        if df.height() > 0 {
+            sink.write(df)?;
+        }
         sink.finish(&meta)?;
     }
+    let mut persons_by_precision = std::collections::BTreeMap::new();
+    for l in Level::ALL {
+        persons_by_precision.insert(l.name(), levels.iter().filter(|x| **x == Some(l)).count());
+    }
     let report = Report {
-        run_id: run.run_id,
+        run_id: run.run_id.clone(),
         as_of: run.as_of.to_string(),
         k: opts.k,
         key_id: hex(&hmac(&key, b"key-id")[..4]),
+        persons: levels.iter().filter(|l| l.is_some()).count(),
+        classes,
+        smallest_class,
+        persons_by_precision,
+        persons_left_out: levels.iter().filter(|l| l.is_none()).count(),
         eligibility: eligibility_report,
         spells: spells_report,
+        aggregates_cells: below.len(),
+        aggregates_below_k: below.iter().filter(|&&b| b).count(),
         notes: vec![
             "person_id is HMAC-SHA256(key, \"person:\" + id), first 16 bytes as hex",
-            "every date is its month's first day",
+            "every date is its month's first day, or its quarter's or year's where precision says so",
             "record ids, raw text, input files and lines are not copied; evidence, rejects and filtered rows are not copied",
-            "a class of quasi-identifiers with fewer than k rows has them set to null; such an eligibility row also loses eligible_since and eligible_on, and its person's last spell is suppressed too",
+            "quasi-identifiers (city, county, every date) are counted per person across eligibility and spells: every class of the files as written has at least k persons; a person in a smaller class is generalised (county to city, month to quarter to year) and suppressed (null) only where that is not enough",
+            "aggregates.parquet: persons by city, county, status and basis from the run; a cell under k persons is null with below_k true",
             "rows are ordered by pseudonym",
         ],
     };
@@ -382,23 +580,18 @@ pub fn export(opts: &ExportOptions) -> Result<Report, ViewError> {
     Ok(report)
 }
 
-/// `df`'s rows ordered by pseudonym, then the original (city, person) and
-/// spell number, so the order is total and says nothing about ID numbers.
+/// `df`'s rows ordered by their person's pseudonym (`person[i]` indexes
+/// `pseudonyms`), then their order in the run's file — (city, person,
+/// spell_no) — so the order is total and says nothing about ID numbers.
 fn by_pseudonym(
     df: DataFrame,
-    pseudonyms: &[Option<String>],
-    keys: &[(Option<String>, Option<String>)],
-    numbers: Option<&[Option<i32>]>,
+    pseudonyms: &[String],
+    person: &[usize],
     path: &Path,
 ) -> Result<DataFrame, ViewError> {
     let mut order: Vec<IdxSize> = (0..df.height() as IdxSize).collect();
     order.sort_by(|&a, &b| {
-        let (a, b) = (a as usize, b as usize);
-        (&pseudonyms[a], &keys[a], numbers.map(|n| n[a])).cmp(&(
-            &pseudonyms[b],
-            &keys[b],
-            numbers.map(|n| n[b]),
-        ))
+        (&pseudonyms[person[a as usize]], a).cmp(&(&pseudonyms[person[b as usize]], b))
     });
     let idx = IdxCa::from_vec("idx".into(), order);
     df.take(&idx).map_err(ViewError::parquet(path))
@@ -422,17 +615,6 @@ mod tests {
             hex(&hmac(b"Jefe", b"what do ya want for nothing?")),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
-    }
-
-    #[test]
-    fn classes_below_k_and_suppression() {
-        let keys = ["a", "a", "b", "c", "c", "c"];
-        let (rows, classes, small) = below_k(&keys, 3);
-        assert_eq!(rows, [true, true, true, false, false, false]);
-        assert_eq!((classes, small), (3, 2));
-        let mut v = vec![Some(1), None, Some(3), Some(4), Some(5), Some(6)];
-        assert_eq!(suppress(&mut v, &rows), 2);
-        assert_eq!(v, [None, None, None, Some(4), Some(5), Some(6)]);
     }
 
     #[test]

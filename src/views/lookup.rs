@@ -13,10 +13,11 @@ use polars_parquet::read::read_metadata;
 
 use super::ViewError;
 
-/// Rows of output `path` whose `person_id` is `person`, reading only the
-/// row groups whose statistics admit it.
-pub fn rows_of_person(path: &Path, person: &str) -> Result<DataFrame, ViewError> {
+/// Rows of output `path` of run `run_id` whose `person_id` is `person`,
+/// reading only the row groups whose statistics admit it.
+pub fn rows_of_person(path: &Path, run_id: &str, person: &str) -> Result<DataFrame, ViewError> {
     let md = metadata(path)?;
+    check_run(path, &md, run_id)?;
     let keep: Vec<usize> = md
         .row_groups
         .iter()
@@ -27,18 +28,54 @@ pub fn rows_of_person(path: &Path, person: &str) -> Result<DataFrame, ViewError>
     read_groups(path, md, &keep, person)
 }
 
-/// Rows of output `path` in row groups `groups` whose `person_id` is `person`.
-pub fn rows_in_groups(path: &Path, groups: &[usize], person: &str) -> Result<DataFrame, ViewError> {
+/// Rows of output `path` of run `run_id` in row groups `groups` whose
+/// `person_id` is `person`; a row group the file does not have is damage.
+pub fn rows_in_groups(
+    path: &Path,
+    run_id: &str,
+    groups: &[usize],
+    person: &str,
+) -> Result<DataFrame, ViewError> {
     let md = metadata(path)?;
+    check_run(path, &md, run_id)?;
+    if let Some(g) = groups.iter().find(|&&g| g >= md.row_groups.len()) {
+        return Err(ViewError::Damaged(format!(
+            "{}: has {} row groups, but persons.idx points at row group {g}",
+            path.display(),
+            md.row_groups.len()
+        )));
+    }
     read_groups(path, md, groups, person)
 }
 
-fn metadata(path: &Path) -> Result<FileMetadata, ViewError> {
+/// The footer of Parquet file `path`.
+pub fn metadata(path: &Path) -> Result<FileMetadata, ViewError> {
     let mut f = File::open(path).map_err(|source| ViewError::Read {
         path: path.to_owned(),
         source,
     })?;
     read_metadata(&mut f).map_err(ViewError::parquet(path))
+}
+
+/// The footer's `residence.run_id` must be `run_id`: a file of another
+/// run (or of none) is damage, named.
+pub fn check_run(path: &Path, md: &FileMetadata, run_id: &str) -> Result<(), ViewError> {
+    let found = md
+        .key_value_metadata
+        .as_ref()
+        .and_then(|kv| kv.iter().find(|kv| kv.key == "residence.run_id"))
+        .and_then(|kv| kv.value.clone());
+    match found {
+        Some(id) if id == run_id => Ok(()),
+        Some(id) => Err(ViewError::Damaged(format!(
+            "{}: belongs to run {id}, not to run {run_id}",
+            path.display()
+        ))),
+        None => Err(ViewError::Damaged(format!(
+            "{}: its footer names no run (expected run {run_id})",
+            path.display()
+        ))),
+    }
 }
 
 /// Whether a row group's `person_id` statistics allow `person` (no

@@ -87,6 +87,16 @@ pub(super) fn bars_in(bars: &[Bar], series: &[&str], colours: &[&str], width: u3
                     escape(series.get(k).copied().unwrap_or("")),
                     thousands(*v as u64)
                 );
+                // The value on the segment, when it fits.
+                let text = thousands(*v as u64);
+                if b.values.len() > 1 && w >= text_width(&text) + 6.0 {
+                    let _ = write!(
+                        s,
+                        r#"<text x="{:.1}" y="{:.1}" text-anchor="middle" class="inbar">{text}</text>"#,
+                        x + w / 2.0,
+                        y + 15.0
+                    );
+                }
             }
             x += w;
         }
@@ -126,6 +136,15 @@ pub(super) fn columns(labels: &[String], values: &[f64], width: u32, every: usiz
             escape(labels.get(i).map_or("", String::as_str)),
             thousands(*v as u64)
         );
+        if *v > 0.0 {
+            let _ = write!(
+                s,
+                r#"<text x="{:.1}" y="{:.1}" text-anchor="middle" class="value">{}</text>"#,
+                x + step / 2.0,
+                top + plot_h - h - 3.0,
+                compact(*v)
+            );
+        }
         if i % every.max(1) == 0 {
             let _ = write!(
                 s,
@@ -140,74 +159,139 @@ pub(super) fn columns(labels: &[String], values: &[f64], width: u32, every: usiz
     s
 }
 
-/// Lines over labelled points (runs over time), one per series.
-pub(super) fn lines(
+/// A count in at most four characters (`950`, `12k`, `3.4M`), for values
+/// printed over narrow columns.
+pub(super) fn compact(v: f64) -> String {
+    match v {
+        v if v >= 1e6 => format!("{:.1}M", v / 1e6),
+        v if v >= 1e4 => format!("{:.0}k", v / 1e3),
+        v if v >= 1e3 => format!("{:.1}k", v / 1e3),
+        v => format!("{v:.0}"),
+    }
+}
+
+/// Lines over points in time, one per series: `days[i]` places point `i`
+/// on an axis proportional to dates (runs 30 days apart are 30 times as
+/// far apart as runs a day apart). The y axis spans the values' own range
+/// with a margin, not from zero, so a change shows; each point's value is
+/// printed beside it when there are few.
+pub(super) fn time_lines(
+    days: &[i64],
     labels: &[String],
     series: &[(String, Vec<f64>)],
     width: u32,
     percent: bool,
 ) -> String {
     let names: Vec<&str> = series.iter().map(|(n, _)| n.as_str()).collect();
-    // A line's legend names it even when it is alone.
     let top = legend_height(&names, f64::from(width)).max(26.0) + 12.0;
     let height = 190.0 + top;
-    let (left, bottom) = (56.0, 40.0);
-    let max = series
-        .iter()
-        .flat_map(|(_, v)| v.iter().copied())
-        .fold(0.0, f64::max)
-        .max(if percent { 0.01 } else { 1.0 });
-    let n = labels.len().max(2) as f64 - 1.0;
-    let plot_w = f64::from(width) - left - 20.0;
+    let (left, bottom) = (64.0, 40.0);
+    let values = || {
+        series
+            .iter()
+            .flat_map(|(_, v)| v.iter().copied())
+            .filter(|v| v.is_finite())
+    };
+    let (lo, hi) = (
+        values().fold(f64::INFINITY, f64::min),
+        values().fold(f64::NEG_INFINITY, f64::max),
+    );
+    let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };
+    let pad = ((hi - lo) * 0.15).max(if percent { 0.001 } else { 1.0 });
+    let (y_min, y_max) = ((lo - pad).max(0.0), hi + pad);
+    let (first, last) = (
+        days.iter().copied().min().unwrap_or(0),
+        days.iter().copied().max().unwrap_or(0),
+    );
+    let plot_w = f64::from(width) - left - 30.0;
     let plot_h = height - bottom - top;
-    let mut s = open(width, height);
-    legend(&mut s, &names, &PALETTE, f64::from(width));
-    if percent {
-        axis_percent(&mut s, left, top, plot_h, max, f64::from(width) - 20.0);
-    } else {
-        axis(&mut s, left, top, plot_h, max, f64::from(width) - 20.0);
-    }
-    let x_of = |i: usize| {
-        if labels.len() < 2 {
+    let x_of = |d: i64| {
+        if last == first {
             left + plot_w / 2.0
         } else {
-            left + i as f64 / n * plot_w
+            left + (d - first) as f64 / (last - first) as f64 * plot_w
         }
     };
+    let y_of = |v: f64| top + plot_h - (v - y_min) / (y_max - y_min) * plot_h;
+    let mut s = open(width, height);
+    legend(&mut s, &names, &PALETTE, f64::from(width));
+    let right = f64::from(width) - 30.0;
+    for i in 0..=4 {
+        let v = y_min + (y_max - y_min) * f64::from(i) / 4.0;
+        let y = y_of(v);
+        let tick = if percent {
+            format!("{:.2}%", v * 100.0)
+        } else {
+            thousands(v.round() as u64)
+        };
+        let _ = write!(
+            s,
+            r##"<line x1="{left:.1}" y1="{y:.1}" x2="{right:.1}" y2="{y:.1}" stroke="#ddd"/><text x="{:.1}" y="{:.1}" text-anchor="end" class="tick">{tick}</text>"##,
+            left - 6.0,
+            y + 4.0,
+        );
+    }
+    let show_values = days.len() <= 12;
     for (k, (_, values)) in series.iter().enumerate() {
-        let points: Vec<String> = values
-            .iter()
-            .enumerate()
-            .map(|(i, v)| format!("{:.1},{:.1}", x_of(i), top + plot_h - v / max * plot_h))
-            .collect();
         let colour = PALETTE[k % PALETTE.len()];
+        let points: Vec<(f64, f64, f64)> = values
+            .iter()
+            .zip(days)
+            .filter(|(v, _)| v.is_finite())
+            .map(|(&v, &d)| (x_of(d), y_of(v), v))
+            .collect();
+        let path: Vec<String> = points
+            .iter()
+            .map(|(x, y, _)| format!("{x:.1},{y:.1}"))
+            .collect();
         let _ = write!(
             s,
             r#"<polyline points="{}" fill="none" stroke="{colour}" stroke-width="2"/>"#,
-            points.join(" ")
+            path.join(" ")
         );
-        for p in &points {
-            let (x, y) = p.split_once(',').unwrap_or(("0", "0"));
-            let _ = write!(s, r#"<circle cx="{x}" cy="{y}" r="3" fill="{colour}"/>"#);
-        }
-    }
-    let every = labels.len().div_ceil(8).max(1);
-    for (i, l) in labels.iter().enumerate() {
-        if i % every == 0 || i + 1 == labels.len() {
-            // The first and last labels end at the plot's edges, not past them.
-            let anchor = match i {
-                0 if labels.len() > 1 => "start",
-                _ if i + 1 == labels.len() && labels.len() > 1 => "end",
-                _ => "middle",
-            };
+        for (x, y, v) in &points {
             let _ = write!(
                 s,
-                r#"<text x="{:.1}" y="{:.1}" text-anchor="{anchor}" class="tick">{}</text>"#,
-                x_of(i),
-                height - bottom + 16.0,
-                escape(l)
+                r#"<circle cx="{x:.1}" cy="{y:.1}" r="3" fill="{colour}"/>"#
             );
+            if show_values {
+                let text = if percent {
+                    format!("{:.2}%", v * 100.0)
+                } else {
+                    thousands(v.round() as u64)
+                };
+                let _ = write!(
+                    s,
+                    r#"<text x="{x:.1}" y="{:.1}" text-anchor="middle" class="value">{text}</text>"#,
+                    y - 7.0
+                );
+            }
         }
+    }
+    // Date ticks: every run's date unless they would overlap.
+    let mut last_x = f64::NEG_INFINITY;
+    for (i, (d, l)) in days.iter().zip(labels).enumerate() {
+        let x = x_of(*d);
+        let is_last = i + 1 == days.len();
+        if x - last_x < 80.0 && !is_last {
+            continue;
+        }
+        let anchor = if days.len() > 1 && x <= left + 1.0 {
+            "start"
+        } else if days.len() > 1 && x >= left + plot_w - 1.0 {
+            "end"
+        } else {
+            "middle"
+        };
+        let _ = write!(
+            s,
+            r##"<line x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{:.1}" stroke="#999"/><text x="{x:.1}" y="{:.1}" text-anchor="{anchor}" class="tick">{}</text>"##,
+            top + plot_h,
+            top + plot_h + 4.0,
+            height - bottom + 16.0,
+            escape(l)
+        );
+        last_x = x;
     }
     s.push_str("</svg>");
     s
@@ -285,20 +369,6 @@ fn axis(s: &mut String, left: f64, top: f64, plot_h: f64, max: f64, right: f64) 
     }
 }
 
-fn axis_percent(s: &mut String, left: f64, top: f64, plot_h: f64, max: f64, right: f64) {
-    for i in 0..=4 {
-        let v = max * f64::from(i) / 4.0;
-        let y = top + plot_h - plot_h * f64::from(i) / 4.0;
-        let _ = write!(
-            s,
-            r##"<line x1="{left:.1}" y1="{y:.1}" x2="{right:.1}" y2="{y:.1}" stroke="#ddd"/><text x="{:.1}" y="{:.1}" text-anchor="end" class="tick">{:.1}%</text>"##,
-            left - 6.0,
-            y + 4.0,
-            v * 100.0
-        );
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -333,5 +403,26 @@ mod tests {
         assert!(svg.contains(r#"width="225.0""#), "{svg}");
         assert!(svg.contains(r#"width="75.0""#), "{svg}");
         assert!(svg.contains(">40</text>"));
+        // Each segment wide enough shows its value.
+        assert!(svg.contains(r#"class="inbar">30</text>"#), "{svg}");
+        assert!(svg.contains(r#"class="inbar">10</text>"#), "{svg}");
+    }
+
+    #[test]
+    fn time_axis_is_proportional_to_dates() {
+        // Runs on days 0, 30 and 31: the second point is 30/31 of the way.
+        let svg = time_lines(
+            &[0, 30, 31],
+            &["a".into(), "b".into(), "c".into()],
+            &[("eligible".into(), vec![100.0, 110.0, 120.0])],
+            1000,
+            false,
+        );
+        let plot_w = 1000.0 - 64.0 - 30.0;
+        let x = 64.0 + 30.0 / 31.0 * plot_w;
+        assert!(svg.contains(&format!(r#"cx="{x:.1}""#)), "{svg}");
+        // The y axis starts near the smallest value, not at zero.
+        assert!(!svg.contains(r#"class="tick">0</text>"#), "{svg}");
+        assert!(svg.contains(">110</text>"), "values printed: {svg}");
     }
 }

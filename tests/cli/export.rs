@@ -148,21 +148,35 @@ fn the_analyst_copy_holds_pseudonyms_and_no_identifiers() {
     }
     assert!(!to.join("evidence.parquet").exists());
 
-    // k-anonymity: every class left is at least k rows; the report says so.
+    // k-anonymity, counted here from the files as written: each person's
+    // quasi-identifiers across eligibility and spells form one class.
     let r: serde_json::Value = serde_json::from_str(&report).expect("json");
     assert_eq!(r["k"], 3);
-    let qi = rows_of(&e, &["city", "division", "spell_start", "spell_end"]);
-    let mut sizes = std::collections::BTreeMap::new();
-    for q in &qi {
-        *sizes.entry(q.clone()).or_insert(0) += 1;
+    let spells = read_parquet(&to.join("spells.parquet"));
+    let (sizes, persons) = written_classes(&e, &spells);
+    for (combination, n) in &sizes {
+        assert!(*n >= 3, "a class of {n} persons left: {combination:?}");
     }
-    for (q, n) in &sizes {
-        let suppressed = q.iter().all(String::is_empty);
-        assert!(suppressed || *n >= 3, "class {q:?} of {n} rows left");
+    assert_eq!(r["classes"], sizes.len());
+    assert_eq!(r["persons"], persons);
+    assert_eq!(r["smallest_class"], *sizes.values().min().expect("classes"));
+    // Suppressed persons have no city in either file; the report counts them.
+    let suppressed = rows_of(&e, &["precision", "city"])
+        .into_iter()
+        .filter(|r| r[0] == "suppressed")
+        .inspect(|r| assert_eq!(r[1], ""))
+        .count();
+    assert_eq!(r["persons_by_precision"]["suppressed"], suppressed);
+    // aggregates.parquet: the run's cells; those under k null and flagged.
+    let a = read_parquet(&to.join("aggregates.parquet"));
+    let cells = rows_of(&a, &["persons", "below_k"]);
+    assert!(!cells.is_empty());
+    for c in &cells {
+        match c[1].as_str() {
+            "true" => assert_eq!(c[0], ""),
+            _ => assert!(c[0].parse::<u64>().expect("persons") >= 3, "{c:?}"),
+        }
     }
-    let suppressed = qi.iter().filter(|q| q[0].is_empty()).count();
-    assert_eq!(r["eligibility"]["suppressed_rows"], suppressed);
-    assert!(suppressed > 0, "the sample's small classes are suppressed");
     assert_eq!(mode(&to.join("eligibility.parquet")), 0o600);
 }
 
@@ -185,4 +199,79 @@ fn a_weak_key_is_refused() {
     let good = key_file(tmp.path(), &KEY, 0o600);
     let o = export(&tmp.path().join("nowhere"), &good, &to, &[]);
     assert_eq!(o.code, 1, "{}", o.show());
+}
+
+/// Each person's combination of quasi-identifiers across both files as
+/// written (precision, city, county and every date), and the persons in the copy.
+fn written_classes(
+    e: &polars::prelude::DataFrame,
+    spells: &polars::prelude::DataFrame,
+) -> (std::collections::BTreeMap<Vec<String>, usize>, usize) {
+    let mut per_person: std::collections::BTreeMap<String, BTreeSet<String>> = Default::default();
+    let qi_e = [
+        "person_id",
+        "precision",
+        "city",
+        "county",
+        "spell_start",
+        "spell_end",
+        "eligible_since",
+        "eligible_on",
+        "pledge_since",
+    ];
+    for row in rows_of(e, &qi_e) {
+        per_person
+            .entry(row[0].clone())
+            .or_default()
+            .insert(format!("e:{}", row[1..].join("|")));
+    }
+    for row in rows_of(spells, &["person_id", "precision", "city", "start", "end"]) {
+        per_person
+            .entry(row[0].clone())
+            .or_default()
+            .insert(format!("s:{}", row[1..].join("|")));
+    }
+    let mut sizes = std::collections::BTreeMap::new();
+    for set in per_person.values() {
+        *sizes
+            .entry(set.iter().cloned().collect::<Vec<_>>())
+            .or_insert(0) += 1;
+    }
+    (sizes, per_person.len())
+}
+
+#[test]
+fn a_one_city_night_keeps_its_city_for_most_persons() {
+    let tmp = tempdir();
+    let data = tmp.path().join("feeds");
+    let o = residence(&[
+        "generate",
+        "--persons",
+        "3000",
+        "--as-of",
+        AS_OF,
+        "--out",
+        data.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(o.code, 0, "{}", o.show());
+    let out = tmp.path().join("out");
+    run_ok(&default_pipeline(), Some(&data), &out, &[]);
+    let key = key_file(tmp.path(), &KEY, 0o600);
+    let to = tmp.path().join("copy");
+    let o = export(&out, &key, &to, &[]);
+    assert_eq!(o.code, 0, "{}", o.show());
+    let e = read_parquet(&to.join("eligibility.parquet"));
+    let spells = read_parquet(&to.join("spells.parquet"));
+    let (sizes, persons) = written_classes(&e, &spells);
+    assert!(sizes.values().all(|&n| n >= 5), "every class of k = 5");
+    let without_city = rows_of(&e, &["city"])
+        .iter()
+        .filter(|r| r[0].is_empty())
+        .count();
+    assert!(
+        without_city * 10 < e.height(),
+        "{without_city} of {} rows lose their city",
+        e.height()
+    );
+    assert!(persons > 2000);
 }

@@ -203,6 +203,7 @@ fn two_runs_write_identical_parquet() {
         "rejects.parquet",
         "filtered.parquet",
         "changes.parquet",
+        "declarations.parquet",
     ] {
         let (bx, by) = (read_bytes(&x.join(name)), read_bytes(&y.join(name)));
         // Everything before the footer is the same bytes...

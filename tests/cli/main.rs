@@ -32,3 +32,4 @@ mod sample;
 mod signals;
 mod spill;
 mod usage;
+mod views;

@@ -210,7 +210,8 @@ fn drift_against_the_published_night_fails_unless_allowed() {
 }
 
 #[test]
-fn publish_modes_and_retention() {
+fn an_older_night_stays_unpublished_publish_always_moves_latest_and_keep_runs_spares_the_published()
+{
     let tmp = tempdir();
     let out = tmp.path().join("out");
     let pipeline = default_pipeline();
@@ -269,7 +270,7 @@ fn publish_modes_and_retention() {
 }
 
 #[test]
-fn metrics_file_after_success_and_failure() {
+fn metrics_record_every_exit_code_and_carry_the_last_success_over_failures() {
     let tmp = tempdir();
     let out = tmp.path().join("out");
     let metrics = tmp.path().join("residence.prom");

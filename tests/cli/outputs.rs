@@ -202,7 +202,8 @@ fn changes_are_the_difference_between_two_nights() {
             "previous_status",
             "previous_basis",
             "status",
-            "basis"
+            "basis",
+            "as_of"
         ]
     );
 
@@ -239,6 +240,7 @@ fn changes_are_the_difference_between_two_nights() {
                 pb,
                 s,
                 ba,
+                "2026-12-31".to_owned(),
             ]);
         }
     }
@@ -256,9 +258,98 @@ fn changes_are_the_difference_between_two_nights() {
             "previous_basis",
             "status",
             "basis",
+            "as_of",
         ],
     );
     // Sorted by city, person_id, like the expectation built from the maps.
     want.sort_by(|a, b| (&a[1], &a[0]).cmp(&(&b[1], &b[0])));
     assert_same_rows("changes.parquet", &got, &want);
+}
+
+#[test]
+fn eligibility_county_is_the_division_of_the_last_evidence_row_and_as_of_is_the_run_date() {
+    let out = tempdir();
+    let dir = run_ok(&default_pipeline(), None, out.path(), &[]);
+    let e = read_parquet(&dir.join("eligibility.parquet"));
+    let v = read_parquet(&dir.join("evidence.parquet"));
+    // The last evidence row of each (city, person), in the file's order.
+    let mut last: BTreeMap<(String, String), String> = Default::default();
+    for r in rows_of(&v, &["city", "person_id", "division"]) {
+        last.insert((r[0].clone(), r[1].clone()), r[2].clone());
+    }
+    let rows = rows_of(&e, &["city", "person_id", "county", "as_of", "spell_start"]);
+    let mut pledge_only = 0;
+    for r in &rows {
+        let want = last.get(&(r[0].clone(), r[1].clone()));
+        assert_eq!(want.map(String::as_str).unwrap_or(""), r[2], "{r:?}");
+        assert_eq!(r[3], AS_OF);
+        pledge_only += usize::from(r[4].is_empty());
+    }
+    // Some rows rest on a pledge alone: their county is null.
+    assert!(pledge_only > 0 && pledge_only < rows.len());
+    // More than one county in the sample.
+    let counties: std::collections::BTreeSet<&String> = rows.iter().map(|r| &r[2]).collect();
+    assert!(counties.len() > 3, "{counties:?}");
+}
+
+#[test]
+fn declarations_hold_every_accepted_pledge_and_hukou_row() {
+    let out = tempdir();
+    let dir = run_ok(&default_pipeline(), None, out.path(), &[]);
+    let d = read_parquet(&dir.join("declarations.parquet"));
+    let m = read_manifest(&dir);
+    for source in ["pledge", "hukou"] {
+        let accepted: u64 = manifest_files(&m)
+            .iter()
+            .filter(|(path, _)| path.starts_with(&format!("{source}/")))
+            .map(|(_, c)| c.accepted)
+            .sum();
+        let rows = rows_of(&d, &["source"])
+            .iter()
+            .filter(|r| r[0] == source)
+            .count() as u64;
+        assert!(accepted > 0, "{source}");
+        assert_eq!(rows, accepted, "{source}: accepted rows of the manifest");
+    }
+    assert_eq!(
+        m["outputs"]["declarations.parquet"].as_u64(),
+        Some(d.height() as u64)
+    );
+    // Sorted by city, person_id, source, input_file, line.
+    let keys = rows_of(&d, &["city", "person_id", "source", "input_file", "line"]);
+    let mut sorted = keys.clone();
+    sorted.sort_by(|a, b| {
+        (&a[0], &a[1], &a[2], &a[3], a[4].parse::<u64>().ok()).cmp(&(
+            &b[0],
+            &b[1],
+            &b[2],
+            &b[3],
+            b[4].parse::<u64>().ok(),
+        ))
+    });
+    assert_eq!(keys, sorted);
+    // P36's expired pledge is there and does not count; P09's counts;
+    // P51's hukou row counts.
+    let row = |id: &str, source: &str| -> Vec<String> {
+        rows_of(
+            &d,
+            &[
+                "person_id",
+                "source",
+                "counts",
+                "declared_since",
+                "signed_date",
+            ],
+        )
+        .into_iter()
+        .find(|r| r[0] == id && r[1] == source)
+        .unwrap_or_else(|| panic!("{id} {source}"))
+    };
+    assert_eq!(row("650102199201110119", "pledge")[2], "false");
+    assert_eq!(
+        row("340102199103030112", "pledge")[2..4],
+        ["true", "2026-09-01"]
+    );
+    let hukou = row("350502196503010129", "hukou");
+    assert_eq!(hukou[2..], ["true", "", ""]);
 }

@@ -3,7 +3,7 @@
 use crate::support::*;
 
 #[test]
-fn console_output_never_shows_an_id_number() {
+fn no_run_prints_a_whole_id_number_on_stdout_or_stderr() {
     // The scanner finds IDs (so a leak would be caught)...
     assert_eq!(
         id_numbers_in("a 44010419940217012x b 350502********123X 430102198504120116."),

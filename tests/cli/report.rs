@@ -67,6 +67,58 @@ fn the_report_is_one_self_contained_page() {
         .sum();
     assert_eq!(rows, 709);
     assert!(page.contains("<b>709</b>"), "the rows figure");
+    // The headline: eligible persons now and the change since the last run,
+    // from the manifest's cities.
+    let (now, before): (u64, u64) = m["cities"]
+        .as_object()
+        .expect("cities")
+        .values()
+        .map(|c| {
+            (
+                c["eligible"].as_u64().expect("eligible"),
+                c["previous_eligible"].as_u64().expect("previous"),
+            )
+        })
+        .fold((0, 0), |(a, b), (x, y)| (a + x, b + y));
+    let change = now as i64 - before as i64;
+    assert!(
+        page.contains(&format!("eligible persons <b>{now}</b>")),
+        "headline"
+    );
+    let sign = if change >= 0 { "+" } else { "−" };
+    assert!(
+        page.contains(&format!("{sign}{}", change.unsigned_abs())),
+        "the change since the last run ({change})"
+    );
+    // Values printed on the bars: each city's status × basis counts.
+    for (_, c) in m["cities"].as_object().expect("cities") {
+        for (kind, n) in c["persons"].as_object().expect("persons") {
+            let n = n.as_u64().expect("n");
+            if n >= 10 {
+                assert!(
+                    page.contains(&format!("class=\"inbar\">{n}</text>")),
+                    "{kind}: {n} on its bar"
+                );
+            }
+        }
+    }
+    // Filtered and rejected reasons apart: the most frequent rejected
+    // reason of social insurance shows in the rejected column.
+    assert!(page.contains("top filtered reasons") && page.contains("top rejected reasons"));
+    let si = &m["sources"]["social_insurance"]["rejected"];
+    let (top, _) = si
+        .as_object()
+        .expect("rejected")
+        .iter()
+        .max_by_key(|(r, n)| (n.as_u64(), std::cmp::Reverse((*r).clone())))
+        .expect("a rejected reason");
+    assert!(page.contains(top.as_str()), "{top}");
+    // Months of evidence: the histogram's counts are the manifest's.
+    let months = m["aggregates"]["months_of_evidence"]
+        .as_array()
+        .expect("histogram");
+    let with_spell: u64 = months.iter().map(|v| v.as_u64().expect("n")).sum();
+    assert!(with_spell > 30, "{with_spell} people with a spell");
     // Both retained runs appear in the trend.
     assert!(page.contains("2026-11-27") && page.contains("2026-12-31"));
     // A run named with --run: the first one.

@@ -25,18 +25,21 @@ pub(crate) const SPELL_COLUMNS: [&str; 9] = [
 
 /// eligibility.parquet's columns the hand-written oracles give (all but
 /// strong_days, which `sample::strong_days_count_the_days_strong_sources_cover`
-/// checks against the oracle's evidence).
+/// checks against the oracle's evidence, and county and as_of, which
+/// `outputs::eligibility_county_is_the_division_of_the_last_evidence_row_and_as_of_is_the_run_date`
+/// checks against evidence.parquet).
 pub(crate) fn oracle_eligibility_columns() -> Vec<&'static str> {
     ELIGIBILITY_COLUMNS
         .into_iter()
-        .filter(|c| *c != "strong_days")
+        .filter(|c| !matches!(*c, "strong_days" | "county" | "as_of"))
         .collect()
 }
 
 /// eligibility.parquet's columns in SPEC §7's order.
-pub(crate) const ELIGIBILITY_COLUMNS: [&str; 14] = [
+pub(crate) const ELIGIBILITY_COLUMNS: [&str; 16] = [
     "person_id",
     "city",
+    "county",
     "status",
     "basis",
     "spell_start",
@@ -49,6 +52,7 @@ pub(crate) const ELIGIBILITY_COLUMNS: [&str; 14] = [
     "eligible_since",
     "eligible_on",
     "pledge_since",
+    "as_of",
 ];
 
 pub(crate) const AS_OF: &str = "2026-11-27";
@@ -239,6 +243,7 @@ pub(crate) fn cell(v: AnyValue<'_>) -> String {
         AnyValue::Null => String::new(),
         AnyValue::String(s) => s.to_owned(),
         AnyValue::StringOwned(s) => s.to_string(),
+        AnyValue::Boolean(x) => x.to_string(),
         AnyValue::Int32(x) => x.to_string(),
         AnyValue::Int64(x) => x.to_string(),
         AnyValue::UInt32(x) => x.to_string(),

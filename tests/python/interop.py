@@ -37,9 +37,10 @@ SAMPLE = "430102198504120116"  # the sample person of docs/OUTPUTS.md
 FILES = {
     "eligibility.parquet": dict(
         sort="city person_id",
-        cols="person_id:str city:str status:str basis:str spell_start:date spell_end:date "
-        "months_of_evidence:i32 covered_days:i32 strong_days:i32 evidence_count:i32 "
-        "sources:list eligible_since:date eligible_on:date pledge_since:date",
+        cols="person_id:str city:str county:str status:str basis:str spell_start:date "
+        "spell_end:date months_of_evidence:i32 covered_days:i32 strong_days:i32 "
+        "evidence_count:i32 sources:list eligible_since:date eligible_on:date "
+        "pledge_since:date as_of:date",
         group="status", where=("status", "eligible")),
     "spells.parquet": dict(
         sort="city person_id spell_no",
@@ -63,14 +64,20 @@ FILES = {
     "changes.parquet": dict(
         sort="city person_id",
         cols="person_id:str city:str previous_as_of:date previous_status:str "
-        "previous_basis:str status:str basis:str",
+        "previous_basis:str status:str basis:str as_of:date",
         group="status", where=("status", "eligible")),
+    "declarations.parquet": dict(
+        sort="city person_id source input_file line",
+        cols="source:str person_id:str city:str declared_since:date signed_date:date "
+        "counts:bool input_file:str line:i64",
+        group="source", where=("source", "pledge")),
 }
 ARROW = {"str": pa.string(), "date": pa.date32(), "i32": pa.int32(), "i64": pa.int64(),
-         "list": pa.list_(pa.string())}
+         "list": pa.list_(pa.string()), "bool": pa.bool_()}
 POLARS = {"str": pl.String, "date": pl.Date, "i32": pl.Int32, "i64": pl.Int64,
-          "list": pl.List(pl.String)}
-DUCKDB = {"str": "VARCHAR", "date": "DATE", "i32": "INTEGER", "i64": "BIGINT", "list": "VARCHAR[]"}
+          "list": pl.List(pl.String), "bool": pl.Boolean}
+DUCKDB = {"str": "VARCHAR", "date": "DATE", "i32": "INTEGER", "i64": "BIGINT", "list": "VARCHAR[]",
+          "bool": "BOOLEAN"}
 META_KEYS = ("residence.run_id", "residence.as_of", "residence.version")
 
 failures = []
@@ -241,7 +248,7 @@ def check_changes(run, manifest, must_have_rows):
     q = f"""
         SELECT coalesce(n.person_id, p.person_id), coalesce(n.city, p.city),
                CASE WHEN p.person_id IS NOT NULL THEN DATE '{previous["as_of"]}' END,
-               p.status, p.basis, n.status, n.basis
+               p.status, p.basis, n.status, n.basis, DATE '{manifest["as_of"]}'
         FROM read_parquet('{prev}/eligibility.parquet') p
         FULL JOIN read_parquet('{run}/eligibility.parquet') n USING (person_id, city)
         WHERE p.status IS DISTINCT FROM n.status OR p.basis IS DISTINCT FROM n.basis

@@ -6,9 +6,10 @@
 Every fenced block tagged ```sql runs in DuckDB, statement by statement (the
 first rows of each result are printed); every block tagged ```python runs
 with exec in a fresh namespace (a trailing bare expression is printed). The
-only change made to a snippet: the literal prefix `out/latest/` becomes
-RUN_DIR/. Fails if a snippet raises, if a snippet names a .parquet or .json
-file outside out/latest/, or if there is not at least one SQL, one Polars and
+only changes made to a snippet: the literal prefix `out/latest/` becomes
+RUN_DIR/, and `out/runs/` the runs folder RUN_DIR lives in (to stack the
+retained nights). Fails if a snippet raises, if a snippet names a .parquet or
+.json file outside out/latest/ and out/runs/, or if there is not at least one SQL, one Polars and
 one pandas snippet.
 """
 import ast
@@ -52,6 +53,7 @@ def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     docs, run = Path(sys.argv[1]), Path(sys.argv[2])
+    runs = run.resolve().parent  # OUT/latest -> OUT/runs/<run_id> -> OUT/runs
     text = docs.read_text()
     kinds = {"sql": 0, "polars": 0, "pandas": 0}
     failures = []
@@ -66,13 +68,13 @@ def main():
         for lib in ("polars", "pandas"):
             if lang == "python" and re.search(rf"^\s*(import|from)\s+{lib}\b", code, re.M):
                 kinds[lib] += 1
-        outside = [p for p in PATH.findall(code) if not p.startswith("out/latest/")]
+        outside = [p for p in PATH.findall(code) if not p.startswith(("out/latest/", "out/runs/"))]
         print(f"== {lang} snippet at {name}: {code.splitlines()[0] if code.strip() else ''}")
         if outside:
             failures.append(f"{name}: paths not under out/latest/: {outside}")
             print(f"    FAILED: paths not under out/latest/: {outside}")
             continue
-        code = code.replace("out/latest/", f"{run}/")
+        code = code.replace("out/latest/", f"{run}/").replace("out/runs/", f"{runs}/")
         try:
             run_sql(code) if lang == "sql" else run_python(code, name)
         except Exception as e:

@@ -7,6 +7,7 @@
 
 use std::ops::Range;
 
+use chrono::NaiveDate;
 use polars::prelude::*;
 use polars_arrow::array::PrimitiveArray;
 
@@ -20,6 +21,7 @@ use crate::ingest::judged::FilteredRows;
 use crate::ingest::{FileReport, RejectRecord};
 use crate::pipeline::SourceKind;
 use crate::rules::decision::{Basis, Status};
+use crate::rules::division::Division;
 use crate::rules::id::PersonId;
 use crate::rules::reason::Reason;
 use crate::timeline::changes::ChangeRow;
@@ -52,6 +54,7 @@ pub const ELIGIBILITY: Output = Output {
         "strong_days",
         "evidence_count",
         "sources",
+        "as_of",
     ],
 };
 /// `spells.parquet`: every spell of every (person, city).
@@ -102,15 +105,81 @@ pub const FILTERED: Output = Output {
 pub const CHANGES: Output = Output {
     file: "changes.parquet",
     sorted_by: &["city", "person_id"],
-    required: &["person_id", "city"],
+    required: &["person_id", "city", "as_of"],
 };
 
-/// `eligibility.parquet`, sorted by city, person_id.
-pub fn eligibility_frame(rows: &[EligibilityRow]) -> PolarsResult<DataFrame> {
+/// `declarations.parquet`: every accepted pledge and hukou row.
+pub const DECLARATIONS: Output = Output {
+    file: "declarations.parquet",
+    sorted_by: &["city", "person_id", "source", "input_file", "line"],
+    required: &[
+        "source",
+        "person_id",
+        "city",
+        "counts",
+        "input_file",
+        "line",
+    ],
+};
+
+/// One accepted pledge or hukou row, as `declarations.parquet` holds it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DeclarationRow {
+    /// `pledge` or `hukou`.
+    pub source: SourceKind,
+    /// The person declared.
+    pub person: PersonId,
+    /// The pledge's city, or the hukou city (`XXXX00`).
+    pub city: Division,
+    /// Pledge: the day declared; hukou: `None`.
+    pub declared_since: Option<NaiveDate>,
+    /// Pledge: the signing day; hukou: `None`.
+    pub signed_date: Option<NaiveDate>,
+    /// Pledge: it counts at the as-of (SPEC §6); hukou: true.
+    pub counts: bool,
+    /// Index of its input file.
+    pub file: u32,
+    /// 1-based line of the record.
+    pub line: u32,
+}
+
+/// `declarations.parquet`, rows sorted here by city, person_id, source,
+/// input_file, line.
+pub fn declarations_frame(
+    rows: &mut [DeclarationRow],
+    files: &[FileReport],
+) -> PolarsResult<DataFrame> {
+    let path = |f: u32| files.get(f as usize).map_or("", |f| f.path.as_str());
+    rows.sort_by(|a, b| {
+        (a.city, a.person, a.source.name(), path(a.file), a.line).cmp(&(
+            b.city,
+            b.person,
+            b.source.name(),
+            path(b.file),
+            b.line,
+        ))
+    });
+    let columns = vec![
+        str_column("source", rows.iter().map(|r| Some(r.source.name()))),
+        person_column("person_id", rows.iter().map(|r| Some(r.person))),
+        code_column("city", rows.iter().map(|r| Some(r.city.code()))),
+        date_column("declared_since", rows.iter().map(|r| r.declared_since)),
+        date_column("signed_date", rows.iter().map(|r| r.signed_date)),
+        BooleanChunked::from_iter_values("counts".into(), rows.iter().map(|r| r.counts))
+            .into_column(),
+        str_column("input_file", rows.iter().map(|r| Some(path(r.file)))),
+        line_column("line", rows.iter().map(|r| r.line)),
+    ];
+    DataFrame::new(rows.len(), columns)
+}
+
+/// `eligibility.parquet`, sorted by city, person_id; every row carries the run's `as_of`.
+pub fn eligibility_frame(rows: &[EligibilityRow], as_of: NaiveDate) -> PolarsResult<DataFrame> {
     let s = |f: fn(&SpellRow) -> u32| rows.iter().map(move |r| r.last_spell.as_ref().map_or(0, f));
     let columns = vec![
         person_column("person_id", rows.iter().map(|r| Some(r.person))),
         code_column("city", rows.iter().map(|r| Some(r.city.code()))),
+        code_column("county", rows.iter().map(|r| r.county.map(|d| d.code()))),
         str_column(
             "status",
             rows.iter().map(|r| Some(r.decision.status.as_str())),
@@ -141,6 +210,7 @@ pub fn eligibility_frame(rows: &[EligibilityRow]) -> PolarsResult<DataFrame> {
         ),
         date_column("eligible_on", rows.iter().map(|r| r.decision.eligible_on)),
         date_column("pledge_since", rows.iter().map(|r| r.pledge_since)),
+        date_column("as_of", rows.iter().map(|_| Some(as_of))),
     ];
     DataFrame::new(rows.len(), columns)
 }
@@ -319,8 +389,8 @@ pub fn filtered_columns(
     ])
 }
 
-/// `changes.parquet`, sorted by city, person_id.
-pub fn changes_frame(rows: &[ChangeRow]) -> PolarsResult<DataFrame> {
+/// `changes.parquet`, sorted by city, person_id; every row carries the run's `as_of`.
+pub fn changes_frame(rows: &[ChangeRow], as_of: NaiveDate) -> PolarsResult<DataFrame> {
     let status = |v: Option<(Status, Basis)>| v.map(|(s, _)| s.as_str());
     let basis = |v: Option<(Status, Basis)>| v.map(|(_, b)| b.as_str());
     let columns = vec![
@@ -331,6 +401,7 @@ pub fn changes_frame(rows: &[ChangeRow]) -> PolarsResult<DataFrame> {
         str_column("previous_basis", rows.iter().map(|r| basis(r.previous))),
         str_column("status", rows.iter().map(|r| status(r.current))),
         str_column("basis", rows.iter().map(|r| basis(r.current))),
+        date_column("as_of", rows.iter().map(|_| Some(as_of))),
     ];
     DataFrame::new(rows.len(), columns)
 }

@@ -6,9 +6,9 @@ pub mod frames;
 pub mod writer;
 
 pub use frames::{
-    CHANGES, ELIGIBILITY, EVIDENCE, FILTERED, Output, REJECTS, SPELLS, changes_frame,
-    eligibility_frame, evidence_columns, evidence_schema, filtered_columns, filtered_schema,
-    rejects_frame, spells_frame,
+    CHANGES, DECLARATIONS, DeclarationRow, ELIGIBILITY, EVIDENCE, FILTERED, Output, REJECTS,
+    SPELLS, changes_frame, declarations_frame, eligibility_frame, evidence_columns,
+    evidence_schema, filtered_columns, filtered_schema, rejects_frame, spells_frame,
 };
 pub use writer::{Encoded, FileMeta, ParquetEncoder, ParquetSink, ROW_GROUP};
 

@@ -1,22 +1,28 @@
-//! `residence explain`: one person's decision, spells, evidence, a 24-month
-//! grid, what is missing, and every filtered or rejected row (SPEC §9), for
-//! a case officer. Reads only the row groups that can hold the person.
+//! `residence explain`: one person's decision, the pledge and hukou rows
+//! behind it, spells, evidence, a 24-month grid, the routes to eligibility,
+//! and the filtered and rejected rows (SPEC §9), for a case officer. Reads
+//! only the row groups that can hold the person, and pages long lists.
 //!
 //! - [`gather`]: the person's rows, read from the run's outputs.
 //! - [`model`]: what the officer sees, built from those rows (the JSON).
+//! - [`routes`]: the routes to eligibility, pure.
 //! - [`text`]: the same, printed for a terminal.
 
 mod columns;
 mod gather;
 pub mod model;
+pub mod routes;
 mod text;
 
 use super::{Run, ViewError};
-use crate::rules::id::parse_id_number;
+use crate::rules::id::{mask_id_text, parse_id_number};
 use gather::gather;
 use model::{Explanation, explanation, params};
 
-pub use model::{EvidenceView, Missing, MonthView, RowView, SpellView};
+pub use model::{DeclarationView, EvidenceView, MonthView, RouteView, RowView, SpellView};
+
+/// Rows of evidence, filtered and rejected rows shown by default (`--limit`).
+pub const DEFAULT_LIMIT: usize = 50;
 
 /// `--format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,25 +45,27 @@ pub struct ExplainOptions {
     pub city: Option<String>,
     /// Text or JSON.
     pub format: Format,
+    /// `--limit`: evidence, filtered and rejected rows shown, each.
+    pub limit: usize,
 }
 
-/// Explains one person; returns the text to print. An unknown person is
-/// [`ViewError::NotFound`].
+/// Explains one person; returns the text to print. A person without any
+/// row in the run is [`ViewError::NotFound`]. Error messages (they become
+/// log lines) show the ID masked (SPEC §8), never whole.
 pub fn explain(opts: &ExplainOptions) -> Result<String, ViewError> {
     let run = Run::open(&opts.out, opts.run.as_deref())?;
+    let masked = mask_id_text(opts.person.trim());
     let person = parse_id_number(&opts.person, run.as_of).map_err(|e| {
-        ViewError::Usage(format!(
-            "{:?} is not a valid ID number: {}",
-            opts.person,
-            e.detail()
-        ))
+        ViewError::Usage(format!("{masked} is not a valid ID number: {}", e.detail()))
     })?;
     let id = person.to_canonical_string();
     let found = gather(&run, &id, person.as_u64())?;
     if found.is_empty() {
         return Err(ViewError::NotFound(format!(
-            "no decision, evidence, filtered or rejected row for {} in run {} (as of {})",
-            opts.person, run.run_id, run.as_of
+            "no decision, evidence, declaration, filtered or rejected row for {} in run {} (as of {})",
+            person.masked(),
+            run.run_id,
+            run.as_of
         )));
     }
     let mut cities: Vec<String> = found
@@ -69,15 +77,16 @@ pub fn explain(opts: &ExplainOptions) -> Result<String, ViewError> {
         && cities.is_empty()
     {
         return Err(ViewError::NotFound(format!(
-            "{} has no decision or evidence in city {c} in run {}",
-            opts.person, run.run_id
+            "{} has no decision, evidence or declaration in city {c} in run {}",
+            person.masked(),
+            run.run_id
         )));
     }
     if cities.is_empty() {
         // Only filtered or rejected rows: no city was decided for.
         cities.push(String::new());
     }
-    let p = params(&run);
+    let p = params(&run, opts.limit);
     let views: Vec<Explanation> = cities
         .iter()
         .map(|c| explanation(&run, &id, (!c.is_empty()).then_some(c.as_str()), &found, p))
@@ -87,7 +96,7 @@ pub fn explain(opts: &ExplainOptions) -> Result<String, ViewError> {
             if views.len() > 1 {
                 return Err(ViewError::Usage(format!(
                     "{} has decisions in cities {}: choose one with --city",
-                    opts.person,
+                    person.masked(),
                     cities.join(", ")
                 )));
             }

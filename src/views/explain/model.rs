@@ -1,5 +1,6 @@
-//! What `residence explain` shows of one (person, city): decision, spells,
-//! evidence, a 24-month grid, what is missing and the rows that did not count.
+//! What `residence explain` shows of one (person, city): decision, the
+//! pledge and hukou rows, spells, evidence, a 24-month grid, the routes to
+//! eligibility and the rows that did not count.
 
 use std::collections::BTreeSet;
 
@@ -9,12 +10,15 @@ use serde::Serialize;
 
 use super::columns::{day, ints, lists, strs};
 use super::gather::Found;
+use super::routes::{RouteParams, routes};
 use crate::pipeline::SourceKind;
+use crate::rules::date::from_epoch_days;
 use crate::rules::decision::{Basis, Status};
 use crate::rules::reason::Reason;
 use crate::views::Run;
 
-/// One (person, city), as the JSON shows it (SPEC §9's keys first).
+/// One (person, city), as the JSON shows it: SPEC §9's keys, in its order;
+/// what only the text shows is skipped.
 #[derive(Serialize, Debug, Clone, PartialEq)]
 pub struct Explanation {
     /// The canonical 18-character ID number.
@@ -23,8 +27,6 @@ pub struct Explanation {
     pub city: Option<String>,
     /// The run's decision date, `YYYY-MM-DD`.
     pub as_of: String,
-    /// The run explained.
-    pub run_id: String,
     /// `eligible`, `pending`, `inactive` or `not_applicable`; `None` without a decision.
     pub status: Option<String>,
     /// `evidence`, `pledge` or `none`; `None` without a decision.
@@ -33,28 +35,82 @@ pub struct Explanation {
     pub eligible_since: Option<String>,
     /// `pending`: the day it would be eligible if evidence goes on.
     pub eligible_on: Option<String>,
-    /// The counting pledge's `declared_since`, when one counts.
-    pub pledge_since: Option<String>,
+    /// The person's accepted pledge rows in the city (`counts`: signed
+    /// within the validity; `used`: the one the decision uses).
+    pub pledge: Vec<DeclarationView>,
+    /// The person's accepted hukou row (any city), if any.
+    pub hukou: Option<DeclarationView>,
     /// Whole months of the last spell; 0 without a decision.
     pub months_of_evidence: u32,
-    /// `pending`: whole months still needed; else 0.
-    pub months_needed: u32,
     /// Every spell in the city, earliest first.
     pub spells: Vec<SpellView>,
-    /// Every evidence row in the city.
+    /// The first `--limit` evidence rows in the city.
     pub evidence: Vec<EvidenceView>,
+    /// All evidence rows in the city.
+    pub evidence_total: usize,
     /// The 24 months up to the as-of date's, oldest first.
     pub months: Vec<MonthView>,
-    /// The person's filtered rows (every city), by source, file and line.
+    /// `pending` and `inactive`: each way to become eligible, earliest first.
+    pub routes: Vec<RouteView>,
+    /// The first `--limit` filtered rows (every city), by source, file and line.
     pub filtered: Vec<RowView>,
-    /// The person's rejected rows, by source, file and line.
+    /// All the person's filtered rows.
+    pub filtered_total: usize,
+    /// The first `--limit` rejected rows, by source, file and line.
     pub rejected: Vec<RowView>,
-    /// The last spell (S), when there is one.
-    pub last_spell: Option<SpellView>,
-    /// Days of the last spell covered by a strong source (SPEC §7); 0 without a decision.
+    /// All the person's rejected rows.
+    pub rejected_total: usize,
+    /// The run explained (text only).
+    #[serde(skip)]
+    pub run_id: String,
+    /// The counting pledge's `declared_since` (text only).
+    #[serde(skip)]
+    pub pledge_since: Option<String>,
+    /// The division of the latest evidence (text only).
+    #[serde(skip)]
+    pub county: Option<String>,
+    /// Days of the last spell covered by a strong source (text only).
+    #[serde(skip)]
     pub strong_days: u32,
-    /// What the decision is waiting for.
-    pub missing: Missing,
+}
+
+/// An accepted pledge or hukou row, as `explain` shows it.
+#[derive(Serialize, Debug, Clone, PartialEq)]
+pub struct DeclarationView {
+    /// The pledge's city, or the hukou city.
+    pub city: String,
+    /// Pledge: the day declared.
+    pub declared_since: Option<String>,
+    /// Pledge: the signing day.
+    pub signed_date: Option<String>,
+    /// Pledge: signed within `pledge_valid_days` of the as-of; hukou: true.
+    pub counts: bool,
+    /// The decision uses this row (the counting pledge; hukou in the city).
+    pub used: bool,
+    /// The input file, relative to the data root.
+    pub input_file: String,
+    /// 1-based line of the record's first line in that file.
+    pub line: i64,
+}
+
+/// A route to eligibility (SPEC §9).
+#[derive(Serialize, Debug, Clone, PartialEq)]
+pub struct RouteView {
+    /// `pledge`, `extend` or `join`.
+    pub kind: &'static str,
+    /// The periods evidence must reach or cover.
+    pub missing: Vec<PeriodView>,
+    /// The day the person would be eligible from, `YYYY-MM-DD`.
+    pub eligible: String,
+}
+
+/// A period of a route, both days included.
+#[derive(Serialize, Debug, Clone, PartialEq)]
+pub struct PeriodView {
+    /// First day, `YYYY-MM-DD`.
+    pub start: String,
+    /// Last day, `YYYY-MM-DD`.
+    pub end: String,
 }
 
 /// One spell, as `explain` shows it.
@@ -133,49 +189,39 @@ pub struct RowView {
     pub detail: Option<String>,
 }
 
-/// What the decision is waiting for.
-#[derive(Serialize, Debug, Clone, Default, PartialEq)]
-pub struct Missing {
-    /// Months of the 24-month window after the first covered one that no
-    /// evidence covers.
-    pub uncovered_months: Vec<String>,
-    /// `inactive`: the day the last evidence ended.
-    pub evidence_ended: Option<String>,
-    /// `inactive`: evidence starting by this day would continue the old
-    /// spell (its end + max_gap_days + 1); later, it starts a new one.
-    pub continues_spell_until: Option<String>,
-    /// `inactive`: new evidence counts from the day after the old ended.
-    pub new_evidence_counts_from: Option<String>,
-}
-
 /// The rule parameters explain needs, from the run's manifest.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Params {
-    min_months: u32,
-    max_gap_days: u32,
+    pub(super) routes: RouteParams,
+    pub(super) limit: usize,
 }
 
-pub(super) fn params(run: &Run) -> Params {
-    let text = std::fs::read_to_string(run.dir.join("manifest.json")).unwrap_or_default();
-    let m: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-    let get = |k: &str, d: u32| {
-        m["parameters"][k]
-            .as_u64()
-            .and_then(|v| u32::try_from(v).ok())
-            .unwrap_or(d)
-    };
+pub(super) fn params(run: &Run, limit: usize) -> Params {
+    let p = &run.manifest.parameters;
     Params {
-        min_months: get("min_months", 6),
-        max_gap_days: get("max_gap_days", 31),
+        routes: RouteParams {
+            min_months: p.min_months,
+            recency_days: p.recency_days,
+        },
+        limit,
     }
 }
 
 /// The rows of `df` in `city` (all when `None`).
 fn in_city(df: &DataFrame, city: Option<&str>) -> Vec<usize> {
-    let cities = strs(df, "city");
-    (0..df.height())
-        .filter(|&i| city.is_none_or(|c| cities[i].as_deref() == Some(c)))
-        .collect()
+    let Some(want) = city else {
+        return (0..df.height()).collect();
+    };
+    // Compared in place: a person may have a million rows.
+    match df.column("city").ok().and_then(|c| c.str().ok()) {
+        Some(cities) => cities
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| *c == Some(want))
+            .map(|(i, _)| i)
+            .collect(),
+        None => Vec::new(),
+    }
 }
 
 pub(super) fn explanation(
@@ -192,9 +238,9 @@ pub(super) fn explanation(
     let get = |name: &str| row.and_then(|i| strs(e, name)[i].clone());
     let num = |name: &str| row.map_or(0, |i| ints(e, name)[i]) as u32;
     let status = get("status");
-    let months_of_evidence = num("months_of_evidence");
+    let pledge_since = get("pledge_since");
 
-    // Spells and evidence in this city.
+    // Spells in this city.
     let s = &found.spells;
     let (sources, spell_starts, spell_ends) =
         (lists(s, "sources"), strs(s, "start"), strs(s, "end"));
@@ -217,18 +263,88 @@ pub(super) fn explanation(
         })
         .collect();
     spells.sort_by_key(|s| s.spell_no);
+
+    // Evidence in this city: all of it for the grid, the first page shown.
     let v = &found.evidence;
+    let rows = in_city(v, city);
+    let grid = month_grid(as_of, v, &rows);
+    let page: Vec<usize> = rows.iter().copied().take(p.limit).collect();
+    let evidence = evidence_views(v, &page);
+
+    let routes = match status.as_deref().and_then(Status::from_name) {
+        Some(Status::Pending | Status::Inactive) => {
+            let spans: Vec<(NaiveDate, NaiveDate)> = spells
+                .iter()
+                .filter_map(|s| Some((day(&s.start)?, day(&s.end)?)))
+                .collect();
+            let pledge = pledge_since.as_deref().and_then(day);
+            routes(as_of, p.routes, &spans, pledge)
+                .into_iter()
+                .map(|r| RouteView {
+                    kind: r.kind.as_str(),
+                    missing: r
+                        .missing
+                        .iter()
+                        .map(|m| PeriodView {
+                            start: m.start.to_string(),
+                            end: m.end.to_string(),
+                        })
+                        .collect(),
+                    eligible: r.eligible.to_string(),
+                })
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    let (pledge, hukou) = declarations(&found.declarations, city, status.as_deref(), &pledge_since);
+    // Both files are sorted by source, file and line, and their row groups
+    // are read in order: the first page is the first rows.
+    let page = |df: &DataFrame| df.head(Some(p.limit));
+    let filtered = row_views(&page(&found.filtered), as_of, false);
+    let rejected = row_views(&page(&found.rejects), as_of, true);
+    Explanation {
+        person_id: id.to_owned(),
+        city: city.map(str::to_owned),
+        as_of: as_of.to_string(),
+        status,
+        basis: get("basis"),
+        eligible_since: get("eligible_since"),
+        eligible_on: get("eligible_on"),
+        pledge,
+        hukou,
+        months_of_evidence: num("months_of_evidence"),
+        spells,
+        evidence,
+        evidence_total: rows.len(),
+        months: grid,
+        routes,
+        filtered_total: found.filtered.height(),
+        filtered,
+        rejected_total: found.rejects.height(),
+        rejected,
+        run_id: run.run_id.clone(),
+        pledge_since,
+        county: get("county"),
+        strong_days: num("strong_days"),
+    }
+}
+
+/// Evidence rows `rows` of `v` as shown.
+fn evidence_views(v: &DataFrame, rows: &[usize]) -> Vec<EvidenceView> {
+    let idx: Vec<IdxSize> = rows.iter().map(|&i| i as IdxSize).collect();
+    let Ok(page) = v.take(&IdxCa::from_vec("rows".into(), idx)) else {
+        return Vec::new();
+    };
     let (source, record, division, start, end, file) = (
-        strs(v, "source"),
-        strs(v, "record_id"),
-        strs(v, "division"),
-        strs(v, "start"),
-        strs(v, "end"),
-        strs(v, "input_file"),
+        strs(&page, "source"),
+        strs(&page, "record_id"),
+        strs(&page, "division"),
+        strs(&page, "start"),
+        strs(&page, "end"),
+        strs(&page, "input_file"),
     );
-    let line = ints(v, "line");
-    let evidence: Vec<EvidenceView> = in_city(v, city)
-        .into_iter()
+    let line = ints(&page, "line");
+    (0..page.height())
         .map(|i| EvidenceView {
             source: source[i].clone().unwrap_or_default(),
             record_id: record[i].clone().unwrap_or_default(),
@@ -238,59 +354,111 @@ pub(super) fn explanation(
             input_file: file[i].clone().unwrap_or_default(),
             line: line[i],
         })
-        .collect();
+        .collect()
+}
 
-    let grid = month_grid(as_of, &evidence);
-    let last_spell = spells.last().cloned();
-    let missing = missing(status.as_deref(), &grid, last_spell.as_ref(), p);
-    let months_needed = if status.as_deref() == Some(Status::Pending.as_str()) {
-        p.min_months.saturating_sub(months_of_evidence)
-    } else {
-        0
+/// The person's pledge rows in `city` and hukou row (any city).
+fn declarations(
+    d: &DataFrame,
+    city: Option<&str>,
+    status: Option<&str>,
+    pledge_since: &Option<String>,
+) -> (Vec<DeclarationView>, Option<DeclarationView>) {
+    let (source, cities, since, signed, file) = (
+        strs(d, "source"),
+        strs(d, "city"),
+        strs(d, "declared_since"),
+        strs(d, "signed_date"),
+        strs(d, "input_file"),
+    );
+    let line = ints(d, "line");
+    let counts: Vec<bool> = d
+        .column("counts")
+        .ok()
+        .and_then(|c| {
+            c.bool()
+                .ok()
+                .map(|b| b.iter().map(|v| v.unwrap_or(false)).collect())
+        })
+        .unwrap_or_else(|| vec![false; d.height()]);
+    let view = |i: usize| DeclarationView {
+        city: cities[i].clone().unwrap_or_default(),
+        declared_since: since[i].clone(),
+        signed_date: signed[i].clone(),
+        counts: counts[i],
+        used: false,
+        input_file: file[i].clone().unwrap_or_default(),
+        line: line[i],
     };
-    Explanation {
-        person_id: id.to_owned(),
-        city: city.map(str::to_owned),
-        as_of: as_of.to_string(),
-        run_id: run.run_id.clone(),
-        status,
-        basis: get("basis"),
-        eligible_since: get("eligible_since"),
-        eligible_on: get("eligible_on"),
-        pledge_since: get("pledge_since"),
-        months_of_evidence,
-        months_needed,
-        spells,
-        evidence,
-        months: grid,
-        filtered: row_views(&found.filtered, as_of, false),
-        rejected: row_views(&found.rejects, as_of, true),
-        last_spell,
-        strong_days: num("strong_days"),
-        missing,
+    let mut pledges: Vec<DeclarationView> = (0..d.height())
+        .filter(|&i| source[i].as_deref() == Some("pledge") && cities[i].as_deref() == city)
+        .map(view)
+        .collect();
+    // The pledge the decision uses: the latest signed of those that count,
+    // on a tie the later row (rows are in file and line order).
+    if pledge_since.is_some()
+        && let Some(used) = pledges
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.counts && &r.declared_since == pledge_since)
+            .max_by(|(_, a), (_, b)| a.signed_date.cmp(&b.signed_date))
+            .map(|(i, _)| i)
+    {
+        pledges[used].used = true;
     }
+    let hukou = (0..d.height())
+        .find(|&i| source[i].as_deref() == Some("hukou"))
+        .map(|i| {
+            let mut h = view(i);
+            h.used = status == Some(Status::NotApplicable.as_str());
+            h
+        });
+    (pledges, hukou)
 }
 
 /// The 24 months up to the as-of date's, each with the sources of the
-/// evidence intervals that touch it.
-fn month_grid(as_of: NaiveDate, evidence: &[EvidenceView]) -> Vec<MonthView> {
+/// evidence intervals (rows `rows` of `v`) that touch it.
+fn month_grid(as_of: NaiveDate, v: &DataFrame, rows: &[usize]) -> Vec<MonthView> {
     let last = as_of.with_day(1).unwrap_or(as_of);
+    let first_month = last - Months::new(23);
+    let month_no = |d: NaiveDate| d.year() * 12 + d.month0() as i32;
+    let base = month_no(first_month);
+    let epoch = |c: &str| -> Vec<Option<i32>> {
+        v.column(c)
+            .ok()
+            .and_then(|c| c.cast(&DataType::Int32).ok())
+            .and_then(|c| c.i32().ok().map(|a| a.iter().collect()))
+            .unwrap_or_else(|| vec![None; v.height()])
+    };
+    let (starts, ends) = (epoch("start"), epoch("end"));
+    let sources = v.column("source").ok().and_then(|c| c.str().ok().cloned());
+    let mut cells: Vec<u16> = vec![0; 24];
+    let kinds = SourceKind::ALL;
+    for &i in rows {
+        let (Some(s), Some(e)) = (starts[i], ends[i]) else {
+            continue;
+        };
+        let (s, e) = (from_epoch_days(s), from_epoch_days(e));
+        let bit = sources
+            .as_ref()
+            .and_then(|c| c.get(i))
+            .and_then(SourceKind::from_name)
+            .map_or(0, SourceKind::bit);
+        let (from, to) = ((month_no(s) - base).max(0), (month_no(e) - base).min(23));
+        for m in from..=to {
+            cells[m as usize] |= bit;
+        }
+    }
     (0..24u32)
-        .rev()
-        .map(|back| {
-            let first = last - Months::new(back);
-            let end = (first + Months::new(1)).pred_opt().unwrap_or(first);
-            let mut sources: Vec<String> = evidence
+        .map(|k| {
+            let first = first_month + Months::new(k);
+            let sources: Vec<String> = kinds
                 .iter()
-                .filter(|e| {
-                    day(&e.start).is_some_and(|s| s <= end)
-                        && day(&e.end).is_some_and(|d| d >= first)
-                })
-                .map(|e| e.source.clone())
+                .filter(|s| cells[k as usize] & s.bit() != 0)
+                .map(|s| s.name().to_owned())
                 .collect::<BTreeSet<_>>()
                 .into_iter()
                 .collect();
-            sources.sort();
             MonthView {
                 month: format!("{:04}-{:02}", first.year(), first.month()),
                 covered: !sources.is_empty(),
@@ -298,37 +466,6 @@ fn month_grid(as_of: NaiveDate, evidence: &[EvidenceView]) -> Vec<MonthView> {
             }
         })
         .collect()
-}
-
-fn missing(
-    status: Option<&str>,
-    grid: &[MonthView],
-    last: Option<&SpellView>,
-    p: Params,
-) -> Missing {
-    let first_covered = grid.iter().position(|m| m.covered);
-    let uncovered_months = match first_covered {
-        Some(f) => grid[f..]
-            .iter()
-            .filter(|m| !m.covered)
-            .map(|m| m.month.clone())
-            .collect(),
-        None => Vec::new(),
-    };
-    let mut m = Missing {
-        uncovered_months,
-        ..Missing::default()
-    };
-    if status == Some(Status::Inactive.as_str())
-        && let Some(end) = last.and_then(|s| day(&s.end))
-    {
-        m.evidence_ended = Some(end.to_string());
-        m.continues_spell_until = end
-            .checked_add_days(chrono::Days::new(u64::from(p.max_gap_days) + 1))
-            .map(|d| d.to_string());
-        m.new_evidence_counts_from = end.succ_opt().map(|d| d.to_string());
-    }
-    m
 }
 
 fn row_views(df: &DataFrame, as_of: NaiveDate, rejected: bool) -> Vec<RowView> {

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::model::{Explanation, RowView, basis_words, status_words};
+use super::model::{DeclarationView, Explanation, RowView, basis_words, status_words};
 use crate::pipeline::SourceKind;
 
 /// Columns a string takes in a terminal: two for CJK and full-width
@@ -67,8 +67,18 @@ pub(super) fn render(typed: &str, views: &[Explanation]) -> String {
         out.push('\n');
         city(&mut out, v);
     }
-    rows(&mut out, "未计入 filtered rows", &first.filtered);
-    rows(&mut out, "被拒 rejected rows", &first.rejected);
+    rows(
+        &mut out,
+        "未计入 filtered rows",
+        &first.filtered,
+        first.filtered_total,
+    );
+    rows(
+        &mut out,
+        "被拒 rejected rows",
+        &first.rejected,
+        first.rejected_total,
+    );
     out
 }
 
@@ -103,20 +113,23 @@ fn city(out: &mut String, v: &Explanation) {
         let _ = writeln!(out, "{}{d}", label("符合条件起", "eligible since"));
     }
     if let Some(d) = &v.eligible_on {
-        let _ = writeln!(
-            out,
-            "{}{d} (if the evidence goes on 如证据持续)",
-            label("预计符合", "eligible on")
-        );
+        let note = if d.as_str() <= v.as_of.as_str() {
+            "(already, once evidence reaching it arrives 相应证据到达即符合)"
+        } else {
+            "(if the evidence goes on 如证据持续)"
+        };
+        let _ = writeln!(out, "{}{d} {note}", label("预计符合", "eligible on"));
     }
-    if let Some(d) = &v.pledge_since {
-        let _ = writeln!(
-            out,
-            "{}declared since 声明居住起 {d}",
-            label("承诺", "pledge")
-        );
+    for p in &v.pledge {
+        declaration(out, label("承诺", "pledge"), p);
     }
-    if let Some(s) = &v.last_spell {
+    if let Some(h) = &v.hukou {
+        declaration(out, label("户籍", "hukou"), h);
+    }
+    if let Some(c) = &v.county {
+        let _ = writeln!(out, "{}{c}", label("区县", "county"));
+    }
+    if let Some(s) = v.spells.last() {
         let _ = writeln!(
             out,
             "{}{} – {} · {} months 个月 · {} days covered 覆盖天数 · {} by strong sources 强证据天数 · {} rows 条",
@@ -129,7 +142,7 @@ fn city(out: &mut String, v: &Explanation) {
             s.evidence_count
         );
     }
-    missing(out, v);
+    routes(out, v);
     grid(out, v);
     if !v.spells.is_empty() {
         let _ = writeln!(out, "时段 spells");
@@ -148,7 +161,7 @@ fn city(out: &mut String, v: &Explanation) {
         }
     }
     if !v.evidence.is_empty() {
-        let _ = writeln!(out, "证据 evidence");
+        let _ = writeln!(out, "证据 evidence ({} rows 条)", v.evidence_total);
         for e in &v.evidence {
             let _ = writeln!(
                 out,
@@ -156,36 +169,70 @@ fn city(out: &mut String, v: &Explanation) {
                 e.start, e.end, e.source, e.record_id, e.division, e.input_file, e.line
             );
         }
+        more(out, v.evidence_total, v.evidence.len());
     }
 }
 
-fn missing(out: &mut String, v: &Explanation) {
-    let m = &v.missing;
-    if v.months_needed > 0 {
+/// "… N more" after a page of rows.
+fn more(out: &mut String, total: usize, shown: usize) {
+    if total > shown {
         let _ = writeln!(
             out,
-            "{}{} more month(s) of evidence 还需 {} 个月证据",
-            label("缺少", "missing"),
-            v.months_needed,
-            v.months_needed
+            "  … {} more 另有 {} 条 (--limit to show more)",
+            total - shown,
+            total - shown
         );
     }
-    if let Some(ended) = &m.evidence_ended {
-        let _ = writeln!(
-            out,
-            "{}evidence ended 证据止于 {ended}; evidence starting by {} continues that spell 在此日前开始的新证据可接续原时段; new evidence counts from 新证据计入自 {}",
-            label("缺少", "missing"),
-            m.continues_spell_until.as_deref().unwrap_or(""),
-            m.new_evidence_counts_from.as_deref().unwrap_or("")
-        );
-    }
-    if !m.uncovered_months.is_empty() {
-        let _ = writeln!(
-            out,
-            "{}{}",
-            label("无证据月份", "months uncovered"),
-            m.uncovered_months.join(" ")
-        );
+}
+
+fn declaration(out: &mut String, label: String, d: &DeclarationView) {
+    let dates = match (&d.declared_since, &d.signed_date) {
+        (Some(since), Some(signed)) => {
+            format!("declared since 声明居住起 {since} · signed 签署 {signed} · ")
+        }
+        _ => format!("city 城市 {} · ", d.city),
+    };
+    let state = match (d.used, d.counts) {
+        (true, _) => "used by the decision 判定所依据",
+        (false, true) => "counts 有效",
+        (false, false) => "expired, does not count 已过期，不计入",
+    };
+    let _ = writeln!(out, "{label}{dates}{state} · {}:{}", d.input_file, d.line);
+}
+
+/// The routes to eligibility, earliest first.
+fn routes(out: &mut String, v: &Explanation) {
+    for (i, r) in v.routes.iter().enumerate() {
+        let head = if i == 0 {
+            label("途径", "routes")
+        } else {
+            label("", "")
+        };
+        let when = if r.eligible.as_str() <= v.as_of.as_str() {
+            format!(
+                "eligible from 自 {} (as soon as that evidence arrives 证据到达即符合)",
+                r.eligible
+            )
+        } else {
+            format!("eligible from 自 {}", r.eligible)
+        };
+        let what = match r.kind {
+            "pledge" => "the counting pledge, nothing missing 有效承诺，无需更多证据".to_owned(),
+            kind => {
+                let periods: Vec<String> = r
+                    .missing
+                    .iter()
+                    .map(|m| format!("{} – {}", m.start, m.end))
+                    .collect();
+                let words = if kind == "join" {
+                    "evidence covering 需证据覆盖"
+                } else {
+                    "evidence reaching 需证据延续"
+                };
+                format!("{words} {}", periods.join(", "))
+            }
+        };
+        let _ = writeln!(out, "{head}{}: {what}; {when}", r.kind);
     }
 }
 
@@ -233,11 +280,11 @@ fn grid(out: &mut String, v: &Explanation) {
     }
 }
 
-fn rows(out: &mut String, title: &str, rows: &[RowView]) {
+fn rows(out: &mut String, title: &str, rows: &[RowView], total: usize) {
     if rows.is_empty() {
         return;
     }
-    let _ = writeln!(out, "\n{title}");
+    let _ = writeln!(out, "\n{title} ({total})");
     for r in rows {
         let dates = match (&r.start, &r.end) {
             (Some(s), Some(e)) => format!("  {s} – {e}"),
@@ -258,6 +305,7 @@ fn rows(out: &mut String, title: &str, rows: &[RowView]) {
             let _ = writeln!(out, "      {d}");
         }
     }
+    more(out, total, rows.len());
 }
 
 #[cfg(test)]
