@@ -107,12 +107,12 @@ def test_eligibility_and_spells_equal_the_runs(both):
     run, mod = both
     p = mod["person"].to_pylist()
     elig = sorted(
-        (r["city"], r["person_id"], r["status"], r["basis"], r["start"], r["end"],
+        (r["city"], r["person_id"], r["county"], r["status"], r["basis"], r["start"], r["end"],
          r["months"], r["covered_days"], r["strong_days"], r["evidence_count"], r["sources"],
          r["eligible_since"], r["eligible_on"], r["pledge_since"])
         for r in p if r["table"] == 0)
     want = rows_of(pq.read_table(run / "eligibility.parquet"),
-                   ["city", "person_id", "status", "basis", "spell_start", "spell_end",
+                   ["city", "person_id", "county", "status", "basis", "spell_start", "spell_end",
                     "months_of_evidence", "covered_days", "strong_days", "evidence_count",
                     "sources", "eligible_since", "eligible_on", "pledge_since"])
     assert {r[2] for r in want} == {"eligible", "pending", "inactive", "not_applicable"}
@@ -125,6 +125,21 @@ def test_eligibility_and_spells_equal_the_runs(both):
                    ["city", "person_id", "spell_no", "start", "end", "months",
                     "covered_days", "evidence_count", "sources"])
     assert spells == want
+
+
+def test_declarations_equal_the_runs(both):
+    run, mod = both
+    _, input_file = file_maps(mod)
+    got = sorted(
+        (r["city"], r["person_id"], r["source"], input_file[r["file_no"]], r["line"],
+         r["start"], r["end"], r["counts"])
+        for r in mod["person"].to_pylist() if r["table"] == 2)
+    want = rows_of(pq.read_table(run / "declarations.parquet"),
+                   ["city", "person_id", "source", "input_file", "line", "declared_since",
+                    "signed_date", "counts"])
+    assert {r[2] for r in want} == {"pledge", "hukou"}
+    assert {r[7] for r in want} == {True, False}
+    assert got == want
 
 
 def test_every_files_counts_equal_the_manifests(both):

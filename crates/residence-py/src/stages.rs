@@ -13,6 +13,7 @@ use residence_core::pipeline::SourceKind;
 use residence_core::row::identity::{Buyer, buyer_among};
 use residence_core::row::validate::{Owner, Pledge};
 use residence_core::rules::date::{from_epoch_days, to_epoch_days};
+use residence_core::rules::decision::pledge_counts;
 use residence_core::rules::division::Division;
 use residence_core::rules::id::PersonId;
 use residence_core::rules::phone::Phone;
@@ -205,9 +206,11 @@ impl Identifier {
 }
 
 /// The columns of a person-output batch: `table` 0 is an
-/// `eligibility.parquet` row, 1 a `spells.parquet` row; each uses its own
-/// columns (for eligibility `start`/`end` are `spell_start`/`spell_end` and
-/// `months` is `months_of_evidence`).
+/// `eligibility.parquet` row, 1 a `spells.parquet` row, 2 a
+/// `declarations.parquet` row; each uses its own columns (for eligibility
+/// `start`/`end` are `spell_start`/`spell_end` and `months` is
+/// `months_of_evidence`; for a declaration they are `declared_since` and
+/// `signed_date`, with `source`, `counts`, `file_no` and `line`).
 pub const PERSON: Schema = &[
     ("table", Kind::I8, false),
     ("person_id", Kind::Str, false),
@@ -226,6 +229,10 @@ pub const PERSON: Schema = &[
     ("eligible_since", Kind::Date, true),
     ("eligible_on", Kind::Date, true),
     ("pledge_since", Kind::Date, true),
+    ("source", Kind::Str, true),
+    ("counts", Kind::Bool, true),
+    ("file_no", Kind::I32, true),
+    ("line", Kind::I32, true),
 ];
 
 /// One evidence row of the person being decided.
@@ -246,7 +253,11 @@ pub struct Decider {
     person: Option<PersonId>,
     evidence: Vec<Ev>,
     pledges: Vec<PledgeRecord>,
+    /// Every pledge row of the person, for the declaration rows.
+    declared: Vec<PledgeRecord>,
     hukou: Option<Division>,
+    /// The person's hukou row: its city and (file_no, line).
+    hukou_row: Option<(Division, i32, i32)>,
 }
 
 fn count(v: u32) -> Option<i32> {
@@ -280,6 +291,7 @@ impl Decider {
         let end: Vec<i32> = self.evidence.iter().map(|e| e.end).collect();
         let hukou: HashMap<PersonId, Division> =
             self.hukou.take().map(|c| (person, c)).into_iter().collect();
+        self.declared.extend(self.pledges.iter().copied());
         let pledges = timeline::latest_pledges(self.pledges.drain(..));
         let Timelines {
             spells,
@@ -320,6 +332,10 @@ impl Decider {
             out.col(14).date(days(e.decision.eligible_since));
             out.col(15).date(days(e.decision.eligible_on));
             out.col(16).date(days(e.pledge_since));
+            out.col(17).str(None);
+            out.col(18).bool(None);
+            out.col(19).i32(None);
+            out.col(20).i32(None);
             out.end_row();
         }
         for s in &spells {
@@ -340,6 +356,62 @@ impl Decider {
             out.col(14).date(None);
             out.col(15).date(None);
             out.col(16).date(None);
+            out.col(17).str(None);
+            out.col(18).bool(None);
+            out.col(19).i32(None);
+            out.col(20).i32(None);
+            out.end_row();
+        }
+        // The declarations behind the decisions (SPEC §7): every current
+        // pledge row, counting or not, and the hukou row.
+        let valid_days = night.pipeline().params.pledge_valid_days;
+        let declarations = self
+            .declared
+            .drain(..)
+            .map(|p| {
+                let counts = pledge_counts(night.as_of(), p.pledge.signed_date, valid_days);
+                (
+                    SourceKind::Pledge,
+                    p.pledge.city,
+                    Some(p.pledge.declared_since),
+                    Some(p.pledge.signed_date),
+                    counts,
+                    p.order,
+                )
+            })
+            .chain(self.hukou_row.take().map(|(city, file_no, line)| {
+                (
+                    SourceKind::Hukou,
+                    city,
+                    None,
+                    None,
+                    true,
+                    (file_no as u32, line as u32),
+                )
+            }));
+        for (source, city, since, signed, counts, (file_no, line)) in declarations {
+            out.col(0).i8(Some(2));
+            out.col(1).str(Some(&person_text));
+            out.col(2).str(Some(&city.to_string()));
+            for c in 3..6 {
+                out.col(c).str(None);
+            }
+            out.col(6).i32(None);
+            out.col(7).date(days(since));
+            out.col(8).date(days(signed));
+            for c in 9..11 {
+                out.col(c).i32(Some(0));
+            }
+            out.col(11).i32(None);
+            out.col(12).i32(Some(0));
+            out.col(13).str_list([]);
+            for c in 14..17 {
+                out.col(c).date(None);
+            }
+            out.col(17).str(Some(source.name()));
+            out.col(18).bool(Some(counts));
+            out.col(19).i32(i32::try_from(file_no).ok());
+            out.col(20).i32(i32::try_from(line).ok());
             out.end_row();
         }
     }
@@ -355,7 +427,9 @@ impl Decider {
             person: None,
             evidence: Vec::new(),
             pledges: Vec::new(),
+            declared: Vec::new(),
             hukou: None,
+            hukou_row: None,
         }
     }
 
@@ -397,7 +471,10 @@ impl Decider {
                     },
                     order: (row.file_no as u32, row.line as u32),
                 }),
-                Outcome::Hukou => self.hukou = Some(city),
+                Outcome::Hukou => {
+                    self.hukou = Some(city);
+                    self.hukou_row = Some((city, row.file_no, row.line));
+                }
                 other => {
                     return Err(PyValueError::new_err(format!(
                         "only evidence, pledges and hukou are decided, not {other:?}"
