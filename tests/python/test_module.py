@@ -115,7 +115,7 @@ def test_eligibility_and_spells_equal_the_runs(both):
                    ["city", "person_id", "county", "status", "basis", "spell_start", "spell_end",
                     "months_of_evidence", "covered_days", "strong_days", "evidence_count",
                     "sources", "eligible_since", "eligible_on", "pledge_since"])
-    assert {r[2] for r in want} == {"eligible", "pending", "inactive", "not_applicable"}
+    assert {r[3] for r in want} == {"eligible", "pending", "inactive", "not_applicable"}
     assert elig == want
     spells = sorted(
         (r["city"], r["person_id"], r["spell_no"], r["start"], r["end"], r["months"],
