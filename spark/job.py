@@ -1,0 +1,491 @@
+"""residence on Spark: the same night as `residence run`, row for row.
+
+    python spark/job.py --pipeline P --data DIR --as-of D --out OUT
+        [--max-reject-rate R] [--allow-drift] [--publish auto|always|never]
+        [--keep-runs N] [--master URL] [--partitions N]
+
+Spark distributes the feed files (a file is the unit of work: the module's
+reader reads each whole, so lines, raw text, encodings and header mapping
+stay SPEC §4's), does the three reshuffles of SPEC §10 — record key
+(supersession), phone (identity), person (timelines) — each as
+repartition(key) + sortWithinPartitions(key) + one mapInArrow in which the
+module walks the key runs, retries failed tasks, and writes each output as
+sorted part files that the driver appends, in order, into the one Parquet
+file `residence run` writes. Exit codes as `residence run`'s: 0 success,
+2 usage/pipeline/feed-header error (nothing published), 3 quality gate
+failed (run kept under runs/, latest untouched), 1 anything else.
+"""
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from residence_spark import manifest as mf  # noqa: E402
+from residence_spark import outputs, runfolder, schemas, tasks  # noqa: E402
+
+
+def log(level, msg):
+    ts = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    print(f"{ts} {level:>5} residence-spark: {msg}", file=sys.stderr, flush=True)
+
+
+class Stop(Exception):
+    def __init__(self, code, msg):
+        super().__init__(msg)
+        self.code = code
+
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(prog="spark/job.py", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--pipeline", required=True)
+    ap.add_argument("--data")
+    ap.add_argument("--as-of", default=dt.date.today().isoformat())
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--max-reject-rate", type=float)
+    ap.add_argument("--allow-drift", action="store_true")
+    ap.add_argument("--publish", choices=["auto", "always", "never"], default="auto")
+    ap.add_argument("--keep-runs", type=int, default=30)
+    ap.add_argument("--master", default=os.environ.get("RESIDENCE_SPARK_MASTER", "local-cluster[2,1,1024]"))
+    ap.add_argument("--partitions", type=int, default=0, help="shuffle partitions (default: 2 × default parallelism)")
+    return ap.parse_args(argv)
+
+
+def session(args):
+    from pyspark.sql import SparkSession
+
+    py = os.environ.get("PYSPARK_PYTHON", sys.executable)
+    b = (
+        SparkSession.builder.master(args.master)
+        .appName("residence")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.execution.arrow.useLargeVarTypes", "false")
+        .config("spark.sql.execution.arrow.maxRecordsPerBatch", "65536")
+        .config("spark.sql.adaptive.enabled", "true")
+        .config("spark.task.maxFailures", "4")
+        .config("spark.executorEnv.PYSPARK_PYTHON", py)
+        .config("spark.pyspark.python", py)
+    )
+    if args.master.startswith("local"):
+        b = b.config("spark.executor.memory", "1g").config("spark.driver.memory", "1g")
+    for k in ("PYTHONPATH",):
+        if os.environ.get(k):
+            b = b.config(f"spark.executorEnv.{k}", os.environ[k])
+    spark = b.getOrCreate()
+    spark.sparkContext.setLogLevel("WARN")
+    spark.sparkContext.addPyFile(package_zip())
+    return spark
+
+
+def package_zip():
+    """residence_spark as a zip for the executors (a real cluster's nodes do
+    not share this folder; residence_py itself is installed on each node)."""
+    import tempfile
+    import zipfile
+
+    path = os.path.join(tempfile.mkdtemp(prefix="residence-spark-"), "residence_spark.zip")
+    with zipfile.ZipFile(path, "w") as z:
+        pkg = os.path.join(HERE, "residence_spark")
+        for name in sorted(os.listdir(pkg)):
+            if name.endswith(".py"):
+                z.write(os.path.join(pkg, name), f"residence_spark/{name}")
+    return path
+
+
+def main(argv):
+    args = parse_args(argv)
+    started = time.time()
+    try:
+        return run(args, started)
+    except Stop as s:
+        if s.code == 2 or s.code == 1:
+            log("ERROR", f"run failed, nothing published: {s}")
+        else:
+            log("ERROR", str(s))
+        return s.code
+
+
+def run(args, started):
+    import residence_py as rp
+
+    # Resolve everything that can fail with exit 2 before anything is written.
+    if args.max_reject_rate is not None and not (0.0 <= args.max_reject_rate <= 1.0):
+        raise Stop(2, f"--max-reject-rate {args.max_reject_rate} is not between 0 and 1")
+    if args.keep_runs < 1:
+        raise Stop(2, "--keep-runs must keep at least 1 run")
+    pipeline = os.path.abspath(args.pipeline)
+    data = os.path.abspath(args.data) if args.data else None
+    if data is not None and not os.path.isdir(data):
+        raise Stop(2, f"the data folder {args.data} does not exist")
+    try:
+        night = rp.Night(pipeline, args.as_of, data)
+    except ValueError as e:
+        raise Stop(2, str(e))
+    plan = mf.Plan(night, pipeline, args.max_reject_rate)
+    files = [dict(f) for f in night.files()]
+    as_of = dt.date.fromisoformat(args.as_of)
+    conf = {
+        "pipeline": pipeline,
+        "as_of": args.as_of,
+        "data": data,
+        "fail_once": os.environ.get("RESIDENCE_SPARK_FAIL_ONCE", ""),
+    }
+
+    out = os.path.abspath(args.out)
+    try:
+        lock = runfolder.lock(out)
+    except runfolder.Busy as e:
+        raise Stop(1, str(e))
+    for p in runfolder.remove_leftovers(out):
+        log("INFO", f"removed what an interrupted run left: {p}")
+    warnings = []
+    try:
+        previous = runfolder.read_previous(out)
+    except ValueError as why:
+        warnings.append(f"the published run cannot serve as a baseline ({why}); drift is not checked")
+        previous = None
+    run_id = runfolder.new_run_id()
+    log("INFO", f"run {run_id} started, as-of {args.as_of}, master {args.master}")
+
+    timings = {}
+    t = time.time()
+    spark = session(args)
+    timings["spark.start"] = ms(t)
+    log("INFO", f"Spark master {spark.sparkContext.master}, app {spark.sparkContext.applicationId}")
+    try:
+        return night_on_spark(spark, args, plan, files, conf, out, run_id, previous, warnings, as_of, started, timings)
+    finally:
+        t = time.time()
+        app = spark.sparkContext.applicationId
+        spark.stop()
+        log("INFO", f"Spark stopped ({ms(t)} ms)")
+        if args.master.startswith("local-cluster"):
+            # The local workers log under the pyspark package whatever
+            # SPARK_WORKER_DIR says: remove this application's logs.
+            import pyspark
+
+            shutil.rmtree(os.path.join(os.path.dirname(pyspark.__file__), "work", app), ignore_errors=True)
+        lock.close()
+
+
+def ms(since):
+    return int((time.time() - since) * 1000)
+
+
+def night_on_spark(spark, args, plan, files, conf, out, run_id, previous, warnings, as_of, started, timings):
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
+    par = args.partitions or max(2, 2 * spark.sparkContext.defaultParallelism)
+    spark.conf.set("spark.sql.shuffle.partitions", str(par))
+
+    # -- 1. judge: one task per file (a file is the unit of work) ---------
+    t = time.time()
+    by_size = sorted(files, key=lambda f: -os.path.getsize(f["path"]) if os.path.exists(f["path"]) else 0)
+    file_nos = [f["file_no"] for f in by_size]
+    judged_schema = schemas.with_stats(schemas.JUDGED)
+    if file_nos:
+        rdd = spark.sparkContext.parallelize([(n,) for n in file_nos], len(file_nos))
+        file_df = spark.createDataFrame(rdd, "file_no int")
+    else:
+        file_df = spark.createDataFrame([], "file_no int")
+    judged_all = file_df.mapInArrow(tasks.judge(conf), schemas.ddl(judged_schema))
+    judged_all = judged_all.persist(StorageLevel.MEMORY_AND_DISK)
+    stats_rows = judged_all.filter(F.col("outcome") == -1).select("file_no", "stats").collect()
+    stats = {r["file_no"]: json.loads(r["stats"]) for r in stats_rows}
+    timings["judge"] = ms(t)
+    for f in files:  # header errors: the first in the run's file order
+        err = stats.get(f["file_no"], {}).get("header_error")
+        if err:
+            judged_all.unpersist()
+            raise Stop(2, err)
+    for f in files:
+        f["stats"] = stats[f["file_no"]]
+    judged = judged_all.filter(F.col("outcome") >= 0).drop("stats")
+
+    # -- 2. supersession: by record key, last version in file order wins --
+    t = time.time()
+    key = ["key_hi", "key_lo"]
+    keyed = judged.filter(F.col("key_hi").isNotNull())
+    superseded = (
+        keyed.repartition(par, *key)
+        .sortWithinPartitions(*key, "file_no", "line")
+        .mapInArrow(
+            tasks.stream(conf, "supersede", "superseder", schemas.JUDGED, schemas.JUDGED),
+            schemas.ddl(schemas.JUDGED),
+        )
+    )
+    settled = judged.filter(F.col("key_hi").isNull()).unionByName(superseded)
+    settled = settled.persist(StorageLevel.MEMORY_AND_DISK)
+
+    # -- 3. identity: by phone, telecom owners before the deliveries ------
+    awaiting = F.col("outcome") == schemas.AWAITING
+    owner = (
+        (F.col("outcome") != schemas.AWAITING)
+        & F.col("owner_start").isNotNull()
+        & ~((F.col("outcome") == schemas.FILTERED) & (F.col("reason") == "superseded"))
+    )
+    owner_cols = ["file_no", "line", "outcome", "person", "phone", "owner_start", "owner_end"]
+    owners = settled.filter(F.col("phone").isNotNull() & owner).select(*owner_cols)
+    deliveries = settled.filter(awaiting).drop("key_hi", "key_lo", "owner_start", "owner_end")
+    phone_in = owners.unionByName(deliveries, allowMissingColumns=True)
+    identified = (
+        phone_in.repartition(par, "phone")
+        .sortWithinPartitions("phone", "outcome", "file_no", "line")
+        .mapInArrow(
+            tasks.stream(conf, "identify", "identifier", schemas.JUDGED, schemas.JUDGED),
+            schemas.ddl(schemas.JUDGED),
+        )
+    )
+    final = settled.filter(~awaiting).unionByName(identified)
+    final = final.persist(StorageLevel.MEMORY_AND_DISK)
+
+    # -- 4. timelines: by person -----------------------------------------
+    decide_cols = ["file_no", "line", "outcome", "person", "city", "division", "record_id", "start", "end"]
+    accepted = final.filter(F.col("outcome").isin(*schemas.ACCEPTED)).select(*decide_cols)
+    person_rows = (
+        accepted.repartition(par, "person")
+        .sortWithinPartitions("person", "file_no", "line")
+        .mapInArrow(
+            tasks.stream(conf, "decide", "decider", schemas.JUDGED, schemas.PERSON),
+            schemas.ddl(schemas.PERSON),
+        )
+    ).persist(StorageLevel.MEMORY_AND_DISK)
+    final.count()
+    timings["reshuffles"] = ms(t)
+
+    # -- the night's figures ------------------------------------------------
+    t = time.time()
+    per_file = {f["file_no"]: mf.empty_counts() for f in files}
+    counts = final.groupBy("file_no", "outcome", "reason").count().collect()
+    for r in counts:
+        c = per_file[r["file_no"]]
+        n = r["count"]
+        c["rows"] += n
+        if r["outcome"] in schemas.ACCEPTED:
+            c["accepted"] += n
+        elif r["outcome"] == schemas.FILTERED:
+            c["filtered"][r["reason"]] = c["filtered"].get(r["reason"], 0) + n
+        elif r["outcome"] == schemas.REJECTED:
+            c["rejected"][r["reason"]] = c["rejected"].get(r["reason"], 0) + n
+        else:
+            raise Stop(1, f"file {r['file_no']}: {n} rows left with outcome {r['outcome']}")
+    for f in files:
+        if per_file[f["file_no"]]["rows"] != f["stats"]["rows"]:
+            raise Stop(
+                1,
+                f"{f['input_file']}: {f['stats']['rows']} rows read but {per_file[f['file_no']]['rows']} accounted for",
+            )
+    # Freshness: the latest start of accepted evidence (pledges: signing day).
+    pledge_files = [f["file_no"] for f in files if f["source"] == "pledge"]
+    latest_day = F.when(F.col("file_no").isin(*pledge_files) if pledge_files else F.lit(False), F.col("end")).otherwise(
+        F.col("start")
+    )
+    latest_rows = (
+        final.filter(F.col("outcome").isin(schemas.EVIDENCE, schemas.PLEDGE))
+        .groupBy("file_no")
+        .agg(F.max(latest_day).alias("latest"))
+        .collect()
+    )
+    latest_per_file = {r["file_no"]: r["latest"] for r in latest_rows}
+    timings["figures"] = ms(t)
+
+    # -- outputs -----------------------------------------------------------
+    frames = output_frames(spark, final, person_rows, files, previous, warnings)
+    incomplete = runfolder.create_incomplete(out, run_id)
+    try:
+        t = time.time()
+        meta = {
+            b"residence.run_id": run_id.encode(),
+            b"residence.as_of": args.as_of.encode(),
+            b"residence.version": version().encode(),
+        }
+        rows_out = {}
+        for spec in outputs.ALL:
+            rows_out[spec.file] = write_output(spark, conf, spec, frames[spec.file], incomplete, meta)
+        timings["outputs"] = ms(t)
+
+        decisions = (
+            frames["eligibility.parquet"].groupBy("city", "status", "basis").count().collect()
+        )
+        entries, sources = mf.inputs(plan, files, per_file, latest_per_file)
+        for f in entries:
+            for w in f.get("warnings", []):
+                warnings.append(f"{f['path']}: {w}")
+        cities = {str(c): {"persons": {}, "eligible": 0, "previous_eligible": None} for c in plan.params["jurisdictions"]}
+        for r in sorted(decisions, key=lambda r: (r["city"], r["status"], r["basis"])):
+            c = cities.setdefault(r["city"], {"persons": {}, "eligible": 0, "previous_eligible": None})
+            c["persons"][f"{r['status']}/{r['basis']}"] = r["count"]
+            if r["status"] == "eligible":
+                c["eligible"] += r["count"]
+        cities = dict(sorted(cities.items()))
+        for city, c in cities.items():
+            c["persons"] = dict(sorted(c["persons"].items()))
+            if previous is not None and previous.eligible is not None:
+                c["previous_eligible"] = previous.eligible.get(city)
+        for name, s in sources.items():
+            s["previous_rows"] = previous.source_rows.get(name) if previous else None
+        failures, accepted_drift = mf.gate(sources, cities, float(plan.params["max_eligible_drop"]), args.allow_drift)
+        for fnd in failures:
+            if fnd["subject"] in sources:
+                sources[fnd["subject"]]["gate_passed"] = False
+        days = int(plan.params["max_staleness_days"])
+        oldest_fresh = as_of - dt.timedelta(days=days)
+        for name, s in sources.items():
+            if s["latest_evidence"]:
+                latest = dt.date.fromisoformat(s["latest_evidence"])
+                if latest < oldest_fresh:
+                    s["stale"] = True
+                    warnings.append(
+                        f"source {name}: its latest evidence starts {latest}, {(as_of - latest).days} days before the as-of date (max_staleness_days {days})"
+                    )
+        passed = not failures
+        if args.publish == "always":
+            publish_now = passed
+        elif args.publish == "never":
+            publish_now = False
+        else:
+            publish_now = passed and (previous is None or as_of >= previous.as_of)
+        kept = f"latest still points at {previous.run_id}" if previous else "nothing is published"
+        if not passed:
+            status, publication = "quality_gate_failed", f"not published: the quality gate failed; {kept}"
+        elif publish_now:
+            how = "--publish always" if args.publish == "always" else "--publish auto"
+            status, publication = "succeeded", f"latest points here ({how})"
+        else:
+            if args.publish == "never":
+                why = "--publish never"
+            elif previous is not None:
+                why = f"its as-of {args.as_of} is earlier than {previous.as_of} of the published run (--publish auto)"
+            else:
+                why = "--publish"
+            status, publication = "not_published", f"not published: {why}; {kept}"
+        timings["total"] = ms(started)
+        manifest = {
+            "run_id": run_id,
+            "tool": "residence",
+            "version": version(),
+            "status": status,
+            "published": publish_now,
+            "publication": publication,
+            "as_of": args.as_of,
+            "pipeline": {"name": plan.name, "path": args.pipeline, "sha256": plan.sha256},
+            "data_dir": args.data if args.data else str(plan.params.get("data_dir", "")),
+            "parameters": plan.params_entry(),
+            "previous_run": {"run_id": previous.run_id, "as_of": previous.as_of.isoformat()} if previous else None,
+            "gate": {
+                "passed": passed,
+                "allow_drift": args.allow_drift,
+                "failures": failures,
+                "accepted_drift": accepted_drift,
+            },
+            "sources": sources,
+            "cities": cities,
+            "files": entries,
+            "outputs": dict(sorted(rows_out.items())),
+            "timings_ms": dict(sorted(timings.items())),
+            "engine": {
+                "spark_master": spark.sparkContext.master,
+                "spark_application": spark.sparkContext.applicationId,
+                "shuffle_partitions": par,
+                "judge_tasks": len(files),
+            },
+            "warnings": warnings,
+        }
+        mf.write(os.path.join(incomplete, "manifest.json"), manifest)
+        run_dir = runfolder.complete(out, run_id)
+    except BaseException:
+        shutil.rmtree(incomplete, ignore_errors=True)
+        raise
+    if publish_now:
+        runfolder.publish(out, run_id)
+    for rid in runfolder.retain(out, args.keep_runs):
+        log("INFO", f"removed an old run {rid} (--keep-runs {args.keep_runs})")
+    for w in warnings:
+        log("WARN", w)
+    code = 0 if passed else 3
+    for fnd in failures:
+        log("ERROR", f"quality gate: {fnd['check']} {fnd['subject']}: {fnd['message']}")
+    log(
+        "INFO" if code == 0 else "ERROR",
+        f"run {status}, exit {code}, run_id {run_id}, {ms(started) / 1000:.1f} s, {publication} ({run_dir})",
+    )
+    return code
+
+
+def version():
+    try:
+        import residence_py as rp
+
+        return getattr(rp, "__version__", None) or rp.version()
+    except Exception:
+        return "unknown"
+
+
+def output_frames(spark, final, person_rows, files, previous, warnings):
+    """Each output's rows as a DataFrame with its columns (table-driven: an
+    output not here is written with no rows)."""
+    from pyspark.sql import functions as F
+
+    file_df = spark.createDataFrame(
+        [(f["file_no"], f["source"], f["input_file"]) for f in files],
+        "file_no int, source string, input_file string",
+    )
+    named = final.join(F.broadcast(file_df), "file_no").withColumn("line", F.col("line").cast("bigint"))
+    frames = {
+        "evidence.parquet": named.filter(F.col("outcome") == schemas.EVIDENCE).withColumnRenamed("person", "person_id"),
+        "filtered.parquet": named.filter(F.col("outcome") == schemas.FILTERED).withColumnRenamed("person", "person_id"),
+        "rejects.parquet": named.filter(F.col("outcome") == schemas.REJECTED).withColumnRenamed("person", "person_id"),
+        "eligibility.parquet": person_rows.filter(F.col("table") == 0),
+        "spells.parquet": person_rows.filter(F.col("table") == 1),
+    }
+    elig = frames["eligibility.parquet"]
+    if previous is not None:
+        try:
+            prev = spark.read.parquet(os.path.join(previous.dir, "eligibility.parquet")).select(
+                "person_id", "city", F.col("status").alias("previous_status"), F.col("basis").alias("previous_basis")
+            )
+            now = elig.select("person_id", "city", "status", "basis")
+            j = prev.join(now, ["city", "person_id"], "full_outer")
+            changed = ~(
+                F.col("previous_status").eqNullSafe(F.col("status")) & F.col("previous_basis").eqNullSafe(F.col("basis"))
+            )
+            frames["changes.parquet"] = j.filter(changed).withColumn(
+                "previous_as_of",
+                F.when(F.col("previous_status").isNotNull(), F.lit(previous.as_of)).cast("date"),
+            )
+        except Exception as e:  # unreadable: no changes, as residence run does
+            warnings.append(f"the published run's decisions cannot be read ({e}); changes.parquet is empty")
+    return frames
+
+
+def write_output(spark, conf, spec, df, run_dir, meta):
+    from pyspark.sql import functions as F
+
+    path = os.path.join(run_dir, spec.file)
+    if df is None:
+        return outputs.stitch(spec, [], path, meta)
+    parts = os.path.join(run_dir, f".parts-{spec.file}")
+    os.makedirs(parts, exist_ok=True)
+    ordered = df.select(*spec.names).orderBy(*[F.col(c).asc() for c in spec.sorted_by])
+    written = ordered.mapInArrow(tasks.write_part(conf, spec, parts), "part int, rows bigint").collect()
+    names = sorted(
+        os.path.join(parts, n) for n in os.listdir(parts) if n.startswith("part-") and n.endswith(".parquet")
+    )
+    rows = outputs.stitch(spec, names, path, meta)
+    expected = sum(r["rows"] for r in written)
+    shutil.rmtree(parts)
+    if rows != expected:
+        raise Stop(1, f"{spec.file}: {rows} rows stitched, {expected} written by the tasks")
+    return rows
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
