@@ -110,6 +110,12 @@ def main(argv):
         else:
             log("ERROR", str(s))
         return s.code
+    except Exception as e:  # noqa: BLE001 - exit 1, as residence run on any other failure
+        import traceback
+
+        traceback.print_exc()
+        log("ERROR", f"run failed, nothing published: {type(e).__name__}: {e}")
+        return 1
 
 
 def run(args, started):
@@ -128,7 +134,7 @@ def run(args, started):
         night = rp.Night(pipeline, args.as_of, data)
     except ValueError as e:
         raise Stop(2, str(e))
-    plan = mf.Plan(night, pipeline, args.max_reject_rate)
+    plan = mf.Plan(night, args.pipeline, args.max_reject_rate)
     files = [dict(f) for f in night.files()]
     as_of = dt.date.fromisoformat(args.as_of)
     conf = {
@@ -309,7 +315,7 @@ def night_on_spark(spark, args, plan, files, conf, out, run_id, previous, warnin
         }
         rows_out = {}
         for spec in outputs.ALL:
-            rows_out[spec.file] = write_output(spark, conf, spec, frames[spec.file], incomplete, meta)
+            rows_out[spec.file] = write_output(spark, conf, spec, frames.get(spec.file), incomplete, meta)
         timings["outputs"] = ms(t)
 
         decisions = (
@@ -377,7 +383,7 @@ def night_on_spark(spark, args, plan, files, conf, out, run_id, previous, warnin
             "publication": publication,
             "as_of": args.as_of,
             "pipeline": {"name": plan.name, "path": args.pipeline, "sha256": plan.sha256},
-            "data_dir": args.data if args.data else str(plan.params.get("data_dir", "")),
+            "data_dir": args.data if args.data else plan.data_dir,
             "parameters": plan.params_entry(),
             "previous_run": {"run_id": previous.run_id, "as_of": previous.as_of.isoformat()} if previous else None,
             "gate": {
@@ -443,7 +449,10 @@ def output_frames(spark, final, person_rows, files, previous, warnings):
         "evidence.parquet": named.filter(F.col("outcome") == schemas.EVIDENCE).withColumnRenamed("person", "person_id"),
         "filtered.parquet": named.filter(F.col("outcome") == schemas.FILTERED).withColumnRenamed("person", "person_id"),
         "rejects.parquet": named.filter(F.col("outcome") == schemas.REJECTED).withColumnRenamed("person", "person_id"),
-        "eligibility.parquet": person_rows.filter(F.col("table") == 0),
+        "eligibility.parquet": person_rows.filter(F.col("table") == 0)
+        .withColumnRenamed("start", "spell_start")
+        .withColumnRenamed("end", "spell_end")
+        .withColumnRenamed("months", "months_of_evidence"),
         "spells.parquet": person_rows.filter(F.col("table") == 1),
     }
     elig = frames["eligibility.parquet"]

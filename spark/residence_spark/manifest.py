@@ -48,6 +48,9 @@ class Plan:
         for k, v in DEFAULTS.items():
             p.setdefault(k, tparams.get(k, v))
         self.name = p.get("name") or toml.get("name", "")
+        # As residence run shows it: --data as given, else the pipeline's
+        # data_dir joined to the pipeline file's folder.
+        self.data_dir = os.path.join(os.path.dirname(pipeline_path), toml.get("data_dir", ""))
         self.path = pipeline_path
         self.sha256 = p.get("sha256") or sha256_file(pipeline_path)
         self.sources = []

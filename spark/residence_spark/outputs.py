@@ -11,6 +11,7 @@ residence.run_id / residence.as_of / residence.version, snappy pages, row
 groups of 512 × 512 rows.
 """
 
+import os
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -19,7 +20,7 @@ STR = pa.string()
 DATE = pa.date32()
 I32 = pa.int32()
 I64 = pa.int64()
-SOURCES = pa.list_(pa.field("item", STR))
+SOURCES = pa.list_(pa.field("element", STR))
 
 ROW_GROUP = 512 * 512
 
@@ -200,8 +201,10 @@ def stitch(spec, parts, path, meta):
 
     schema = arrow_schema(spec, meta)
     rows = 0
-    with pq.ParquetWriter(
-        path,
+    # Owner-only, as residence run creates its outputs.
+    sink = os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
+    with sink, pq.ParquetWriter(
+        sink,
         schema,
         compression="snappy",
         store_schema=False,

@@ -35,18 +35,21 @@ JUDGED = pa.schema(
     ]
 )
 
-# What the decider returns: `table` (0 eligibility, 1 spell), then the union
-# of eligibility.parquet's and spells.parquet's columns.
+# What the decider returns: `table` 0 is an eligibility.parquet row, 1 a
+# spells.parquet row, each using its own columns; for eligibility `start`,
+# `end` and `months` are spell_start, spell_end and months_of_evidence.
 PERSON = pa.schema(
     [
         ("table", pa.int8()),
         ("person_id", STR),
         ("city", STR),
+        ("county", STR),
         ("status", STR),
         ("basis", STR),
-        ("spell_start", DATE),
-        ("spell_end", DATE),
-        ("months_of_evidence", pa.int32()),
+        ("spell_no", pa.int32()),
+        ("start", DATE),
+        ("end", DATE),
+        ("months", pa.int32()),
         ("covered_days", pa.int32()),
         ("strong_days", pa.int32()),
         ("evidence_count", pa.int32()),
@@ -54,10 +57,6 @@ PERSON = pa.schema(
         ("eligible_since", DATE),
         ("eligible_on", DATE),
         ("pledge_since", DATE),
-        ("spell_no", pa.int32()),
-        ("start", DATE),
-        ("end", DATE),
-        ("months", pa.int32()),
     ]
 )
 
