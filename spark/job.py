@@ -135,7 +135,7 @@ def run(args, started):
     except ValueError as e:
         raise Stop(2, str(e))
     plan = mf.Plan(night, args.pipeline, args.max_reject_rate)
-    files = [dict(f) for f in night.files()]
+    files = [{**f, "path": str(f["path"])} for f in night.files()]
     as_of = dt.date.fromisoformat(args.as_of)
     conf = {
         "pipeline": pipeline,
@@ -194,11 +194,10 @@ def night_on_spark(spark, args, plan, files, conf, out, run_id, previous, warnin
 
     # -- 1. judge: one task per file (a file is the unit of work) ---------
     t = time.time()
-    by_size = sorted(files, key=lambda f: -os.path.getsize(f["path"]) if os.path.exists(f["path"]) else 0)
-    file_nos = [f["file_no"] for f in by_size]
     judged_schema = schemas.with_stats(schemas.JUDGED)
-    if file_nos:
-        rdd = spark.sparkContext.parallelize([(n,) for n in file_nos], len(file_nos))
+    bins = judge_bins(files, spark.sparkContext.defaultParallelism)
+    if bins:
+        rdd = spark.sparkContext.parallelize(bins, len(bins)).flatMap(lambda b: [(n,) for n in b])
         file_df = spark.createDataFrame(rdd, "file_no int")
     else:
         file_df = spark.createDataFrame([], "file_no int")
@@ -264,14 +263,20 @@ def night_on_spark(spark, args, plan, files, conf, out, run_id, previous, warnin
             schemas.ddl(schemas.PERSON),
         )
     ).persist(StorageLevel.MEMORY_AND_DISK)
-    final.count()
-    timings["reshuffles"] = ms(t)
 
-    # -- the night's figures ------------------------------------------------
-    t = time.time()
+    # -- the night's figures (lazy until here: the reshuffles run now) -------
     per_file = {f["file_no"]: mf.empty_counts() for f in files}
-    counts = final.groupBy("file_no", "outcome", "reason").count().collect()
+    # Freshness: the latest start of accepted evidence (pledges: signing day).
+    pledge_files = [f["file_no"] for f in files if f["source"] == "pledge"]
+    is_pledge = F.col("file_no").isin(*pledge_files) if pledge_files else F.lit(False)
+    latest_day = F.when(
+        F.col("outcome").isin(schemas.EVIDENCE, schemas.PLEDGE), F.when(is_pledge, F.col("end")).otherwise(F.col("start"))
+    )
+    counts = final.groupBy("file_no", "outcome", "reason").agg(F.count("*").alias("count"), F.max(latest_day).alias("latest")).collect()
+    latest_rows = []
     for r in counts:
+        if r["latest"] is not None:
+            latest_rows.append(r)
         c = per_file[r["file_no"]]
         n = r["count"]
         c["rows"] += n
@@ -289,19 +294,10 @@ def night_on_spark(spark, args, plan, files, conf, out, run_id, previous, warnin
                 1,
                 f"{f['input_file']}: {f['stats']['rows']} rows read but {per_file[f['file_no']]['rows']} accounted for",
             )
-    # Freshness: the latest start of accepted evidence (pledges: signing day).
-    pledge_files = [f["file_no"] for f in files if f["source"] == "pledge"]
-    latest_day = F.when(F.col("file_no").isin(*pledge_files) if pledge_files else F.lit(False), F.col("end")).otherwise(
-        F.col("start")
-    )
-    latest_rows = (
-        final.filter(F.col("outcome").isin(schemas.EVIDENCE, schemas.PLEDGE))
-        .groupBy("file_no")
-        .agg(F.max(latest_day).alias("latest"))
-        .collect()
-    )
-    latest_per_file = {r["file_no"]: r["latest"] for r in latest_rows}
-    timings["figures"] = ms(t)
+    latest_per_file = {}
+    for r in latest_rows:
+        latest_per_file[r["file_no"]] = max(r["latest"], latest_per_file.get(r["file_no"], r["latest"]))
+    timings["reshuffles+figures"] = ms(t)
 
     # -- outputs -----------------------------------------------------------
     frames = output_frames(spark, final, person_rows, files, previous, warnings)
@@ -309,13 +305,19 @@ def night_on_spark(spark, args, plan, files, conf, out, run_id, previous, warnin
     try:
         t = time.time()
         meta = {
-            b"residence.run_id": run_id.encode(),
-            b"residence.as_of": args.as_of.encode(),
-            b"residence.version": version().encode(),
+            "residence.run_id": run_id,
+            "residence.as_of": args.as_of,
+            "residence.version": version(),
         }
         rows_out = {}
+        # persons.idx: which row groups of filtered and rejects hold a person.
+        indexed = {outputs.FILTERED.file: (0, []), outputs.REJECTS.file: (1, [])}
         for spec in outputs.ALL:
-            rows_out[spec.file] = write_output(spark, conf, spec, frames.get(spec.file), incomplete, meta)
+            noted = indexed.get(spec.file, (0, None))[1]
+            rows_out[spec.file] = write_output(spark, conf, spec, frames.get(spec.file), incomplete, meta, noted)
+        rows_out[outputs.PERSON_INDEX] = outputs.write_person_index(
+            os.path.join(incomplete, outputs.PERSON_INDEX), list(indexed.values())
+        )
         timings["outputs"] = ms(t)
 
         decisions = (
@@ -426,13 +428,33 @@ def night_on_spark(spark, args, plan, files, conf, out, run_id, previous, warnin
     return code
 
 
+def judge_bins(files, slots):
+    """Files packed into judge tasks, largest first onto the lightest task
+    (a file is never split: the module's reader reads each whole). Enough
+    tasks to keep every slot busy twice over, and about one per 128 MiB."""
+    sizes = {f["file_no"]: (os.path.getsize(f["path"]) if os.path.exists(f["path"]) else 0) for f in files}
+    total = sum(sizes.values())
+    n = min(len(files), max(2 * slots, total // (128 << 20) + 1))
+    bins = [[0, []] for _ in range(n)]
+    for no in sorted(sizes, key=lambda k: (-sizes[k], k)):
+        b = min(bins, key=lambda b: b[0])
+        b[0] += sizes[no]
+        b[1].append(no)
+    return [b[1] for b in bins if b[1]]
+
+
 def version():
     try:
         import residence_py as rp
 
-        return getattr(rp, "__version__", None) or rp.version()
-    except Exception:
-        return "unknown"
+        v = getattr(rp, "__version__", None)
+        if v:
+            return v
+    except Exception:  # noqa: BLE001
+        pass
+    from importlib.metadata import version as dist_version
+
+    return dist_version("residence_py")
 
 
 def output_frames(spark, final, person_rows, files, previous, warnings):
@@ -475,12 +497,12 @@ def output_frames(spark, final, person_rows, files, previous, warnings):
     return frames
 
 
-def write_output(spark, conf, spec, df, run_dir, meta):
+def write_output(spark, conf, spec, df, run_dir, meta, index=None):
     from pyspark.sql import functions as F
 
     path = os.path.join(run_dir, spec.file)
     if df is None:
-        return outputs.stitch(spec, [], path, meta)
+        return outputs.stitch(spec, [], path, meta, index)
     parts = os.path.join(run_dir, f".parts-{spec.file}")
     os.makedirs(parts, exist_ok=True)
     ordered = df.select(*spec.names).orderBy(*[F.col(c).asc() for c in spec.sorted_by])
@@ -488,7 +510,7 @@ def write_output(spark, conf, spec, df, run_dir, meta):
     names = sorted(
         os.path.join(parts, n) for n in os.listdir(parts) if n.startswith("part-") and n.endswith(".parquet")
     )
-    rows = outputs.stitch(spec, names, path, meta)
+    rows = outputs.stitch(spec, names, path, meta, index)
     expected = sum(r["rows"] for r in written)
     shutil.rmtree(parts)
     if rows != expected:

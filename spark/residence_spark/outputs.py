@@ -194,13 +194,15 @@ def sorting_columns(spec):
     return [pq.SortingColumn(names.index(c)) for c in spec.sorted_by]
 
 
-def stitch(spec, parts, path, meta):
+def stitch(spec, parts, path, meta, index=None, index_file=0):
     """One writer per output file: the sorted parts, in partition order,
-    appended to `path` a row group at a time. Returns the rows written."""
+    appended to `path` a row group at a time. With `index` (a list), notes
+    (person, index_file, row group) for persons.idx. Returns the rows written."""
     import pyarrow.parquet as pq
 
-    schema = arrow_schema(spec, meta)
+    schema = arrow_schema(spec)
     rows = 0
+    groups = 0
     # Owner-only, as residence run creates its outputs.
     sink = os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
     with sink, pq.ParquetWriter(
@@ -211,6 +213,14 @@ def stitch(spec, parts, path, meta):
         sorting_columns=sorting_columns(spec),
         write_statistics=True,
     ) as w:
+
+        def group(t):
+            nonlocal groups
+            w.write_table(t, row_group_size=ROW_GROUP)
+            if index is not None:
+                index.append((t.column("person_id"), groups))
+            groups += 1
+
         pending = []
         pending_rows = 0
         for part in parts:
@@ -220,9 +230,44 @@ def stitch(spec, parts, path, meta):
                 rows += b.num_rows
                 while pending_rows >= ROW_GROUP:
                     t = pa.Table.from_batches(pending, schema=schema)
-                    w.write_table(t.slice(0, ROW_GROUP), row_group_size=ROW_GROUP)
+                    group(t.slice(0, ROW_GROUP))
                     rest = t.slice(ROW_GROUP)
                     pending, pending_rows = rest.to_batches(), rest.num_rows
         if pending_rows:
-            w.write_table(pa.Table.from_batches(pending, schema=schema), row_group_size=ROW_GROUP)
+            group(pa.Table.from_batches(pending, schema=schema))
+        # residence.run_id, residence.as_of, residence.version in the footer
+        # (without ARROW:schema, as residence run writes them).
+        w.add_key_value_metadata(meta)
     return rows
+
+
+PERSON_INDEX = "persons.idx"
+
+
+def write_person_index(path, noted):
+    """persons.idx (src/output/person_index.rs): the 8-byte magic
+    `RESIDX1\n`, the entry count (u64 LE), then sorted distinct entries of
+    13 bytes: person (its first 17 digits, u64 LE), file (0 filtered.parquet,
+    1 rejects.parquet), row group (u32 LE). Returns the entries written."""
+    import struct
+
+    import pyarrow.compute as pc
+
+    entries = set()
+    for file_code, groups in noted:
+        for persons, group in groups:
+            p = pc.unique(persons.drop_null())
+            if len(p) == 0:
+                continue
+            digits = pc.cast(pc.utf8_slice_codeunits(p, 0, 17), pa.uint64())
+            for d in digits.to_pylist():
+                entries.add((d, file_code, group))
+    entries = sorted(entries)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(b"RESIDX1\n")
+        f.write(struct.pack("<Q", len(entries)))
+        f.write(b"".join(struct.pack("<QBI", *e) for e in entries))
+        f.flush()
+        os.fsync(f.fileno())
+    return len(entries)

@@ -55,6 +55,28 @@ def maybe_fail(conf, stage, unit):
     )
 
 
+def walker_for(n, kind):
+    """The module's stateful object for one reshuffle: `night.superseder()`
+    as module-api.md planned it, or the classes the module exports
+    (`Superseder()`, `Identifier(night)`, `Decider(night)`)."""
+    if hasattr(n, kind):
+        return getattr(n, kind)()
+    import residence_py as rp
+
+    cls = getattr(rp, kind.capitalize())
+    return cls() if kind == "superseder" else cls(n)
+
+
+def _each(result):
+    """push/finish return one batch (an object with __arrow_c_array__) or a
+    list of them; empty batches are skipped."""
+    if hasattr(result, "__arrow_c_array__"):
+        result = [result]
+    for r in result:
+        if len(r) if hasattr(r, "__len__") else True:
+            yield r
+
+
 def _slices(batch, schema):
     batch = schemas.conform(batch, schema)
     for off in range(0, batch.num_rows, BATCH_ROWS):
@@ -104,11 +126,11 @@ def stream(conf, stage, make, in_schema, out_schema):
 
         ctx = TaskContext.get()
         maybe_fail(conf, stage, ctx.partitionId() if ctx else 0)
-        walker = getattr(night(conf), make)()
+        walker = walker_for(night(conf), make)
         for b in batches:
-            for out in walker.push(schemas.conform(b, in_schema)):
+            for out in _each(walker.push(schemas.conform(b, in_schema))):
                 yield from _slices(pa.record_batch(out), out_schema)
-        for out in walker.finish():
+        for out in _each(walker.finish()):
             yield from _slices(pa.record_batch(out), out_schema)
 
     return run

@@ -97,6 +97,10 @@ def main():
     names = sorted(n for n in os.listdir(rust_dir) if n.endswith(".parquet"))
     for name in names:
         compare_parquet(rust_dir, spark_dir, name, rm, sm)
+    ia, ib = os.path.join(rust_dir, "persons.idx"), os.path.join(spark_dir, "persons.idx")
+    if os.path.exists(ia):
+        same = os.path.exists(ib) and open(ia, "rb").read() == open(ib, "rb").read()
+        check("persons.idx byte for byte", same, "differs or missing")
     fa, fb = file_counts(rm), file_counts(sm)
     diff = next((f"{x} against {y}" for x, y in zip(fa, fb) if x != y), f"{len(fa)} files against {len(fb)}")
     check(f"manifest per-file counts ({len(fa)} files)", fa == fb, diff)
