@@ -164,10 +164,13 @@ def run(args, started):
     t = time.time()
     spark = session(args)
     timings["spark.start"] = ms(t)
+    cpu = {"spark.start": cpu_seconds()}
     log("INFO", f"Spark master {spark.sparkContext.master}, app {spark.sparkContext.applicationId}")
     try:
-        return night_on_spark(spark, args, plan, files, conf, out, run_id, previous, warnings, as_of, started, timings)
+        return night_on_spark(spark, args, plan, files, conf, out, run_id, previous, warnings, as_of, started, timings, cpu)
     finally:
+        total = cpu_seconds()
+        log("INFO", f"CPU seconds (driver, JVMs, Python workers): {total:.1f} in all, {cpu['spark.start']:.1f} to start Spark")
         t = time.time()
         app = spark.sparkContext.applicationId
         spark.stop()
@@ -181,11 +184,41 @@ def run(args, started):
         lock.close()
 
 
+def cpu_seconds():
+    """CPU seconds (user + system) of this process and every live descendant
+    — the driver JVM, the local cluster's executor JVMs, their Python
+    workers — each with its reaped children's: the job's whole cost on a
+    local cluster, whatever else the machine runs."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parent, cpu = {}, {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                st = f.read()
+        except OSError:
+            continue
+        rest = st[st.rindex(")") + 2 :].split()
+        parent[int(d)] = int(rest[1])
+        cpu[int(d)] = sum(int(x) for x in rest[11:15]) / tick
+    me = os.getpid()
+
+    def mine(pid):
+        while pid > 1:
+            if pid == me:
+                return True
+            pid = parent.get(pid, 0)
+        return False
+
+    return sum(c for pid, c in cpu.items() if mine(pid))
+
+
 def ms(since):
     return int((time.time() - since) * 1000)
 
 
-def night_on_spark(spark, args, plan, files, conf, out, run_id, previous, warnings, as_of, started, timings):
+def night_on_spark(spark, args, plan, files, conf, out, run_id, previous, warnings, as_of, started, timings, cpu):
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
@@ -403,7 +436,9 @@ def night_on_spark(spark, args, plan, files, conf, out, run_id, previous, warnin
                 "spark_master": spark.sparkContext.master,
                 "spark_application": spark.sparkContext.applicationId,
                 "shuffle_partitions": par,
-                "judge_tasks": len(files),
+                "judge_tasks": len(bins),
+                "input_files": len(files),
+                "cpu_seconds": {"spark.start": round(cpu["spark.start"], 2), "until_manifest": round(cpu_seconds(), 2)},
             },
             "warnings": warnings,
         }

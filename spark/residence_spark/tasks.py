@@ -33,14 +33,15 @@ def night(conf):
 
 def maybe_fail(conf, stage, unit):
     """The failure drill of issue 20: with RESIDENCE_SPARK_FAIL_ONCE=<stage>
-    (or <stage>:<unit>), the first attempt of that stage's task for that unit
-    (default: the first it meets) raises, and Spark retries it."""
-    want = conf.get("fail_once")
-    if not want:
+    (or <stage>:<unit>; several, comma-separated), attempt 0 of that stage's
+    task for that unit raises, and Spark retries it. Stages: judge (unit: a
+    file number; default: whichever file task 0 judges first), supersede,
+    identify, decide, write (unit: a partition; default 0)."""
+    wants = [w for w in (conf.get("fail_once") or "").split(",") if w]
+    want = next((w for w in wants if w.partition(":")[0] == stage), None)
+    if want is None:
         return
-    w_stage, _, w_unit = want.partition(":")
-    if w_stage != stage:
-        return
+    _, _, w_unit = want.partition(":")
     from pyspark import TaskContext
 
     ctx = TaskContext.get()
