@@ -391,7 +391,19 @@ impl PartitionRows {
         }
     }
 
-    /// Rows held.
+    /// The rows as the core's timeline reads them.
+    pub fn sorted(&self) -> residence_core::timeline::SortedEvidence<'_> {
+        residence_core::timeline::SortedEvidence {
+            person: &self.person,
+            city: &self.city,
+            division: &self.division,
+            source: &self.source,
+            start: &self.start,
+            end: &self.end,
+        }
+    }
+
+    /// Rows.
     pub fn len(&self) -> usize {
         self.person.len()
     }

@@ -293,7 +293,7 @@ fn main() -> ExitCode {
 
 fn scan_command(pipeline: &Path, data: &Path) -> i32 {
     let started = Instant::now();
-    let result = residence::pipeline::Pipeline::load(pipeline)
+    let result = residence::pipeline::load(pipeline)
         .map_err(anyhow::Error::from)
         .and_then(|p| residence::ingest::scan(&p, data).map_err(anyhow::Error::from));
     match result {

@@ -151,7 +151,7 @@ pub struct RunPlan {
 impl RunPlan {
     /// Loads the pipeline and gazetteer and checks the options (exit 2 on failure).
     pub fn resolve(opts: &RunOptions) -> Result<RunPlan, RunError> {
-        let mut pipeline = Pipeline::load(&opts.pipeline)?;
+        let mut pipeline = crate::pipeline::load(&opts.pipeline)?;
         if let Some(rate) = opts.max_reject_rate {
             if !(0.0..=1.0).contains(&rate) {
                 return Err(RunError::Usage(format!(

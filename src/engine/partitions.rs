@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use super::counts::{Decisions, Outputs};
 use super::error::EngineError;
 use super::ordered::in_order;
-use crate::evidence::{EvidenceRecord, PartitionRows};
+use crate::evidence::{EvidenceRecord, PartitionRows, Partitioner};
 use crate::ingest::Ingested;
 use crate::ingest::judged::FilteredRow;
 use crate::ingest::validate::Facts;
@@ -27,7 +27,7 @@ use crate::rules::id::PersonId;
 use crate::rules::reason::Reason;
 use crate::spill::StoreWriter;
 use crate::timeline::changes::{ChangeRow, Changes, PreviousDecision};
-use crate::timeline::{self, EligibilityRow, SpellRow, Timelines};
+use crate::timeline::{self, EligibilityRow, PledgeRecord, SpellRow, TimelineParams, Timelines};
 
 /// What the night is compared with for `changes.parquet`: the published
 /// run's as-of and decisions, sorted by (city, person).
@@ -54,7 +54,8 @@ pub fn write_partitions(
     published: Published,
     progress: &dyn Progress,
 ) -> Result<(Outputs, Decisions), EngineError> {
-    let pledges = timeline::pledges_by_partition(&ingested.pledges, &ingested.partitioner);
+    let pledges = pledges_by_partition(&ingested.pledges, &ingested.partitioner);
+    let params = TimelineParams::from(&pipeline.params);
     let sources = ingested.file_sources();
     let files = &ingested.files;
     let encoder = ParquetEncoder::new(&parquet::evidence_schema(), &EVIDENCE)?;
@@ -83,7 +84,7 @@ pub fn write_partitions(
             .and_then(|()| replaced.finish())
             .map_err(EngineError::spill(&ingested.filtered))?;
         let timelines =
-            timeline::build(&rows, &pledges[p], &ingested.hukou, &pipeline.params, as_of);
+            timeline::build(rows.sorted(), &pledges[p], &ingested.hukou, &params, as_of);
         let mut encoded = Encoded::default();
         for start in (0..rows.len()).step_by(row_group) {
             let end = rows.len().min(start + row_group);
@@ -120,6 +121,20 @@ pub fn write_partitions(
     outputs.insert(EVIDENCE.file.to_owned(), evidence.finish(target.meta)?);
     let decisions = people.finish(changes.finish(), target.meta, &mut outputs)?;
     Ok((outputs, decisions))
+}
+
+/// The latest signed pledge per (person, city), grouped by the evidence
+/// partition their (city, person) falls in, each group sorted by (city, person).
+fn pledges_by_partition(
+    pledges: &[PledgeRecord],
+    partitioner: &Partitioner,
+) -> Vec<Vec<PledgeRecord>> {
+    let mut parts = vec![Vec::new(); partitioner.count()];
+    for record in timeline::latest_pledges(pledges.iter().copied()) {
+        let (city, person) = (record.pledge.city, record.pledge.person);
+        parts[partitioner.index(city.code(), person.as_u64())].push(record);
+    }
+    parts
 }
 
 /// An accepted evidence row a later version replaced, as a filtered row of

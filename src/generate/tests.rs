@@ -341,7 +341,7 @@ fn generated_headers_map_through_the_shipped_pipeline() {
     kinds.sort_unstable();
     assert_eq!(kinds, SourceKind::ALL);
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/quanzhou-measure13.toml");
-    let pipeline = Pipeline::load(&path).expect("shipped pipeline loads");
+    let pipeline = crate::pipeline::load(&path).expect("shipped pipeline loads");
     for src in SOURCES {
         let config = pipeline.source(src.kind()).expect("declared");
         let header = src.header_line();

@@ -4,15 +4,17 @@ use std::fs::File;
 use std::path::PathBuf;
 
 use super::error::IngestError;
-use super::fields::{Fields, MAX_FIELDS};
+use super::fields::MAX_FIELDS;
 use super::hashing::HashingReader;
-use super::header::map_header;
+use super::judge::{Judge, Verdict, record_id};
 use super::judged::{FilteredRow, RejectedRow};
-use super::keys::{ACCEPTED, AWAITING, key_partition, record_key};
-use super::memo::{IdMemo, PlaceMemo};
-use super::reader::{Encoding, HeaderError, RecordReader};
+use super::keys::{ACCEPTED, AWAITING, key_partition};
+use super::reader::feed::{
+    EMPTY_FILE, FeedHeaderError, ZERO_BYTE_FILE, mapped_values, read_feed_header,
+};
+use super::reader::{Encoding, RecordReader};
 use super::supersede::KeyWriter;
-use super::validate::{AwaitIdentity, Ctx, Outcome, Owner, Pledge, validate};
+use super::validate::{AwaitIdentity, Ctx, Outcome, Owner, Pledge};
 use crate::digest::hex;
 use crate::evidence::{EvidenceRecord, EvidenceWriter, Partitioner};
 use crate::interrupt::{self, Interrupted};
@@ -23,7 +25,6 @@ use crate::rules::division::Division;
 use crate::rules::id::PersonId;
 use crate::rules::phone::Phone;
 use crate::rules::reason::Reason;
-use crate::rules::text::trim;
 use crate::spill::{Cursor, Store, StoreWriter, put_bytes};
 
 /// A file to read.
@@ -183,35 +184,20 @@ pub(crate) fn read_file(
     };
     {
         let mut reader = RecordReader::new(&mut hashing, source.encoding);
-        let header_err = |line: u64, message: String| IngestError::Header {
-            path: input.path.clone(),
-            line,
-            message,
-        };
-        let header = match reader.read_header() {
-            Ok(h) => h,
-            Err(HeaderError::Io(e)) => return Err(read_err(e)),
-            Err(HeaderError::Malformed(m)) => {
-                return Err(header_err(
-                    reader.header_line(),
-                    format!("the header row is malformed: {}", m.detail()),
-                ));
+        let mapping = match read_feed_header(&mut reader, source) {
+            Ok(m) => m,
+            Err(FeedHeaderError::Io(e)) => return Err(read_err(e)),
+            Err(FeedHeaderError::Header { line, message }) => {
+                return Err(IngestError::Header {
+                    path: input.path.clone(),
+                    line,
+                    message,
+                });
             }
         };
-        match header {
-            None => summary
-                .warnings
-                .push("empty file: no header, 0 rows".to_owned()),
-            Some(names) => {
-                let mapping = map_header(&names, source).map_err(|m| {
-                    header_err(
-                        reader.header_line(),
-                        format!(
-                            "missing required column \"{}\" (canonical field {} of source {})",
-                            m.header, m.field, source.kind
-                        ),
-                    )
-                })?;
+        match mapping {
+            None => summary.warnings.push(EMPTY_FILE.to_owned()),
+            Some(mapping) => {
                 let mut out = Out {
                     fi,
                     kind: source.kind,
@@ -241,7 +227,7 @@ pub(crate) fn read_file(
     summary.bytes = bytes;
     summary.sha256 = hex(&digest);
     if bytes == 0 {
-        summary.warnings = vec!["0-byte file: 0 rows".to_owned()];
+        summary.warnings = vec![ZERO_BYTE_FILE.to_owned()];
     }
     Ok(summary)
 }
@@ -302,10 +288,8 @@ fn read_records<R: std::io::Read>(
     progress: &dyn Progress,
 ) -> Result<(), Stop> {
     let kind = out.kind;
-    let names = kind.fields();
     let supersession_parts = out.supersession_parts();
-    let ids = IdMemo::default();
-    let places = PlaceMemo::default();
+    let judge = Judge::new(kind, ctx);
     let mut since_report = 0u32;
     let mut last_offset = 0u64;
     while let Some(rec) = reader.next_record().map_err(Stop::Read)? {
@@ -327,22 +311,10 @@ fn read_records<R: std::io::Read>(
             continue;
         }
         let mut values = [""; MAX_FIELDS];
-        for (v, col) in values.iter_mut().zip(mapping) {
-            if let Some(c) = col {
-                *v = trim(rec.field(*c));
-            }
-        }
-        let values = &values[..mapping.len()];
-        let fields = Fields {
-            values,
-            names,
-            as_of: ctx.as_of,
-            ids: &ids,
-            places: &places,
-        };
-        let mut owner = None;
-        let verdict = match validate(kind, &fields, ctx, &mut owner) {
-            Ok(Outcome::Evidence(e)) => {
+        let values = mapped_values(&rec, mapping, &mut values);
+        let judged = judge.judge(values);
+        let verdict = match judged.verdict {
+            Verdict::Outcome(Outcome::Evidence(e)) => {
                 let person = e.person.as_u64();
                 let p = out.partitioner.index(e.division.city().code(), person);
                 let start = to_epoch_days(e.start);
@@ -363,7 +335,7 @@ fn read_records<R: std::io::Read>(
                     .map_err(Stop::Spill)?;
                 ACCEPTED
             }
-            Ok(Outcome::Pledge(pledge)) => {
+            Verdict::Outcome(Outcome::Pledge(pledge)) => {
                 let signed = to_epoch_days(pledge.signed_date);
                 out.summary.latest = out.summary.latest.max(Some(signed));
                 out.summary
@@ -371,11 +343,11 @@ fn read_records<R: std::io::Read>(
                     .push((line, pledge, values[0].as_bytes().into()));
                 ACCEPTED
             }
-            Ok(Outcome::Hukou { person, city }) => {
+            Verdict::Outcome(Outcome::Hukou { person, city }) => {
                 out.summary.hukou.push((line, person, city));
                 ACCEPTED
             }
-            Ok(Outcome::Filtered(f)) => {
+            Verdict::Outcome(Outcome::Filtered(f)) => {
                 out.filter(&FilteredRow {
                     line,
                     reason: f.reason,
@@ -384,7 +356,7 @@ fn read_records<R: std::io::Read>(
                 })?;
                 f.reason as u8
             }
-            Ok(Outcome::AwaitIdentity(wait)) => {
+            Verdict::Outcome(Outcome::AwaitIdentity(wait)) => {
                 let p = out.fi as usize;
                 Awaiting {
                     line,
@@ -397,12 +369,7 @@ fn read_records<R: std::io::Read>(
                 out.awaiting.done(p).map_err(Stop::Spill)?;
                 AWAITING
             }
-            Err(rejection) => {
-                // The person, when the row's person column holds a valid
-                // ID, whatever failed (rejections are rare: parse again).
-                let person = Some(values[kind.person_field()])
-                    .filter(|v| !v.is_empty())
-                    .and_then(|v| ids.parse(v, ctx.as_of).ok());
+            Verdict::Rejected { rejection, person } => {
                 out.reject(&RejectedRow {
                     line,
                     reason: rejection.reason,
@@ -415,21 +382,10 @@ fn read_records<R: std::io::Read>(
             }
         };
         out.summary.counts.add(verdict);
-        if let Some(o) = owner {
+        if let Some(o) = judged.owner {
             out.summary.owners.push((line, o));
         }
-        // Step 2's key: the record id, or for hukou the normalised ID number.
-        // Rows without one take no part.
-        let key = if kind == SourceKind::Hukou {
-            ids.parse(values[0], ctx.as_of)
-                .ok()
-                .map(|p| record_key(kind, &p.canonical()))
-        } else if values[0].is_empty() {
-            None
-        } else {
-            Some(record_key(kind, values[0].as_bytes()))
-        };
-        if let Some(key) = key {
+        if let Some(key) = judged.key {
             let p = key_partition(key, supersession_parts);
             out.supersession
                 .push(p, key, out.fi, line, verdict)
@@ -447,12 +403,6 @@ fn read_records<R: std::io::Read>(
     let offset = reader.byte_offset();
     progress.advance(offset - last_offset);
     Ok(())
-}
-
-/// A row's record id, as outputs show it: none for hukou (its key is the
-/// ID number) or when empty.
-pub fn record_id<'v>(kind: SourceKind, values: &[&'v str]) -> Option<&'v [u8]> {
-    (kind != SourceKind::Hukou && !values[0].is_empty()).then(|| values[0].as_bytes())
 }
 
 impl Out<'_, '_, '_> {

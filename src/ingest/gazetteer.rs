@@ -1,15 +1,14 @@
-//! Loading the gazetteer (`divisions.csv`: code, name, parent_code) used to place addresses.
+//! Loading the gazetteer file the pipeline names (the parsing is the core's,
+//! [`residence_core::gazetteer`]).
 
 use std::path::Path;
 
 use super::error::IngestError;
-use super::reader::{Encoding, HeaderError, RecordReader};
 use crate::errors::io_words;
 use crate::rules::address::Gazetteer;
-use crate::rules::division::Division;
-use crate::rules::text::trim;
+use residence_core::gazetteer::{GazetteerError, read_gazetteer};
 
-/// Reads the gazetteer CSV (UTF-8; columns `code`, `name`, `parent_code`) into a [`Gazetteer`].
+/// Reads the gazetteer CSV at `path` into a [`Gazetteer`].
 pub fn load_gazetteer(path: &Path) -> Result<Gazetteer, IngestError> {
     let fail = |message: String| IngestError::Gazetteer {
         path: path.to_owned(),
@@ -17,46 +16,8 @@ pub fn load_gazetteer(path: &Path) -> Result<Gazetteer, IngestError> {
     };
     let unreadable = |e: std::io::Error| fail(format!("cannot read it: {}", io_words(&e)));
     let file = std::fs::File::open(path).map_err(unreadable)?;
-    let mut reader = RecordReader::new(std::io::BufReader::new(file), Encoding::Utf8);
-    let header = match reader.read_header() {
-        Ok(Some(h)) => h,
-        Ok(None) => return Err(fail("the file is empty".to_owned())),
-        Err(HeaderError::Io(e)) => return Err(unreadable(e)),
-        Err(HeaderError::Malformed(m)) => {
-            let line = reader.header_line();
-            return Err(fail(format!("line {line}: malformed header: {m}")));
-        }
-    };
-    let header_line = reader.header_line();
-    let col = |name: &str| {
-        header
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| fail(format!("line {header_line}: missing column \"{name}\"")))
-    };
-    let (code, name, parent) = (col("code")?, col("name")?, col("parent_code")?);
-    let mut entries = Vec::new();
-    while let Some(rec) = reader.next_record().map_err(unreadable)? {
-        let line = rec.line();
-        if let Some(m) = rec.malformed() {
-            return Err(fail(format!("line {line}: {}", m.detail())));
-        }
-        let division = six_digits(trim(rec.field(code))).ok_or_else(|| {
-            fail(format!(
-                "line {line}: invalid code \"{}\" (six digits expected)",
-                rec.field(code)
-            ))
-        })?;
-        let parent = six_digits(trim(rec.field(parent)));
-        entries.push((division, trim(rec.field(name)).to_owned(), parent));
-    }
-    Ok(Gazetteer::new(entries))
-}
-
-/// A gazetteer code: six digits. Unlike a feed's division it may be a bare
-/// province (`350000`), which locates no city and is ignored for addresses.
-fn six_digits(s: &str) -> Option<Division> {
-    (s.len() == 6 && s.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| s.parse().ok().map(Division::new_unchecked))
-        .flatten()
+    read_gazetteer(std::io::BufReader::new(file)).map_err(|e| match e {
+        GazetteerError::Io(e) => unreadable(e),
+        GazetteerError::Invalid(message) => fail(message),
+    })
 }

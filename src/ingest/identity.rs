@@ -1,9 +1,9 @@
-//! SPEC §5 step 6: a shopping row without `buyer_id_number` belongs to the phone's
-//! owner on the delivery day — the distinct subscribers of current telecom rows
-//! (any service, any city, steps 1–4 passed) whose unclipped interval contains it.
+//! SPEC §5 step 6 over the night's spilled rows: the phone owners from the
+//! current telecom rows, then every awaiting shopping row decided (the rule
+//! itself is the core's, [`residence_core::row::identity`]).
 
-use hashbrown::HashMap;
 use rayon::prelude::*;
+pub(crate) use residence_core::row::identity::{Buyer, PhoneOwners};
 
 use super::error::IngestError;
 use super::file::{Awaiting, Counts, FileSummary};
@@ -14,59 +14,24 @@ use super::validate::{Ctx, Facts};
 use crate::evidence::{EvidenceRecord, EvidenceWriter, Partitioner};
 use crate::pipeline::SourceKind;
 use crate::rules::date::to_epoch_days;
-use crate::rules::id::PersonId;
-use crate::rules::phone::Phone;
 use crate::rules::reason::Reason;
 use crate::spill::{Cursor, Store};
-use chrono::NaiveDate;
 
-/// Who held each phone when.
-#[derive(Default)]
-pub(crate) struct PhoneOwners {
-    by_phone: HashMap<Phone, Vec<(PersonId, NaiveDate, NaiveDate)>>,
-}
-
-/// What the phone says about one delivery.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Buyer {
-    Unique(PersonId),
-    Nobody,
-    Several,
-}
-
-impl PhoneOwners {
-    /// From the telecom files' current rows (superseded ones do not count).
-    pub(crate) fn from_files(files: &[FileSummary], superseded: &Superseded) -> Self {
-        let mut by_phone: HashMap<Phone, Vec<_>> = HashMap::new();
-        for (fi, file) in files.iter().enumerate() {
-            if file.input.source != SourceKind::Telecom {
-                continue;
-            }
-            for &(line, o) in &file.owners {
-                if !superseded.contains(fi as u32, line) {
-                    by_phone
-                        .entry(o.phone)
-                        .or_default()
-                        .push((o.person, o.start, o.end));
-                }
+/// Who held each phone when, from the telecom files' current rows
+/// (superseded ones do not count).
+pub(crate) fn phone_owners(files: &[FileSummary], superseded: &Superseded) -> PhoneOwners {
+    let mut owners = PhoneOwners::default();
+    for (fi, file) in files.iter().enumerate() {
+        if file.input.source != SourceKind::Telecom {
+            continue;
+        }
+        for &(line, o) in &file.owners {
+            if !superseded.contains(fi as u32, line) {
+                owners.add(o);
             }
         }
-        PhoneOwners { by_phone }
     }
-
-    pub(crate) fn buyer(&self, phone: Phone, day: NaiveDate) -> Buyer {
-        let mut found: Option<PersonId> = None;
-        for &(person, start, end) in self.by_phone.get(&phone).into_iter().flatten() {
-            if start <= day && day <= end {
-                match found {
-                    None => found = Some(person),
-                    Some(p) if p != person => return Buyer::Several,
-                    Some(_) => {}
-                }
-            }
-        }
-        found.map_or(Buyer::Nobody, Buyer::Unique)
-    }
+    owners
 }
 
 /// Where resolved rows go.
@@ -145,8 +110,10 @@ pub(crate) fn resolve_buyers(
                         .map_err(spill)?;
                         continue;
                     }
-                    let (reason, detail) = match owners.buyer(a.phone, a.day) {
-                        Buyer::Unique(person) => {
+                    let buyer = owners.buyer(a.phone, a.day);
+                    let (reason, detail) = match (buyer, buyer.rejection()) {
+                        (_, Some(rejection)) => rejection,
+                        (Buyer::Unique(person), None) => {
                             match ctx.interval(person, a.division, a.day, Some(a.day)) {
                                 Ok(e) => {
                                     let start = to_epoch_days(e.start);
@@ -189,14 +156,9 @@ pub(crate) fn resolve_buyers(
                             }
                             continue;
                         }
-                        Buyer::Nobody => (
-                            Reason::UnresolvedIdentity,
-                            "no telecom subscriber had this phone on the delivery day",
-                        ),
-                        Buyer::Several => (
-                            Reason::AmbiguousIdentity,
-                            "several telecom subscribers had this phone on the delivery day",
-                        ),
+                        (Buyer::Nobody | Buyer::Several, None) => {
+                            unreachable!("a buyer that is not unique is a rejection")
+                        }
                     };
                     counts.add(reason as u8);
                     let raw = file.input.raw_at(row.offset, row.len).map_err(read)?;
@@ -218,36 +180,4 @@ pub(crate) fn resolve_buyers(
             Ok(resolved)
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::rules::phone::parse_phone;
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
-
-    #[test]
-    fn buyer_is_the_distinct_owner_on_the_day() {
-        let phone = parse_phone("13800138000").unwrap();
-        let a = PersonId::from_u64(11010519491231002);
-        let b = PersonId::from_u64(35050219900101001);
-        let mut owners = PhoneOwners::default();
-        owners.by_phone.insert(
-            phone,
-            vec![
-                (a, d("2025-01-01"), d("2025-12-31")),
-                (a, d("2025-06-01"), d("2026-03-31")),
-                (b, d("2026-03-01"), d("2026-11-27")),
-            ],
-        );
-        assert_eq!(owners.buyer(phone, d("2025-07-01")), Buyer::Unique(a));
-        assert_eq!(owners.buyer(phone, d("2026-03-15")), Buyer::Several);
-        assert_eq!(owners.buyer(phone, d("2026-05-01")), Buyer::Unique(b));
-        assert_eq!(owners.buyer(phone, d("2024-05-01")), Buyer::Nobody);
-        let other = parse_phone("13900139000").unwrap();
-        assert_eq!(owners.buyer(other, d("2025-07-01")), Buyer::Nobody);
-    }
 }

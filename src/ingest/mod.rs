@@ -10,19 +10,18 @@
 //! and rejects are read back.
 
 pub mod error;
-pub mod fields;
 pub mod file;
 pub mod gazetteer;
-pub mod hashing;
-pub mod header;
 pub mod identity;
 pub mod judged;
-pub mod keys;
-pub mod memo;
-pub mod reader;
 pub mod sample;
 pub mod supersede;
-pub mod validate;
+
+// The reader and the row rules are the core's; this stage runs them over
+// the night's files and spills what they decide.
+pub use residence_core::reader::{self, hashing, header};
+pub use residence_core::row::{fields, judge, keys, memo, validate};
+pub use residence_core::timeline::PledgeRecord;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -44,7 +43,7 @@ use crate::spill::{Budget, SpillDir, Store};
 use file::{Counts, FileInput, FileSummary, read_file};
 use judged::FilteredRow;
 use supersede::Superseded;
-use validate::{Ctx, Facts, Pledge};
+use validate::{Ctx, Facts};
 
 /// Counts for one input file (SPEC §7 manifest): rows = accepted + filtered + rejected.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -88,15 +87,6 @@ pub struct RejectRecord {
     pub raw: String,
     /// When the row's person column holds a valid ID.
     pub person: Option<PersonId>,
-}
-
-/// A counting-or-not pledge with its position, for "the latest signed; on a tie the later row".
-#[derive(Clone, Copy, Debug)]
-pub struct PledgeRecord {
-    /// The accepted pledge.
-    pub pledge: Pledge,
-    /// (file index, line) — later rows compare greater.
-    pub order: (u32, u32),
 }
 
 /// What ingest hands the timeline stage.
@@ -436,7 +426,7 @@ fn resolve_buyers(
     ctx: &Ctx<'_>,
     sinks: &identity::Sinks<'_, '_>,
 ) -> Result<(), IngestError> {
-    let owners = identity::PhoneOwners::from_files(files, superseded);
+    let owners = identity::phone_owners(files, superseded);
     let added = identity::resolve_buyers(awaiting, files, superseded, &owners, ctx, sinks)?;
     for (file, added) in files.iter_mut().zip(added) {
         file.counts.accepted += added.counts.accepted;
@@ -668,7 +658,7 @@ mod tests {
             "gazetteer = \"g.csv\"\n[sources.social_insurance]\n",
         )
         .unwrap();
-        let pipeline = Pipeline::load(&pipeline_file).unwrap();
+        let pipeline = crate::pipeline::load(&pipeline_file).unwrap();
         // The spill folder cannot be created: its parent is a file.
         let blocker = tmp.path().join("blocker");
         std::fs::write(&blocker, "").unwrap();

@@ -113,7 +113,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let as_of = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
         generate(&GenerateOptions::new(tmp.path(), 3000, 5, as_of)).unwrap();
-        let pipeline = Pipeline::load(
+        let pipeline = crate::pipeline::load(
             &Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/quanzhou-measure13.toml"),
         )
         .unwrap();

@@ -16,7 +16,7 @@ use serde_json::Value;
 use super::svg::{self, Bar, escape, thousands};
 use super::{Run, ViewError, latest_divisions, texts};
 use crate::output::publish;
-use crate::pipeline::{Pipeline, SourceKind};
+use crate::pipeline::SourceKind;
 use crate::rules::address::Gazetteer;
 use crate::rules::decision::{Basis, Status};
 use crate::rules::division::parse_division;
@@ -58,7 +58,7 @@ fn manifest(dir: &Path) -> Result<Value, ViewError> {
 /// pipeline file has moved: codes are shown instead).
 fn gazetteer(m: &Value) -> Option<Gazetteer> {
     let path = m["pipeline"]["path"].as_str()?;
-    let pipeline = Pipeline::load(Path::new(path)).ok()?;
+    let pipeline = crate::pipeline::load(Path::new(path)).ok()?;
     crate::ingest::gazetteer::load_gazetteer(&pipeline.gazetteer).ok()
 }
 

@@ -39,7 +39,7 @@ if [ ! -x "$py" ]; then
 fi
 
 if [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] &&
-    "$py" -c 'import pyarrow, pandas, polars, duckdb, PIL' >/dev/null 2>&1; then
+    "$py" -c 'import pyarrow, pandas, polars, duckdb, PIL, pytest' >/dev/null 2>&1; then
     echo "setup-venv: $venv is up to date with requirements.txt" >&2
 else
     echo "setup-venv: installing requirements.txt into $venv" >&2

@@ -73,6 +73,9 @@ use std::io::{self, Read};
 use csv_core::{ReadRecordResult, ReaderBuilder, Terminator};
 
 mod decode;
+pub mod feed;
+pub mod hashing;
+pub mod header;
 mod record;
 mod scan;
 mod window;

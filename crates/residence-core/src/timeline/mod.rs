@@ -1,21 +1,20 @@
-//! Stage 2, timelines: one sorted evidence partition → spells per (person,
-//! city) → one decision per (person, city) in scope (SPEC §6).
+//! Timelines: sorted evidence → spells per (person, city) → one decision per
+//! (person, city) in scope (SPEC §6).
 //!
-//! A partition arrives sorted by city, person, start, end, so every (person,
-//! city) group is a contiguous run and the merge is a single pass; the spell
-//! and decision rules themselves live in [`crate::rules`]. Partitions are
-//! ranges of (city, person), so pledges and hukou are looked up per partition
-//! and nothing here needs the whole night.
+//! Evidence arrives as plain column slices sorted by city, person, start,
+//! end ([`SortedEvidence`]), so every (person, city) group is a contiguous run
+//! and the merge is a single pass; the spell and decision rules themselves
+//! live in [`crate::rules`]. The caller hands the pledges and hukou of the
+//! same persons, so nothing here needs the whole night: the nightly run calls
+//! it per (city, person) range, Spark's tasks per run of persons.
 
 pub mod changes;
 
 use chrono::NaiveDate;
 use hashbrown::HashMap;
 
-use crate::evidence::{PartitionRows, Partitioner};
-use crate::ingest::PledgeRecord;
-use crate::pipeline::Params;
 use crate::pipeline::SourceKind;
+use crate::row::validate::Pledge;
 use crate::rules::date::EpochDays;
 use crate::rules::decision::{self, Decision, LastSpell, PledgeDates, decide, pledge_counts};
 use crate::rules::division::Division;
@@ -60,6 +59,9 @@ pub struct EligibilityRow {
     pub pledge_since: Option<NaiveDate>,
     /// Days of the last spell covered by evidence from a strong source.
     pub strong_days: u32,
+    /// The division of the last evidence row in that city, in the
+    /// evidence order (SPEC §7 `county`); `None` without evidence.
+    pub county: Option<Division>,
 }
 
 /// Spells and decisions of one evidence partition ([`build`]).
@@ -70,51 +72,101 @@ pub struct Timelines {
     pub eligibility: Vec<EligibilityRow>,
 }
 
+/// A pledge with its position, for "the latest signed; on a tie the later row".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PledgeRecord {
+    /// The accepted pledge.
+    pub pledge: Pledge,
+    /// (file index, line) — later rows compare greater.
+    pub order: (u32, u32),
+}
+
+/// The parameters of SPEC §6 that timelines and decisions use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TimelineParams {
+    /// Whole months a spell needs for `eligible`.
+    pub min_months: u32,
+    /// Largest gap in days between intervals of one spell.
+    pub max_gap_days: u32,
+    /// A spell is active when it ends at most this many days before as-of.
+    pub recency_days: u32,
+    /// A pledge counts for this many days after its signing.
+    pub pledge_valid_days: u32,
+}
+
+impl From<&crate::pipeline::Params> for TimelineParams {
+    fn from(p: &crate::pipeline::Params) -> Self {
+        TimelineParams {
+            min_months: p.min_months,
+            max_gap_days: p.max_gap_days,
+            recency_days: p.recency_days,
+            pledge_valid_days: p.pledge_valid_days,
+        }
+    }
+}
+
+/// Evidence intervals as columns, sorted by city, person, start, end (then
+/// source and record id, which the rules do not look at).
+#[derive(Clone, Copy, Debug)]
+pub struct SortedEvidence<'a> {
+    /// The person: the first 17 digits of the ID number ([`PersonId::as_u64`]).
+    pub person: &'a [u64],
+    /// The city code (`XXXX00`).
+    pub city: &'a [u32],
+    /// The division code of the row (as given, or resolved from the address).
+    pub division: &'a [u32],
+    /// `SourceKind as u32`.
+    pub source: &'a [u32],
+    /// First day, in days since 1970-01-01.
+    pub start: &'a [i32],
+    /// Last day (clipped to as-of), in days since 1970-01-01.
+    pub end: &'a [i32],
+}
+
+impl SortedEvidence<'_> {
+    /// Rows.
+    pub fn len(&self) -> usize {
+        self.person.len()
+    }
+
+    /// True without rows.
+    pub fn is_empty(&self) -> bool {
+        self.person.is_empty()
+    }
+}
+
 /// The latest signed pledge per (person, city) (on a tie the later row),
-/// grouped by the evidence partition their (city, person) falls in, each
-/// group sorted by (city, person).
-pub fn pledges_by_partition(
-    pledges: &[PledgeRecord],
-    partitioner: &Partitioner,
-) -> Vec<Vec<PledgeRecord>> {
+/// sorted by (city, person).
+pub fn latest_pledges(pledges: impl IntoIterator<Item = PledgeRecord>) -> Vec<PledgeRecord> {
     let mut best: HashMap<(PersonId, Division), PledgeRecord> = HashMap::new();
     for p in pledges {
         let key = (p.pledge.person, p.pledge.city);
         let rank = |r: &PledgeRecord| (r.pledge.signed_date, r.order);
         best.entry(key)
             .and_modify(|cur| {
-                if rank(p) > rank(cur) {
-                    *cur = *p;
+                if rank(&p) > rank(cur) {
+                    *cur = p;
                 }
             })
-            .or_insert(*p);
+            .or_insert(p);
     }
-    let mut parts = vec![Vec::new(); partitioner.count()];
-    for ((person, city), record) in best {
-        parts[partitioner.index(city.code(), person.as_u64())].push(record);
-    }
-    for part in &mut parts {
-        part.sort_unstable_by_key(|r| (r.pledge.city, r.pledge.person));
-    }
-    parts
+    let mut out: Vec<PledgeRecord> = best.into_values().collect();
+    out.sort_unstable_by_key(|r| (r.pledge.city, r.pledge.person));
+    out
 }
 
-/// Builds spells and decisions for one sorted evidence partition and the
-/// latest pledges of its range ([`pledges_by_partition`]).
+/// Builds spells and decisions for sorted evidence and the latest pledges
+/// ([`latest_pledges`]) of the same persons; `hukou` gives each person's
+/// household registration city.
 pub fn build(
-    rows: &PartitionRows,
+    rows: SortedEvidence<'_>,
     pledges: &[PledgeRecord],
     hukou: &HashMap<PersonId, Division>,
-    params: &Params,
+    params: &TimelineParams,
     as_of: NaiveDate,
 ) -> Timelines {
-    let (person, city, source, start, end) = (
-        &rows.person[..],
-        &rows.city[..],
-        &rows.source[..],
-        &rows.start[..],
-        &rows.end[..],
-    );
+    let (person, city, source, start, end) =
+        (rows.person, rows.city, rows.source, rows.start, rows.end);
     let decision_params = decision::Params {
         min_months: params.min_months,
         recency_days: params.recency_days,
@@ -202,6 +254,7 @@ pub fn build(
             last_spell: Some(last),
             pledge_since: pledge.map(|d| d.declared_since),
             strong_days,
+            county: Some(Division::new_unchecked(rows.division[j - 1])),
         });
         i = j;
     }
@@ -222,6 +275,7 @@ pub fn build(
                 last_spell: None,
                 pledge_since: Some(pledge.declared_since),
                 strong_days: 0,
+                county: None,
             });
         }
     }

@@ -20,13 +20,16 @@ pub use crate::pipeline::source::MAX_FIELDS;
 /// Why a row was rejected: the reason code and a short human detail. The detail
 /// never contains an ID number or a phone number.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Rejection {
+pub struct Rejection {
+    /// The reason code.
     pub reason: Reason,
+    /// What was wrong, in English (no ID or phone number).
     pub detail: String,
 }
 
 impl Rejection {
-    pub(crate) fn new(reason: Reason, detail: impl Into<String>) -> Self {
+    /// A rejection for `reason` with `detail`.
+    pub fn new(reason: Reason, detail: impl Into<String>) -> Self {
         Rejection {
             reason,
             detail: detail.into(),
@@ -34,7 +37,8 @@ impl Rejection {
     }
 }
 
-pub(crate) type Check<T> = Result<T, Rejection>;
+/// A field check: the value, or the rejection of the row.
+pub type Check<T> = Result<T, Rejection>;
 
 /// A value quoted in a detail. Values long enough to be an ID number (a
 /// misplaced column) are masked like one.
@@ -47,9 +51,12 @@ fn shown(v: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// One row's values in canonical order, with the names used in details.
-pub(crate) struct Fields<'a> {
+pub struct Fields<'a> {
+    /// The trimmed values, in canonical field order.
     pub values: &'a [&'a str],
+    /// The feed's canonical fields (names for details).
     pub names: &'a [crate::pipeline::Field],
+    /// The run's as-of date (ID numbers' birth dates must precede it).
     pub as_of: NaiveDate,
     /// The file's ID memo (the as-of date is the same for the whole run).
     pub ids: &'a IdMemo,
@@ -63,7 +70,7 @@ impl<'a> Fields<'a> {
     }
 
     /// The trimmed value, `None` when empty.
-    pub(crate) fn text(&self, f: usize) -> Option<&'a str> {
+    pub fn text(&self, f: usize) -> Option<&'a str> {
         let v = self.values[f];
         (!v.is_empty()).then_some(v)
     }
@@ -72,19 +79,21 @@ impl<'a> Fields<'a> {
         Rejection::new(Reason::MissingField, format!("{} is empty", self.name(f)))
     }
 
-    pub(crate) fn required(&self, f: usize) -> Check<&'a str> {
+    /// A required field: its text, or `missing_field`.
+    pub fn required(&self, f: usize) -> Check<&'a str> {
         self.text(f).ok_or_else(|| self.missing(f))
     }
 
     /// An empty `a|d`-style pair: both fields empty.
-    pub(crate) fn missing_pair(&self, a: usize, b: usize) -> Rejection {
+    pub fn missing_pair(&self, a: usize, b: usize) -> Rejection {
         Rejection::new(
             Reason::MissingField,
             format!("{} and {} are both empty", self.name(a), self.name(b)),
         )
     }
 
-    pub(crate) fn id(&self, f: usize) -> Check<Option<PersonId>> {
+    /// An ID number field, `None` when empty.
+    pub fn id(&self, f: usize) -> Check<Option<PersonId>> {
         self.text(f)
             .map(|v| {
                 self.ids.parse(v, self.as_of).map_err(|e| {
@@ -97,11 +106,13 @@ impl<'a> Fields<'a> {
             .transpose()
     }
 
-    pub(crate) fn required_id(&self, f: usize) -> Check<PersonId> {
+    /// A required ID number field.
+    pub fn required_id(&self, f: usize) -> Check<PersonId> {
         self.id(f)?.ok_or_else(|| self.missing(f))
     }
 
-    pub(crate) fn date(&self, f: usize) -> Check<Option<NaiveDate>> {
+    /// A date field, `None` when empty.
+    pub fn date(&self, f: usize) -> Check<Option<NaiveDate>> {
         self.text(f)
             .map(|v| {
                 parse_date(v).ok_or_else(|| {
@@ -114,12 +125,13 @@ impl<'a> Fields<'a> {
             .transpose()
     }
 
-    pub(crate) fn required_date(&self, f: usize) -> Check<NaiveDate> {
+    /// A required date field.
+    pub fn required_date(&self, f: usize) -> Check<NaiveDate> {
         self.date(f)?.ok_or_else(|| self.missing(f))
     }
 
     /// A month field: the first day of the month.
-    pub(crate) fn required_month(&self, f: usize) -> Check<NaiveDate> {
+    pub fn required_month(&self, f: usize) -> Check<NaiveDate> {
         let v = self.required(f)?;
         parse_month(v).ok_or_else(|| {
             Rejection::new(
@@ -129,7 +141,8 @@ impl<'a> Fields<'a> {
         })
     }
 
-    pub(crate) fn division(&self, f: usize) -> Check<Option<Division>> {
+    /// A division field, `None` when empty.
+    pub fn division(&self, f: usize) -> Check<Option<Division>> {
         self.text(f)
             .map(|v| {
                 parse_division(v).ok_or_else(|| {
@@ -142,11 +155,13 @@ impl<'a> Fields<'a> {
             .transpose()
     }
 
-    pub(crate) fn required_division(&self, f: usize) -> Check<Division> {
+    /// A required division field.
+    pub fn required_division(&self, f: usize) -> Check<Division> {
         self.division(f)?.ok_or_else(|| self.missing(f))
     }
 
-    pub(crate) fn phone(&self, f: usize) -> Check<Option<Phone>> {
+    /// A phone field, `None` when empty.
+    pub fn phone(&self, f: usize) -> Check<Option<Phone>> {
         self.text(f)
             .map(|v| {
                 parse_phone(v).ok_or_else(|| {
@@ -159,7 +174,8 @@ impl<'a> Fields<'a> {
             .transpose()
     }
 
-    pub(crate) fn required_number(&self, f: usize) -> Check<f64> {
+    /// A required number field.
+    pub fn required_number(&self, f: usize) -> Check<f64> {
         let v = self.required(f)?;
         parse_number(v).ok_or_else(|| {
             Rejection::new(
@@ -170,7 +186,7 @@ impl<'a> Fields<'a> {
     }
 
     /// An enumeration, matched ASCII case-insensitively; the index of the match.
-    pub(crate) fn choice(&self, f: usize, options: &[&str]) -> Check<usize> {
+    pub fn choice(&self, f: usize, options: &[&str]) -> Check<usize> {
         let v = self.required(f)?;
         options
             .iter()

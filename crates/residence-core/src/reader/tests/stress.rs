@@ -167,10 +167,7 @@ fn throughput_100mb() {
         let mut n = 0u64;
         let mut sum = 0usize;
         let bytes = if hashing {
-            let mut r = RecordReader::new(
-                crate::ingest::hashing::HashingReader::new(file),
-                Encoding::Utf8,
-            );
+            let mut r = RecordReader::new(hashing::HashingReader::new(file), Encoding::Utf8);
             r.read_header().expect("header");
             while let Some(rec) = r.next_record().expect("rec") {
                 n += 1;

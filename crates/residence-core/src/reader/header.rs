@@ -50,8 +50,8 @@ pub fn map_header(names: &[String], source: &SourceConfig) -> Result<Mapping, Mi
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::reader::Encoding;
     use crate::pipeline::SourceKind;
+    use crate::reader::Encoding;
 
     fn config(kind: SourceKind) -> SourceConfig {
         SourceConfig {

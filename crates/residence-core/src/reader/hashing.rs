@@ -10,14 +10,15 @@ use std::io::{self, Read};
 use sha2::{Digest, Sha256};
 
 /// A [`Read`] adapter that hashes and counts every byte handed to the caller.
-pub(crate) struct HashingReader<R> {
+pub struct HashingReader<R> {
     inner: R,
     hasher: Sha256,
     bytes: u64,
 }
 
 impl<R> HashingReader<R> {
-    pub(crate) fn new(inner: R) -> Self {
+    /// Wraps `inner`; nothing read yet.
+    pub fn new(inner: R) -> Self {
         HashingReader {
             inner,
             hasher: Sha256::new(),
@@ -27,7 +28,7 @@ impl<R> HashingReader<R> {
 
     /// Bytes seen so far and the SHA-256 of them. Only a digest of the whole
     /// file when the consumer read it to the end.
-    pub(crate) fn finish(self) -> (u64, [u8; 32]) {
+    pub fn finish(self) -> (u64, [u8; 32]) {
         (self.bytes, self.hasher.finalize().into())
     }
 }

@@ -167,21 +167,19 @@ struct RawSource {
 }
 
 impl Pipeline {
-    /// Reads and checks a pipeline file.
-    pub fn load(path: &Path) -> Result<Pipeline, PipelineError> {
-        let bytes = std::fs::read(path).map_err(|source| PipelineError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
-        let text = String::from_utf8(bytes).map_err(|_| PipelineError::Parse {
+    /// Checks the pipeline file `path` whose bytes are `bytes` (the caller
+    /// read them: the core does no I/O). Relative paths in it are resolved
+    /// against `path`'s folder.
+    pub fn parse(path: &Path, bytes: &[u8]) -> Result<Pipeline, PipelineError> {
+        let text = std::str::from_utf8(bytes).map_err(|_| PipelineError::Parse {
             path: path.to_owned(),
             message: "not UTF-8 text".to_owned(),
         })?;
         let sha256 = crate::digest::sha256_hex(text.as_bytes());
-        Pipeline::parse(path, &text, sha256)
+        Pipeline::parse_text(path, text, sha256)
     }
 
-    fn parse(path: &Path, text: &str, sha256: String) -> Result<Pipeline, PipelineError> {
+    fn parse_text(path: &Path, text: &str, sha256: String) -> Result<Pipeline, PipelineError> {
         let raw: RawPipeline = toml::from_str(text).map_err(|e| PipelineError::Parse {
             path: path.to_owned(),
             message: e.to_string().trim_end().to_owned(),
@@ -334,7 +332,7 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<Pipeline, PipelineError> {
-        Pipeline::parse(Path::new("pipelines/p.toml"), text, String::new())
+        Pipeline::parse(Path::new("pipelines/p.toml"), text.as_bytes())
     }
 
     #[test]

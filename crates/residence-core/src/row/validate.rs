@@ -17,13 +17,18 @@ use crate::rules::reason::Reason;
 
 /// What a row becomes when it is not rejected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Outcome {
+pub enum Outcome {
     /// Accepted evidence for one person in one place.
     Evidence(Evidence),
     /// Accepted personal pledge (not evidence: a declaration).
     Pledge(Pledge),
     /// Accepted household registration.
-    Hukou { person: PersonId, city: Division },
+    Hukou {
+        /// The registered person.
+        person: PersonId,
+        /// The city of the household registration.
+        city: Division,
+    },
     /// A valid row that does not count, with what is known of it.
     Filtered(Filtered),
     /// A shopping row whose buyer is the phone's owner on that day: decided
@@ -34,8 +39,10 @@ pub(crate) enum Outcome {
 /// A filtered row: why, and what was known of it when it stopped
 /// (`filtered.parquet`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Filtered {
+pub struct Filtered {
+    /// Why it does not count.
     pub reason: Reason,
+    /// What was known of it.
     pub facts: Facts,
 }
 
@@ -81,10 +88,13 @@ impl Facts {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Evidence {
+/// An accepted evidence interval for one person in one place.
+pub struct Evidence {
+    /// The person.
     pub person: PersonId,
     /// As given, or resolved from the address.
     pub division: Division,
+    /// The first day.
     pub start: NaiveDate,
     /// Clipped to the as-of date.
     pub end: NaiveDate,
@@ -104,26 +114,37 @@ pub struct Pledge {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct AwaitIdentity {
+/// A shopping row without a buyer: decided by the phone's owner on the delivery day (step 6).
+pub struct AwaitIdentity {
+    /// The normalised phone.
     pub phone: Phone,
+    /// The delivery day.
     pub day: NaiveDate,
+    /// As given, or resolved from the address.
     pub division: Division,
 }
 
 /// A telecom row that passed steps 1–4: its subscriber owns the phone over
 /// `start ..= end` (end empty: the as-of date; never clipped).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Owner {
+pub struct Owner {
+    /// The phone.
     pub phone: Phone,
+    /// The subscriber.
     pub person: PersonId,
+    /// The first day of the subscription.
     pub start: NaiveDate,
+    /// Its end, or the as-of date when open.
     pub end: NaiveDate,
 }
 
 /// What the rules need besides the row.
-pub(crate) struct Ctx<'a> {
+pub struct Ctx<'a> {
+    /// The decision date.
     pub as_of: NaiveDate,
+    /// The gazetteer addresses are placed with.
     pub gazetteer: &'a Gazetteer,
+    /// The cities (`XXXX00`) in scope.
     pub jurisdictions: &'a [Division],
 }
 
@@ -157,7 +178,7 @@ impl Ctx<'_> {
     }
 
     /// Step 7's date and scope filters, then the accepted interval clipped to as-of.
-    pub(crate) fn evidence(
+    pub fn evidence(
         &self,
         person: PersonId,
         division: Division,
@@ -171,7 +192,7 @@ impl Ctx<'_> {
     }
 
     /// [`Self::evidence`] as a result: the interval, or the filtered row.
-    pub(crate) fn interval(
+    pub fn interval(
         &self,
         person: PersonId,
         division: Division,
@@ -211,7 +232,7 @@ fn ordered(start: NaiveDate, end: Option<NaiveDate>) -> Check<()> {
 
 /// Steps 3–7 (bar identity) for one row of `kind`. `owner` receives the phone
 /// ownership a telecom row proves once it has passed steps 1–4.
-pub(crate) fn validate(
+pub fn validate(
     kind: SourceKind,
     f: &Fields<'_>,
     ctx: &Ctx<'_>,
@@ -425,7 +446,7 @@ fn hukou(f: &Fields<'_>) -> Check<Outcome> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::memo::IdMemo;
+    use crate::row::memo::IdMemo;
     use crate::rules::date::parse_date;
 
     fn gazetteer() -> Gazetteer {
