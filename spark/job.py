@@ -130,6 +130,10 @@ def run(args, started):
     data = os.path.abspath(args.data) if args.data else None
     if data is not None and not os.path.isdir(data):
         raise Stop(2, f"the data folder {args.data} does not exist")
+    for name, ours in (("JUDGED_COLUMNS", schemas.JUDGED), ("PERSON_COLUMNS", schemas.PERSON)):
+        theirs = list(getattr(rp, name, ours.names))
+        if theirs != ours.names:
+            raise Stop(1, f"residence_py.{name} is {theirs}; spark/residence_spark/schemas.py expects {ours.names}")
     try:
         night = rp.Night(pipeline, args.as_of, data)
     except ValueError as e:

@@ -12,10 +12,10 @@
 #     (spark/setup-venv.sh; RESIDENCE_SPARK_VENV);
 #   * Java 17 (or 21) is checked with `java -version`; Debian's
 #     openjdk-17-jre-headless is installed only when none is found;
-#   * the module residence_py is built with maturin once per source change: the
-#     wheel cache (RESIDENCE_SPARK_WHEELS) is keyed on a hash of crates/,
-#     Cargo.toml and Cargo.lock, and the venv reinstalls it only when that hash
-#     changed.
+#   * the module residence_py is built with maturin once per source change
+#     (crates/residence-py/install.sh: a wheel cache, RESIDENCE_WHEELS, keyed on
+#     a hash of crates/, Cargo.toml and Cargo.lock; the venv reinstalls it only
+#     when its wheel changed).
 # Then it starts local-cluster[2,1,1024] (a master and two one-core 1 GiB
 # workers inside the driver's JVM; `--master spark://host:7077` targets a real
 # cluster instead, see docs/SCALING.md), runs spark/job.py, and stops the
@@ -51,22 +51,18 @@ py="$(bash "$here/setup-venv.sh")"
 venv="$(dirname "$(dirname "$py")")"
 
 # -- the module, built once per source change -------------------------------
-src_hash="$(cd "$root" && { find crates -type f \( -name '*.rs' -o -name '*.toml' -o -name '*.lock' \) -not -path '*/target/*' -print0 | sort -z | xargs -0 sha256sum; sha256sum Cargo.toml Cargo.lock; } | sha256sum | cut -c1-16)"
-wheels="${RESIDENCE_SPARK_WHEELS:-$HOME/.cache/residence-spark-wheels}/$src_hash"
-stamp="$venv/.residence-py-source.sha256"
-if [ "$(cat "$stamp" 2>/dev/null)" != "$src_hash" ] || ! "$py" -c 'import residence_py' >/dev/null 2>&1; then
-    if ! ls "$wheels"/residence_py-*.whl >/dev/null 2>&1; then
-        say "building residence_py with maturin (sources $src_hash)"
-        export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/residence-target}"
-        mkdir -p "$wheels.tmp"
-        (cd "$root" && "$venv/bin/maturin" build --release -m crates/residence-py/Cargo.toml --out "$wheels.tmp" >&2)
-        rm -rf "$wheels" && mv "$wheels.tmp" "$wheels"
-    fi
-    say "installing $(basename "$(ls "$wheels"/residence_py-*.whl)")"
-    "$py" -m pip install --disable-pip-version-check --quiet --no-deps --force-reinstall "$wheels"/residence_py-*.whl >&2
-    echo "$src_hash" > "$stamp"
+# crates/residence-py/install.sh keys its wheel cache on a hash of crates/,
+# Cargo.toml and Cargo.lock, builds with maturin only on a miss, and
+# reinstalls only when the venv holds another wheel.
+if [ -f "$root/crates/residence-py/install.sh" ]; then
+    export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/residence-target}"
+    wheel="$(bash "$root/crates/residence-py/install.sh" "$py")"
+    say "residence_py: $(basename "$wheel")"
+elif "$py" -c 'import residence_py' >/dev/null 2>&1; then
+    say "no crates/residence-py here; using the residence_py installed in $venv"
 else
-    say "residence_py is up to date with crates/ ($src_hash)"
+    say "no crates/residence-py here and no residence_py installed in $venv"
+    exit 1
 fi
 
 # -- the job ----------------------------------------------------------------
