@@ -65,7 +65,10 @@ def session(args):
         SparkSession.builder.master(args.master)
         .appName("residence")
         .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.ui.enabled", "false")
+        # The UI's REST API gives each stage's shuffle bytes and executor CPU
+        # for the manifest (engine.stages); any free port.
+        .config("spark.ui.enabled", "true")
+        .config("spark.ui.port", "0")
         .config("spark.sql.execution.arrow.useLargeVarTypes", "false")
         .config("spark.sql.execution.arrow.maxRecordsPerBatch", "65536")
         .config("spark.sql.adaptive.enabled", "true")
@@ -174,7 +177,8 @@ def run(args, started):
         return night_on_spark(spark, args, plan, files, conf, out, run_id, previous, warnings, as_of, started, timings, cpu)
     finally:
         total = cpu_seconds()
-        log("INFO", f"CPU seconds (driver, JVMs, Python workers): {total:.1f} in all, {cpu['spark.start']:.1f} to start Spark")
+        steps = ", ".join(f"{k} {v:.1f}" for k, v in cpu.items())
+        log("INFO", f"CPU seconds (driver, JVMs, Python workers): {total:.1f} in all; cumulative at the end of {steps}")
         t = time.time()
         app = spark.sparkContext.applicationId
         spark.stop()
@@ -218,6 +222,42 @@ def cpu_seconds():
     return sum(c for pid, c in cpu.items() if mine(pid))
 
 
+def stage_report(spark):
+    """Per Spark stage (from the UI's REST API): name, tasks, executor JVM
+    CPU and run time, shuffle bytes written and read — where the time and
+    the bytes go (Python workers' CPU is not in these; see cpu_seconds)."""
+    import urllib.request
+
+    url = spark.sparkContext.uiWebUrl
+    if not url:
+        return []
+    app = spark.sparkContext.applicationId
+    try:
+        with urllib.request.urlopen(f"{url}/api/v1/applications/{app}/stages?status=complete", timeout=10) as r:
+            stages = json.load(r)
+    except Exception as e:  # noqa: BLE001 - a report, not the run
+        log("WARN", f"no stage report: {e}")
+        return []
+    out = []
+    for st in sorted(stages, key=lambda s: (s["stageId"], s.get("attemptId", 0))):
+        out.append(
+            {
+                "stage": st["stageId"],
+                "name": " at ".join(
+                    [st["name"].split(" at ")[0]] + [os.path.basename(x) for x in st["name"].split(" at ")[1:]]
+                ),
+                "tasks": st["numTasks"],
+                "executor_cpu_s": round(st.get("executorCpuTime", 0) / 1e9, 2),
+                "executor_run_s": round(st.get("executorRunTime", 0) / 1e3, 2),
+                "shuffle_write_bytes": st.get("shuffleWriteBytes", 0),
+                "shuffle_read_bytes": st.get("shuffleReadBytes", 0),
+                "input_records": st.get("inputRecords", 0),
+                "output_records": st.get("outputRecords", 0),
+            }
+        )
+    return out
+
+
 def ms(since):
     return int((time.time() - since) * 1000)
 
@@ -226,13 +266,18 @@ def night_on_spark(spark, args, plan, files, conf, out, run_id, previous, warnin
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
-    par = args.partitions or max(2, 2 * spark.sparkContext.defaultParallelism)
+    slots = spark.sparkContext.defaultParallelism
+    input_bytes = sum(os.path.getsize(f["path"]) for f in files if os.path.exists(f["path"]))
+    # Shuffle partitions: every slot busy twice over, and about 64 MiB of
+    # input per partition (1 GiB executors sort and cache a partition in
+    # memory; larger ones ran out of heap on a 100k-person night).
+    par = args.partitions or max(2, 2 * slots, -(-input_bytes // PARTITION_BYTES))
     spark.conf.set("spark.sql.shuffle.partitions", str(par))
 
     # -- 1. judge: one task per file (a file is the unit of work) ---------
     t = time.time()
     judged_schema = schemas.with_stats(schemas.JUDGED)
-    bins = judge_bins(files, spark.sparkContext.defaultParallelism)
+    bins = judge_bins(files, slots)
     if bins:
         rdd = spark.sparkContext.parallelize(bins, len(bins)).flatMap(lambda b: [(n,) for n in b])
         file_df = spark.createDataFrame(rdd, "file_no int")
@@ -243,6 +288,8 @@ def night_on_spark(spark, args, plan, files, conf, out, run_id, previous, warnin
     stats_rows = judged_all.filter(F.col("outcome") == -1).select("file_no", "stats").collect()
     stats = {r["file_no"]: json.loads(r["stats"]) for r in stats_rows}
     timings["judge"] = ms(t)
+    cpu["judge"] = cpu_seconds()
+    log("INFO", f"judged {len(files)} files in {len(bins)} tasks: {sum(s.get('rows', 0) for s in stats.values())} rows ({timings['judge']} ms)")
     for f in files:  # header errors: the first in the run's file order
         err = stats.get(f["file_no"], {}).get("header_error")
         if err:
@@ -253,18 +300,36 @@ def night_on_spark(spark, args, plan, files, conf, out, run_id, previous, warnin
     judged = judged_all.filter(F.col("outcome") >= 0).drop("stats")
 
     # -- 2. supersession: by record key, last version in file order wins --
+    # Only a key held by two or more rows can change anything (a lone row is
+    # its own last version), and those are a few percent of a night. So the
+    # keys alone are counted first (a narrow shuffle, 16 bytes a row), and
+    # only the rows of repeated keys take the wide shuffle through the
+    # module's superseder; the rest pass untouched. The repeated keys join
+    # back by broadcast while they fit (BROADCAST_BYTES), else by a
+    # sort-merge join (which shuffles every keyed row once, by key).
     t = time.time()
     key = ["key_hi", "key_lo"]
     keyed = judged.filter(F.col("key_hi").isNotNull())
+    repeated = (
+        keyed.groupBy(*key).count().filter(F.col("count") > 1).select(*key, F.lit(True).alias("repeated"))
+    ).persist(StorageLevel.MEMORY_AND_DISK)
+    n_repeated = repeated.count()
+    if n_repeated * 64 <= BROADCAST_BYTES:
+        marked = keyed.join(F.broadcast(repeated), key, "left")
+    else:
+        marked = keyed.join(repeated, key, "left")
+    log("INFO", f"{n_repeated} record keys have more than one version")
+    versions = marked.filter(F.col("repeated").isNotNull()).drop("repeated")
+    lone = marked.filter(F.col("repeated").isNull()).drop("repeated")
     superseded = (
-        keyed.repartition(par, *key)
+        versions.repartition(par, *key)
         .sortWithinPartitions(*key, "file_no", "line")
         .mapInArrow(
             tasks.stream(conf, "supersede", "superseder", schemas.JUDGED, schemas.JUDGED),
             schemas.ddl(schemas.JUDGED),
         )
     )
-    settled = judged.filter(F.col("key_hi").isNull()).unionByName(superseded)
+    settled = judged.filter(F.col("key_hi").isNull()).unionByName(lone).unionByName(superseded)
     settled = settled.persist(StorageLevel.MEMORY_AND_DISK)
 
     # -- 3. identity: by phone, telecom owners before the deliveries ------
@@ -335,6 +400,8 @@ def night_on_spark(spark, args, plan, files, conf, out, run_id, previous, warnin
     for r in latest_rows:
         latest_per_file[r["file_no"]] = max(r["latest"], latest_per_file.get(r["file_no"], r["latest"]))
     timings["reshuffles+figures"] = ms(t)
+    cpu["reshuffles+figures"] = cpu_seconds()
+    log("INFO", f"superseded, identified and decided; figures collected ({timings['reshuffles+figures']} ms)")
 
     # -- outputs -----------------------------------------------------------
     frames = output_frames(spark, final, person_rows, files, previous, warnings)
@@ -351,11 +418,14 @@ def night_on_spark(spark, args, plan, files, conf, out, run_id, previous, warnin
         indexed = {outputs.FILTERED.file: (0, []), outputs.REJECTS.file: (1, [])}
         for spec in outputs.ALL:
             noted = indexed.get(spec.file, (0, None))[1]
+            t1 = time.time()
             rows_out[spec.file] = write_output(spark, conf, spec, frames.get(spec.file), incomplete, meta, noted)
+            log("INFO", f"wrote {spec.file}: {rows_out[spec.file]} rows ({ms(t1)} ms)")
         rows_out[outputs.PERSON_INDEX] = outputs.write_person_index(
             os.path.join(incomplete, outputs.PERSON_INDEX), list(indexed.values())
         )
         timings["outputs"] = ms(t)
+        cpu["outputs"] = cpu_seconds()
 
         decisions = (
             frames["eligibility.parquet"].groupBy("city", "status", "basis").count().collect()
@@ -442,7 +512,9 @@ def night_on_spark(spark, args, plan, files, conf, out, run_id, previous, warnin
                 "shuffle_partitions": par,
                 "judge_tasks": len(bins),
                 "input_files": len(files),
-                "cpu_seconds": {"spark.start": round(cpu["spark.start"], 2), "until_manifest": round(cpu_seconds(), 2)},
+                # Cumulative CPU seconds of the whole process tree at the end of each step.
+                "cpu_seconds": {k: round(v, 2) for k, v in {**cpu, "manifest": cpu_seconds()}.items()},
+                "stages": stage_report(spark),
             },
             "warnings": warnings,
         }
@@ -467,13 +539,21 @@ def night_on_spark(spark, args, plan, files, conf, out, run_id, previous, warnin
     return code
 
 
+# Input bytes per judge task and per shuffle partition.
+PARTITION_BYTES = 64 << 20
+
+# The repeated record keys are broadcast to every task while they take at
+# most this much (about 64 bytes a key in the broadcast hash table).
+BROADCAST_BYTES = 256 << 20
+
+
 def judge_bins(files, slots):
     """Files packed into judge tasks, largest first onto the lightest task
     (a file is never split: the module's reader reads each whole). Enough
-    tasks to keep every slot busy twice over, and about one per 128 MiB."""
+    tasks to keep every slot busy twice over, and about one per 64 MiB."""
     sizes = {f["file_no"]: (os.path.getsize(f["path"]) if os.path.exists(f["path"]) else 0) for f in files}
     total = sum(sizes.values())
-    n = min(len(files), max(2 * slots, total // (128 << 20) + 1))
+    n = min(len(files), max(2 * slots, -(-total // PARTITION_BYTES)))
     bins = [[0, []] for _ in range(n)]
     for no in sorted(sizes, key=lambda k: (-sizes[k], k)):
         b = min(bins, key=lambda b: b[0])
