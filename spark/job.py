@@ -73,6 +73,10 @@ def session(args):
         .config("spark.sql.execution.arrow.maxRecordsPerBatch", "65536")
         .config("spark.sql.adaptive.enabled", "true")
         .config("spark.task.maxFailures", "4")
+        # Intermediate frames are persisted DISK_ONLY (a 1 GiB executor ran
+        # out of heap building in-memory column caches at 100k persons), in
+        # cached batches of 4096 rows instead of 10000.
+        .config("spark.sql.inMemoryColumnarStorage.batchSize", "4096")
         .config("spark.executorEnv.PYSPARK_PYTHON", py)
         .config("spark.pyspark.python", py)
     )
@@ -284,7 +288,7 @@ def night_on_spark(spark, args, plan, files, conf, out, run_id, previous, warnin
     else:
         file_df = spark.createDataFrame([], "file_no int")
     judged_all = file_df.mapInArrow(tasks.judge(conf), schemas.ddl(judged_schema))
-    judged_all = judged_all.persist(StorageLevel.MEMORY_AND_DISK)
+    judged_all = judged_all.persist(StorageLevel.DISK_ONLY)
     stats_rows = judged_all.filter(F.col("outcome") == -1).select("file_no", "stats").collect()
     stats = {r["file_no"]: json.loads(r["stats"]) for r in stats_rows}
     timings["judge"] = ms(t)
@@ -330,7 +334,7 @@ def night_on_spark(spark, args, plan, files, conf, out, run_id, previous, warnin
         )
     )
     settled = judged.filter(F.col("key_hi").isNull()).unionByName(lone).unionByName(superseded)
-    settled = settled.persist(StorageLevel.MEMORY_AND_DISK)
+    settled = settled.persist(StorageLevel.DISK_ONLY)
 
     # -- 3. identity: by phone, telecom owners before the deliveries ------
     awaiting = F.col("outcome") == schemas.AWAITING
@@ -352,7 +356,7 @@ def night_on_spark(spark, args, plan, files, conf, out, run_id, previous, warnin
         )
     )
     final = settled.filter(~awaiting).unionByName(identified)
-    final = final.persist(StorageLevel.MEMORY_AND_DISK)
+    final = final.persist(StorageLevel.DISK_ONLY)
 
     # -- 4. timelines: by person -----------------------------------------
     decide_cols = ["file_no", "line", "outcome", "person", "city", "division", "record_id", "start", "end"]
@@ -364,7 +368,7 @@ def night_on_spark(spark, args, plan, files, conf, out, run_id, previous, warnin
             tasks.stream(conf, "decide", "decider", schemas.JUDGED, schemas.PERSON),
             schemas.ddl(schemas.PERSON),
         )
-    ).persist(StorageLevel.MEMORY_AND_DISK)
+    ).persist(StorageLevel.DISK_ONLY)
 
     # -- the night's figures (lazy until here: the reshuffles run now) -------
     per_file = {f["file_no"]: mf.empty_counts() for f in files}
