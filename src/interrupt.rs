@@ -6,13 +6,25 @@
 //! stages see. A loop calls [`check`] every few thousand rows or once per
 //! partition; the error it returns travels up like any other, and the run's
 //! guards remove its incomplete folder and spill on the way out.
+//!
+//! Once the run passes the point of no return ([`point_of_no_return`]: its
+//! folder is complete and is about to appear under `runs/`), a signal no
+//! longer stops it: it finishes as it would have (SPEC §2).
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
 use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
-/// The signal that asked the run to stop (0: none).
+/// The signal that asked the run to stop (> 0), none yet (0), or
+/// [`NO_RETURN`]: the run passed the point of no return first.
 static REQUESTED: AtomicI32 = AtomicI32::new(0);
+
+/// [`REQUESTED`] once the run is past the point of no return.
+const NO_RETURN: i32 = -1;
+
+/// Signals received so far (the step hook wakes on a new one).
+static RECEIVED: AtomicU32 = AtomicU32::new(0);
 
 /// SIGINT's number (Ctrl-C): exit 130.
 pub const SIGINT: i32 = 2;
@@ -43,16 +55,60 @@ pub fn signal_name(signal: i32) -> String {
     }
 }
 
-/// Asks the run to stop (from the signal handler's thread). The first signal wins.
-pub fn request(signal: i32) {
-    let _ = REQUESTED.compare_exchange(0, signal, Ordering::AcqRel, Ordering::Acquire);
+/// What a signal did, as [`request`] reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Request {
+    /// The first signal: the run will stop.
+    Stopping,
+    /// A signal after an earlier one asked the run to stop.
+    Again,
+    /// The run is past the point of no return: it finishes as it would have.
+    AlreadyPublishing,
+}
+
+/// Asks the run to stop (from the signal handler's thread). The first signal
+/// wins; after [`point_of_no_return`] nothing is asked.
+pub fn request(signal: i32) -> Request {
+    RECEIVED.fetch_add(1, Ordering::AcqRel);
+    match REQUESTED.compare_exchange(0, signal, Ordering::AcqRel, Ordering::Acquire) {
+        Ok(_) => Request::Stopping,
+        Err(NO_RETURN) => Request::AlreadyPublishing,
+        Err(_) => Request::Again,
+    }
 }
 
 /// `Err` once a stop was requested.
 pub fn check() -> Result<(), Interrupted> {
     match REQUESTED.load(Ordering::Acquire) {
-        0 => Ok(()),
+        0 | NO_RETURN => Ok(()),
         signal => Err(Interrupted { signal }),
+    }
+}
+
+/// Passes the point of no return: `Err` if a stop was requested before it
+/// (the run stops), else from now on signals no longer stop the run.
+pub fn point_of_no_return() -> Result<(), Interrupted> {
+    match REQUESTED.compare_exchange(0, NO_RETURN, Ordering::AcqRel, Ordering::Acquire) {
+        Ok(_) | Err(NO_RETURN) => Ok(()),
+        Err(signal) => Err(Interrupted { signal }),
+    }
+}
+
+/// The test hook: when the environment variable `RESIDENCE_PAUSE_AT` names
+/// `name`, logs `paused at step <name>` and waits until a signal arrives
+/// (or 30 s pass), so a test can aim a signal at a named step of the run.
+/// Does nothing otherwise.
+pub fn step(name: &'static str) {
+    static PAUSE_AT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    let pause = PAUSE_AT.get_or_init(|| std::env::var("RESIDENCE_PAUSE_AT").ok());
+    if pause.as_deref() != Some(name) {
+        return;
+    }
+    let seen = RECEIVED.load(Ordering::Acquire);
+    tracing::warn!(step = name, "paused at step {name} (RESIDENCE_PAUSE_AT)");
+    let until = Instant::now() + Duration::from_secs(30);
+    while RECEIVED.load(Ordering::Acquire) == seen && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(5));
     }
 }
 

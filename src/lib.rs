@@ -11,9 +11,11 @@
 //! - [`engine`]: timelines and outputs one evidence partition at a time.
 //! - [`output`]: Parquet, manifest, publishing.
 //! - [`run`]: the `residence run` command end to end.
+//! - [`check`]: `residence check`, the preflight after installing.
 //! - [`views`]: views of a published run (explain, report, export).
 //! - [`generate`]: synthetic feeds for benchmarks.
 
+pub mod check;
 pub mod engine;
 pub mod errors;
 pub mod evidence;
@@ -27,6 +29,7 @@ pub mod progress;
 pub mod run;
 pub mod spill;
 pub mod views;
+pub mod warning;
 
 // The core (rules, feed table, reader, row rules, timelines) under the
 // paths the stages have always used.

@@ -5,6 +5,10 @@
 //! keys are the spec's, and a closed stderr must never stop a run (write
 //! errors are ignored here; `fmt` would do the same, but its JSON nests the
 //! message under `fields`).
+//!
+//! Every line carries the run's id once [`set_run_id`] named it; the run's
+//! final line ([`FINAL`]) is written at any verbosity; text lines escape
+//! control characters, so a name with a line break cannot forge a line.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -29,6 +33,36 @@ pub struct StderrLayer {
     pub format: LogFormat,
     /// The most verbose level written (INFO, or WARN with `--quiet`).
     pub max_level: Level,
+}
+
+/// The target of the run's final line, written even under `--quiet`.
+pub const FINAL: &str = "residence::final";
+
+static RUN_ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Names the process's run: from now on every line carries `run_id`.
+pub fn set_run_id(run_id: &str) {
+    let _ = RUN_ID.set(run_id.to_owned());
+}
+
+/// Control characters as escapes (`\n`, `\u{1b}`), the rest as it is.
+pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.into()
 }
 
 /// Installs the layer for the process.
@@ -105,11 +139,12 @@ pub fn format_line(
             line
         }
         LogFormat::Text => {
+            let message = escape_controls(message);
             let mut line = format!("{ts} {:<5} {message}", level.as_str());
             for (k, v) in fields {
                 match v {
                     serde_json::Value::String(s) if !s.contains([' ', '"']) && !s.is_empty() => {
-                        let _ = write!(line, " {k}={s}");
+                        let _ = write!(line, " {k}={}", escape_controls(s));
                     }
                     v => {
                         let _ = write!(line, " {k}={v}");
@@ -124,12 +159,17 @@ pub fn format_line(
 
 impl<S: Subscriber> Layer<S> for StderrLayer {
     fn enabled(&self, metadata: &tracing::Metadata<'_>, _: Context<'_, S>) -> bool {
-        *metadata.level() <= self.max_level
+        *metadata.level() <= self.max_level || metadata.target() == FINAL
     }
 
     fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
         let mut fields = Fields::default();
         event.record(&mut fields);
+        if let Some(id) = RUN_ID.get()
+            && !fields.fields.iter().any(|(k, _)| *k == "run_id")
+        {
+            fields.fields.insert(0, ("run_id", id.as_str().into()));
+        }
         let line = format_line(
             self.format,
             chrono::Utc::now(),
@@ -186,5 +226,19 @@ mod tests {
         assert_eq!(v["msg"], "run \"x\"");
         assert_eq!(v["rows"], 7);
         assert!(line.ends_with("}\n"));
+    }
+
+    #[test]
+    fn text_lines_escape_control_characters() {
+        let line = format_line(
+            LogFormat::Text,
+            ts(),
+            Level::WARN,
+            "lease/a\n2026-11-28T02:30:00Z ERROR forged.csv: empty",
+            &[("file", "a\u{1b}[31m.csv".into())],
+        );
+        assert_eq!(line.matches('\n').count(), 1, "{line}");
+        assert!(line.contains("lease/a\\n2026"), "{line}");
+        assert!(line.contains("file=a\\u{1b}[31m.csv"), "{line}");
     }
 }

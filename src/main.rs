@@ -60,6 +60,23 @@ enum PublishArg {
 enum Command {
     /// Run the nightly pipeline: read the feeds, write OUT/runs/<run_id>/, repoint OUT/latest.
     Run(RunArgs),
+    /// Preflight after installing: the pipeline and gazetteer load, the data
+    /// is readable, OUT writable and its lock free, the metrics folder
+    /// writable. One line per check; exit 0 when all hold, else 2.
+    Check {
+        /// Pipeline file.
+        #[arg(long)]
+        pipeline: PathBuf,
+        /// Feed root [default: the pipeline's data_dir].
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+        /// Output root the runs will write to.
+        #[arg(long, value_name = "OUT")]
+        out: Option<PathBuf>,
+        /// The metrics file the runs will write.
+        #[arg(long, value_name = "PATH")]
+        metrics_file: Option<PathBuf>,
+    },
     /// Write synthetic feeds for all ten sources (deterministic for a seed), with
     /// DIR/generate-summary.json predicting the run's counts per reason.
     Generate {
@@ -229,6 +246,17 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Run(args) => run_command(args),
         Command::Scan { pipeline, data } => scan_command(&pipeline, &data),
+        Command::Check {
+            pipeline,
+            data,
+            out,
+            metrics_file,
+        } => check_command(&residence::check::CheckOptions {
+            pipeline,
+            data,
+            out,
+            metrics_file,
+        }),
         Command::Explain {
             out,
             run,
@@ -315,6 +343,14 @@ fn scan_command(pipeline: &Path, data: &Path) -> i32 {
     }
 }
 
+fn check_command(opts: &residence::check::CheckOptions) -> i32 {
+    let lines = residence::check::check(opts);
+    for l in &lines {
+        out!("{l}");
+    }
+    if lines.iter().all(|l| l.ok) { 0 } else { 2 }
+}
+
 fn explain_command(opts: &residence::views::explain::ExplainOptions) -> i32 {
     match residence::views::explain::explain(opts) {
         Ok(text) => {
@@ -388,14 +424,18 @@ fn handle_signals(metrics_file: Option<PathBuf>, started: Instant) {
         return;
     };
     std::thread::spawn(move || {
-        let mut first = true;
         for signal in signals.forever() {
-            interrupt::request(signal);
             let name = interrupt::signal_name(signal);
-            if !first {
-                emergency_exit(signal, metrics_file.as_deref(), started);
+            match interrupt::request(signal) {
+                interrupt::Request::AlreadyPublishing => {
+                    tracing::warn!("received {name}: finishing: already publishing");
+                    continue;
+                }
+                interrupt::Request::Again => {
+                    emergency_exit(signal, metrics_file.as_deref(), started)
+                }
+                interrupt::Request::Stopping => {}
             }
-            first = false;
             tracing::warn!("received {name}: stopping the run");
             let metrics_file = metrics_file.clone();
             std::thread::spawn(move || {
@@ -413,11 +453,21 @@ fn emergency_exit(signal: i32, metrics_file: Option<&Path>, started: Instant) ->
     if let Some(path) = metrics_file {
         write_metrics(path, &failed_metrics(code, started));
     }
+    let secs = started.elapsed().as_secs_f64();
+    tracing::error!(
+        target: "residence::final",
+        exit_code = code,
+        duration_s = secs,
+        "run finished: status=interrupted published=false: {}; the run's folder and spill were removed",
+        interrupt::signal_name(signal)
+    );
     std::process::exit(code)
 }
 
 fn run_command(args: RunArgs) -> i32 {
     let started = Instant::now();
+    let run_id = residence::output::publish::new_run_id();
+    residence::log::set_run_id(&run_id);
     handle_signals(args.metrics_file.clone(), started);
     let opts = RunOptions {
         pipeline: args.pipeline,
@@ -437,6 +487,7 @@ fn run_command(args: RunArgs) -> i32 {
         memory_budget: args.memory_budget.saturating_mul(1 << 20),
         partition_bytes: args.partition_bytes,
         row_group_rows: args.row_group_rows,
+        run_id: Some(run_id),
     };
     // Progress only on a terminal: silent under cron and systemd.
     let bar = (!args.quiet && std::io::stderr().is_terminal()).then(Bar::new);
@@ -448,28 +499,54 @@ fn run_command(args: RunArgs) -> i32 {
     if let Some(bar) = &bar {
         bar.0.finish_and_clear();
     }
-    let (code, metrics) = match result {
+    let (code, mut metrics, outcome) = match result {
         Ok(report) => {
-            for w in &report.manifest.warnings {
-                tracing::warn!("{w}");
+            for w in &report.warnings {
+                let (source, file) = (w.source.as_deref(), w.file.as_deref());
+                tracing::warn!(source, file, "{}", w.text());
             }
             report_outcome(&report);
             if !args.quiet {
                 print_summary(&report);
             }
             let code = report.exit_code();
-            (code, run_metrics(&report, code, started))
+            let m = &report.manifest;
+            let outcome = format!(
+                "status={} published={}: {}",
+                m.status.as_str(),
+                m.published,
+                m.publication
+            );
+            (code, run_metrics(&report, code, started), outcome)
         }
         Err(e) => {
             let code = e.exit_code();
             report_error(&e);
-            (code, failed_metrics(code, started))
+            let outcome = format!("status=failed published=false: {}", errors::chain(&e));
+            (code, failed_metrics(code, started), outcome)
         }
     };
+    // The run's last line, at any verbosity (SPEC §8).
+    let secs = started.elapsed().as_secs_f64();
+    if code == 0 {
+        tracing::info!(target: "residence::final", exit_code = code, duration_s = secs, "run finished: {outcome}");
+    } else {
+        tracing::error!(target: "residence::final", exit_code = code, duration_s = secs, "run finished: {outcome}");
+    }
     if let Some(path) = &args.metrics_file {
+        metrics.published_success = published_success(&opts.out);
         write_metrics(path, &metrics);
     }
     code
+}
+
+/// When the run `OUT/latest` points at wrote its manifest, in Unix seconds.
+fn published_success(out: &Path) -> Option<f64> {
+    let modified = std::fs::metadata(out.join("latest/manifest.json"))
+        .and_then(|m| m.modified())
+        .ok()?;
+    let since = modified.duration_since(std::time::UNIX_EPOCH).ok()?;
+    Some(since.as_secs_f64())
 }
 
 fn report_outcome(report: &RunReport) {
@@ -492,7 +569,13 @@ fn report_outcome(report: &RunReport) {
     for f in &report.verdict.accepted {
         tracing::warn!("drift accepted (--allow-drift): {f}");
     }
-    tracing::info!(run_id = %report.run_id, status = m.status.as_str(), "{}", m.publication);
+    // A run left unpublished (a backfill, --publish never) is worth a WARN:
+    // the shipped --quiet setup shows it.
+    if m.published {
+        tracing::info!(status = m.status.as_str(), "{}", m.publication);
+    } else {
+        tracing::warn!(status = m.status.as_str(), "{}", m.publication);
+    }
 }
 
 fn report_error(e: &RunError) {
@@ -548,13 +631,49 @@ fn run_metrics(report: &RunReport, code: i32, started: Instant) -> RunMetrics {
                 (city.clone(), (*status).to_owned(), (*basis).to_owned(), *n)
             })
             .collect(),
-        gate_failures: report
-            .verdict
-            .failures
+        gate_checks: gate_checks(report),
+        staleness_days: m
+            .sources
             .iter()
-            .map(|f| (f.check.code().to_owned(), f.subject.clone()))
+            .filter_map(|(name, s)| {
+                let latest = NaiveDate::parse_from_str(s.latest_evidence.as_deref()?, "%Y-%m-%d");
+                let as_of = NaiveDate::parse_from_str(&m.as_of, "%Y-%m-%d");
+                Some((name.clone(), (as_of.ok()? - latest.ok()?).num_days()))
+            })
             .collect(),
+        published_success: None,
     }
+}
+
+/// Every check of the gate, failed or not: completeness, rejects and
+/// row drift per source, eligible drift per city, and any other failure.
+fn gate_checks(report: &RunReport) -> Vec<(String, String, bool)> {
+    let failed: Vec<(&str, &str)> = report
+        .verdict
+        .failures
+        .iter()
+        .map(|f| (f.check.code(), f.subject.as_str()))
+        .collect();
+    let m = &report.manifest;
+    let mut checks: Vec<(String, String, bool)> = Vec::new();
+    let mut add = |check: &str, subject: &str| {
+        let failed = failed.contains(&(check, subject));
+        checks.push((check.to_owned(), subject.to_owned(), failed));
+    };
+    for name in m.sources.keys() {
+        for check in ["completeness", "rejects", "row_drift"] {
+            add(check, name);
+        }
+    }
+    for city in m.cities.keys() {
+        add("eligible_drift", city);
+    }
+    for (check, subject) in &failed {
+        if !checks.iter().any(|(c, s, _)| c == check && s == subject) {
+            checks.push(((*check).to_owned(), (*subject).to_owned(), true));
+        }
+    }
+    checks
 }
 
 fn print_summary(report: &RunReport) {

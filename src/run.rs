@@ -24,6 +24,7 @@ use crate::progress::Progress;
 use crate::rules::address::Gazetteer;
 use crate::rules::gate::{self, CityFigures, GateInput, SourceFigures, Verdict};
 use crate::spill::{Budget, SpillDir};
+use crate::warning::Warning;
 
 /// When a run that passes the gate repoints `latest` (`--publish`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -65,6 +66,8 @@ pub struct RunOptions {
     /// Rows per row group of the per-person outputs (tests make it tiny so
     /// row groups are written while the partition workers run).
     pub row_group_rows: usize,
+    /// The run's id; `None` makes one ([`publish::new_run_id`]).
+    pub run_id: Option<String>,
 }
 
 /// The default of [`RunOptions::memory_budget`]: 256 MiB. With spilled rows
@@ -93,6 +96,9 @@ pub enum RunError {
     /// Building or writing the outputs failed: exit 1 (130/143 if interrupted).
     #[error(transparent)]
     Engine(#[from] EngineError),
+    /// A signal arrived before the point of no return (130/143).
+    #[error(transparent)]
+    Interrupted(#[from] Interrupted),
 }
 
 impl RunError {
@@ -100,7 +106,8 @@ impl RunError {
     pub fn interrupted(&self) -> Option<Interrupted> {
         match self {
             RunError::Ingest(IngestError::Interrupted(i))
-            | RunError::Engine(EngineError::Interrupted(i)) => Some(*i),
+            | RunError::Engine(EngineError::Interrupted(i))
+            | RunError::Interrupted(i) => Some(*i),
             _ => None,
         }
     }
@@ -146,6 +153,8 @@ pub struct RunPlan {
     pub partitioning: Option<Partitioning>,
     /// Rows per row group of the per-person outputs (at least 1).
     pub row_group_rows: usize,
+    /// The run's id, also its folder's name.
+    pub run_id: String,
 }
 
 impl RunPlan {
@@ -179,8 +188,13 @@ impl RunPlan {
                 ))
             })?;
         if !data_dir.is_dir() {
+            let what = if data_dir.exists() {
+                "is not a folder"
+            } else {
+                "does not exist"
+            };
             return Err(RunError::Usage(format!(
-                "the data folder {} does not exist",
+                "the data folder {} {what}",
                 data_dir.display()
             )));
         }
@@ -197,6 +211,7 @@ impl RunPlan {
             memory_budget: opts.memory_budget,
             partitioning: opts.partition_bytes.map(Partitioning::with_evidence_bytes),
             row_group_rows: opts.row_group_rows.max(1),
+            run_id: opts.run_id.clone().unwrap_or_else(publish::new_run_id),
         })
     }
 }
@@ -216,6 +231,8 @@ pub struct RunReport {
     pub decisions: Decisions,
     /// Old runs `--keep-runs` removed.
     pub removed_runs: Vec<String>,
+    /// The manifest's warnings with their source and file, repeats summarised.
+    pub warnings: Vec<Warning>,
 }
 
 impl RunReport {
@@ -261,36 +278,54 @@ pub fn run(plan: &RunPlan, progress: &dyn Progress) -> Result<RunReport, RunErro
     for path in publish::remove_leftovers(out) {
         tracing::info!(path = %path.display(), "removed what an interrupted run left");
     }
-    let mut warnings = Vec::new();
-    let previous = previous::read(out).unwrap_or_else(|why| {
-        warnings.push(format!(
-            "the published run cannot serve as a baseline ({why}); drift is not checked"
-        ));
-        None
-    });
-    let run_id = publish::new_run_id();
+    if let Some(id) = publish::confirm_latest(out) {
+        tracing::info!(
+            published_run = %id,
+            "recorded in its manifest that latest points at the run an interrupted run published"
+        );
+    }
+    // An unreadable published manifest is judged with the gate (SPEC §8).
+    let (previous, unreadable) = match previous::read(out) {
+        Ok(p) => (p, None),
+        Err(why) => (None, Some(why)),
+    };
+    let run_id = plan.run_id.clone();
     tracing::info!(run_id = %run_id, as_of = %plan.as_of, "run started");
     let spill_path = publish::spill_dir(out, &run_id);
     interrupt::LEFTOVERS.register(spill_path.clone());
     let spill = SpillDir::new(spill_path.clone());
-    let result = run_in(plan, &run_id, &spill, previous, warnings, started, progress);
+    let baseline = Baseline {
+        previous,
+        unreadable,
+    };
+    let result = run_in(plan, &run_id, &spill, baseline, started, progress);
     interrupt::LEFTOVERS.settle(&spill_path, || drop(spill));
     result
+}
+
+/// The published run as the run found it when it started.
+struct Baseline {
+    /// The run `latest` points at, if any and readable.
+    previous: Option<PreviousRun>,
+    /// Why `latest`'s manifest cannot be read, when it cannot.
+    unreadable: Option<String>,
 }
 
 fn run_in(
     plan: &RunPlan,
     run_id: &str,
     spill: &SpillDir,
-    previous: Option<PreviousRun>,
-    mut warnings: Vec<String>,
+    baseline: Baseline,
     started: Instant,
     progress: &dyn Progress,
 ) -> Result<RunReport, RunError> {
     let (pipeline, out) = (&plan.pipeline, &plan.out);
+    let previous = baseline.previous;
+    let mut warnings = Vec::new();
     let budget = Budget::new(plan.memory_budget);
     let mut timings = BTreeMap::new();
 
+    interrupt::step("ingest");
     let t = Instant::now();
     let ingested = ingest::ingest(
         pipeline,
@@ -312,6 +347,7 @@ fn run_in(
 
     // Only now, with every header known good, does the run get a folder.
     let mut incomplete = IncompleteDir::new(publish::create_incomplete(out, run_id)?);
+    interrupt::step("outputs");
     let t = Instant::now();
     let meta = FileMeta {
         run_id: run_id.to_owned(),
@@ -355,13 +391,11 @@ fn run_in(
     timings.insert("outputs".to_owned(), ms(t));
 
     let (files, mut sources) = Manifest::inputs(pipeline, &ingested.files, &ingested.absent);
-    for f in &files {
-        for w in &f.warnings {
-            warnings.push(format!("{}: {w}", f.path));
-        }
-    }
     let cities = city_entries(pipeline, &decisions, previous.as_ref());
-    let verdict = judge(plan, &mut sources, &cities, previous.as_ref());
+    let mut verdict = judge(plan, &mut sources, &cities, previous.as_ref());
+    if let Some(why) = &baseline.unreadable {
+        unreadable_baseline(plan, why, &mut verdict, &mut warnings);
+    }
     warnings.extend(freshness(plan, &mut sources));
 
     let publish_now = verdict.passed()
@@ -371,6 +405,15 @@ fn run_in(
             PublishMode::Auto => previous.as_ref().is_none_or(|p| plan.as_of >= p.as_of),
         };
     let (status, publication) = publication(plan, &verdict, publish_now, previous.as_ref());
+    let mut noted: Vec<Warning> = warnings.into_iter().map(Warning::run).collect();
+    for f in &files {
+        noted.extend(
+            f.warnings
+                .iter()
+                .map(|w| Warning::file(&f.source, &f.path, w)),
+        );
+    }
+    let noted = crate::warning::summarise(&noted);
     timings.insert("total".to_owned(), ms(started));
     let mut manifest = Manifest {
         run_id: run_id.to_owned(),
@@ -403,22 +446,54 @@ fn run_in(
             memory_budget_bytes: plan.memory_budget as u64,
             spilled_bytes: spill.bytes_written(),
         },
-        warnings,
+        warnings: noted.iter().map(Warning::text).collect(),
     };
+    // Until `latest` points at the run, its manifest claims no publication:
+    // a run killed between its rename and the publish says why it is not
+    // `latest`. The publication is recorded once it happened (or by the next
+    // run, [`publish::confirm_latest`], if this one is killed first).
+    let recorded = manifest.clone();
+    if publish_now {
+        manifest.status = Status::NotPublished;
+        manifest.published = false;
+        manifest.publication = format!(
+            "not published: the run stopped before repointing latest; {}",
+            match &previous {
+                Some(p) => format!("latest still points at {}", p.run_id),
+                None => "nothing is published".to_owned(),
+            }
+        );
+    }
+    interrupt::step("manifest");
     manifest.write(&incomplete.path.join("manifest.json"))?;
 
+    // The point of no return: a signal before it stops the run, one after it
+    // is logged and the run finishes as it would have.
+    interrupt::step("commit");
+    interrupt::point_of_no_return()?;
+    interrupt::step("complete");
     // Complete: the folder appears under runs/ whole, or not at all.
     let dir = interrupt::LEFTOVERS.settle(&incomplete.path, || publish::complete(out, run_id))?;
     incomplete.armed = false;
-    if publish_now && let Err(e) = publish::publish(out, run_id) {
-        manifest.status = Status::PublishFailed;
-        manifest.published = false;
-        manifest.publication = format!(
-            "not published: repointing latest failed ({})",
-            crate::errors::chain(&e)
-        );
-        let _ = manifest.write(&dir.join("manifest.json"));
-        return Err(e.into());
+    if publish_now {
+        interrupt::step("publish");
+        if let Err(e) = publish::publish(out, run_id) {
+            manifest.status = Status::PublishFailed;
+            manifest.publication = format!(
+                "not published: repointing latest failed ({})",
+                crate::errors::chain(&e)
+            );
+            let _ = manifest.write(&dir.join("manifest.json"));
+            return Err(e.into());
+        }
+        interrupt::step("record");
+        manifest = recorded;
+        let mut json = serde_json::to_vec_pretty(&manifest).map_err(|e| OutputError::Io {
+            path: dir.join("manifest.json"),
+            source: e.into(),
+        })?;
+        json.push(b'\n');
+        publish::replace_file(&dir.join("manifest.json"), &json)?;
     }
     let removed_runs = publish::retain(out, plan.keep_runs)?;
     for id in &removed_runs {
@@ -431,6 +506,7 @@ fn run_in(
         verdict,
         decisions,
         removed_runs,
+        warnings: noted,
     })
 }
 
@@ -454,12 +530,45 @@ fn city_entries(
             entry.eligible += n;
         }
     }
+    // Every city of the published night counts: one that vanished tonight
+    // (a changed `jurisdictions`) has 0 eligible persons and fails the drift check.
+    if let Some(eligible) = previous.and_then(|p| p.eligible.as_ref()) {
+        for city in eligible.keys() {
+            cities.entry(city.clone()).or_default();
+        }
+    }
     for (city, entry) in &mut cities {
         entry.previous_eligible = previous
             .and_then(|p| p.eligible.as_ref())
             .and_then(|e| e.get(city).copied());
     }
     cities
+}
+
+/// A published run whose manifest cannot be read (SPEC §8): fails the night
+/// under `--publish auto` as drift would, unless `--allow-drift`; accepted
+/// with a warning under `--publish always` or `never`.
+fn unreadable_baseline(
+    plan: &RunPlan,
+    why: &str,
+    verdict: &mut Verdict,
+    warnings: &mut Vec<String>,
+) {
+    let finding = gate::Finding {
+        check: gate::Check::RowDrift,
+        subject: "latest".to_owned(),
+        message: format!("cannot compare with the published run: {why}"),
+    };
+    if plan.publish != PublishMode::Auto {
+        warnings.push(format!(
+            "{} (accepted: not --publish auto)",
+            finding.message
+        ));
+    } else if plan.allow_drift {
+        verdict.accepted.push(finding);
+    } else {
+        verdict.failures.push(finding);
+    }
 }
 
 /// Runs the gate (SPEC §8) over the night's figures and marks each source's entry.
@@ -470,7 +579,10 @@ fn judge(
     previous: Option<&PreviousRun>,
 ) -> Verdict {
     for (name, s) in sources.iter_mut() {
-        s.previous_rows = previous.and_then(|p| p.source_rows.get(name).copied());
+        // An optional source absent tonight is left out of the row check.
+        s.previous_rows = previous
+            .filter(|_| s.required || s.present)
+            .and_then(|p| p.source_rows.get(name).copied());
     }
     let input = GateInput {
         sources: sources

@@ -167,10 +167,18 @@ impl<'a> Store<'a> {
     }
 
     /// A buffered writer; one per thread of work (say, per input file).
+    /// Its cost does not grow with the partitions it leaves untouched: a
+    /// store with a partition per input file gets a writer per file, and
+    /// one buffer per partition each would make a night quadratic in its files.
     pub fn writer(&self) -> StoreWriter<'_, 'a> {
+        let buffers = if self.parts.len() <= DENSE_PARTITIONS {
+            Buffers::Dense((0..self.parts.len()).map(|_| Vec::new()).collect())
+        } else {
+            Buffers::Sparse(hashbrown::HashMap::new())
+        };
         StoreWriter {
             store: self,
-            buffers: (0..self.parts.len()).map(|_| Vec::new()).collect(),
+            buffers,
         }
     }
 
@@ -223,23 +231,42 @@ impl<'a> Store<'a> {
     }
 }
 
+/// Stores with at most this many partitions give each writer a buffer per
+/// partition up front; beyond it, a writer keeps buffers only for the
+/// partitions it writes to.
+const DENSE_PARTITIONS: usize = 4096;
+
+/// A writer's buffers, by partition.
+enum Buffers {
+    /// One per partition of the store (few partitions, most of them written).
+    Dense(Vec<Vec<u8>>),
+    /// Only the partitions written to (a partition per input file).
+    Sparse(hashbrown::HashMap<usize, Vec<u8>>),
+}
+
 /// Buffers records per partition and hands full chunks to the store.
 pub struct StoreWriter<'s, 'a> {
     store: &'s Store<'a>,
-    buffers: Vec<Vec<u8>>,
+    buffers: Buffers,
 }
 
 impl StoreWriter<'_, '_> {
     /// Number of partitions of the store.
     pub fn partitions(&self) -> usize {
-        self.buffers.len()
+        self.store.parts.len()
     }
 
     /// The buffer to append one whole record of partition `p` to; call
     /// [`Self::done`] after appending.
     #[inline]
     pub fn buffer(&mut self, p: usize) -> &mut Vec<u8> {
-        let b = &mut self.buffers[p];
+        let b = match &mut self.buffers {
+            Buffers::Dense(v) => &mut v[p],
+            Buffers::Sparse(m) => {
+                assert!(p < self.store.parts.len(), "partition {p} out of range");
+                m.entry(p).or_default()
+            }
+        };
         if b.capacity() == 0 {
             b.reserve_exact(CHUNK + 256);
         }
@@ -249,18 +276,30 @@ impl StoreWriter<'_, '_> {
     /// Ends a record of partition `p`: a full buffer goes to the store.
     #[inline]
     pub fn done(&mut self, p: usize) -> io::Result<()> {
-        if self.buffers[p].len() >= CHUNK {
-            let full = std::mem::take(&mut self.buffers[p]);
+        let b = match &mut self.buffers {
+            Buffers::Dense(v) => &mut v[p],
+            Buffers::Sparse(m) => m.entry(p).or_default(),
+        };
+        if b.len() >= CHUNK {
+            let full = std::mem::take(b);
             self.store.put(p, full)?;
         }
         Ok(())
     }
 
     /// Hands over what is left in the buffers.
-    pub fn finish(mut self) -> io::Result<()> {
-        for (p, b) in self.buffers.iter_mut().enumerate() {
-            let b = std::mem::take(b);
-            self.store.put(p, b)?;
+    pub fn finish(self) -> io::Result<()> {
+        match self.buffers {
+            Buffers::Dense(v) => {
+                for (p, b) in v.into_iter().enumerate() {
+                    self.store.put(p, b)?;
+                }
+            }
+            Buffers::Sparse(m) => {
+                for (p, b) in m {
+                    self.store.put(p, b)?;
+                }
+            }
         }
         Ok(())
     }
@@ -452,5 +491,33 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(file.metadata().unwrap().permissions().mode() & 0o777, 0o600);
+    }
+
+    #[test]
+    fn a_store_with_a_partition_per_file_gives_sparse_writers_that_round_trip() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = SpillDir::new(tmp.path().join("spill"));
+        let budget = Budget::new(usize::MAX);
+        let n = DENSE_PARTITIONS * 2 + 1;
+        let store = Store::new("t", n, &dir, &budget);
+        for p in (0..n).step_by(7) {
+            let mut w = store.writer();
+            assert!(matches!(w.buffers, Buffers::Sparse(_)));
+            w.buffer(p).extend_from_slice(&(p as u32).to_le_bytes());
+            w.done(p).unwrap();
+            if let Buffers::Sparse(m) = &w.buffers {
+                assert_eq!(m.len(), 1, "only the partition written to");
+            }
+            w.finish().unwrap();
+        }
+        for p in 0..n {
+            let got: Vec<u8> = store.take(p).unwrap().concat();
+            let want = if p % 7 == 0 {
+                (p as u32).to_le_bytes().to_vec()
+            } else {
+                Vec::new()
+            };
+            assert_eq!(got, want, "partition {p}");
+        }
     }
 }

@@ -12,13 +12,13 @@ use std::path::{Path, PathBuf};
 /// module may use modules of lower floors only. The core crate is below
 /// them all (`crate::rules`, `crate::timeline`, `crate::digest` are its).
 const FLOORS: &[&[&str]] = &[
-    &["errors", "interrupt", "log", "progress", "spill"],
+    &["errors", "interrupt", "log", "progress", "spill", "warning"],
     &["pipeline"],
     &["evidence"],
     &["ingest"],
     &["output"],
     &["engine"],
-    &["run"],
+    &["run", "check"],
     &["generate", "views"],
 ];
 

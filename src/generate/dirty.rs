@@ -188,6 +188,13 @@ impl Gen<'_> {
             }
             _ => {}
         }
+        // SPEC §5 step 6 applies only up to the as-of: a phone-only delivery
+        // after it is filtered `after_as_of` in step 7 instead.
+        if matches!(r, Reason::UnresolvedIdentity | Reason::AmbiguousIdentity)
+            && meta.delivery.is_some_and(|d| d > as_of)
+        {
+            return Reason::AfterAsOf;
+        }
         r
     }
 

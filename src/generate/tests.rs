@@ -202,6 +202,7 @@ fn pipeline_counts(data: &Path) -> BTreeMap<String, summary::SourceCounts> {
         memory_budget: crate::run::DEFAULT_MEMORY_BUDGET,
         partition_bytes: None,
         row_group_rows: crate::output::parquet::ROW_GROUP,
+        run_id: None,
     };
     let plan = crate::run::RunPlan::resolve(&opts).expect("run plan");
     let report = crate::run::run(&plan, &crate::progress::Silent).expect("pipeline run");
@@ -336,7 +337,7 @@ fn invalid_options_are_refused() {
 #[test]
 fn generated_headers_map_through_the_shipped_pipeline() {
     use crate::ingest::header::map_header;
-    use crate::pipeline::{Pipeline, SourceKind};
+    use crate::pipeline::SourceKind;
     let mut kinds: Vec<SourceKind> = SOURCES.iter().map(|s| s.kind()).collect();
     kinds.sort_unstable();
     assert_eq!(kinds, SourceKind::ALL);

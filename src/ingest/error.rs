@@ -7,7 +7,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     /// A feed file or folder could not be read.
-    #[error("cannot read {path}")]
+    #[error("cannot read {}", super::name::escape_path(path))]
     Read {
         /// The file or folder.
         path: PathBuf,
@@ -23,7 +23,7 @@ pub enum IngestError {
         source: std::io::Error,
     },
     /// A feed's header cannot be used (exit 2).
-    #[error("{path}: line {line}: {message}")]
+    #[error("{}: line {line}: {message}", super::name::escape_path(path))]
     Header {
         /// The feed file.
         path: PathBuf,

@@ -4,17 +4,8 @@ use std::fs::File;
 use std::path::PathBuf;
 
 use super::error::IngestError;
-use super::fields::MAX_FIELDS;
-use super::hashing::HashingReader;
-use super::judge::{Judge, Verdict, record_id};
 use super::judged::{FilteredRow, RejectedRow};
-use super::keys::{ACCEPTED, AWAITING, key_partition};
-use super::reader::feed::{
-    EMPTY_FILE, FeedHeaderError, ZERO_BYTE_FILE, mapped_values, read_feed_header,
-};
-use super::reader::{Encoding, RecordReader};
 use super::supersede::KeyWriter;
-use super::validate::{AwaitIdentity, Ctx, Outcome, Owner, Pledge};
 use crate::digest::hex;
 use crate::evidence::{EvidenceRecord, EvidenceWriter, Partitioner};
 use crate::interrupt::{self, Interrupted};
@@ -26,6 +17,15 @@ use crate::rules::id::PersonId;
 use crate::rules::phone::Phone;
 use crate::rules::reason::Reason;
 use crate::spill::{Cursor, Store, StoreWriter, put_bytes};
+use residence_core::reader::feed::{
+    EMPTY_FILE, FeedHeaderError, ZERO_BYTE_FILE, mapped_values, read_feed_header,
+};
+use residence_core::reader::hashing::HashingReader;
+use residence_core::reader::{Encoding, RecordReader};
+use residence_core::row::fields::MAX_FIELDS;
+use residence_core::row::judge::{Judge, Verdict, record_id};
+use residence_core::row::keys::{ACCEPTED, AWAITING, key_partition};
+use residence_core::row::validate::{AwaitIdentity, Ctx, Outcome, Owner, Pledge};
 
 /// A file to read.
 #[derive(Clone, Debug)]

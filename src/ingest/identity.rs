@@ -8,14 +8,14 @@ pub(crate) use residence_core::row::identity::{Buyer, PhoneOwners};
 use super::error::IngestError;
 use super::file::{Awaiting, Counts, FileSummary};
 use super::judged::{FilteredRow, RejectedRow};
-use super::keys::ACCEPTED;
 use super::supersede::Superseded;
-use super::validate::{Ctx, Facts};
 use crate::evidence::{EvidenceRecord, EvidenceWriter, Partitioner};
 use crate::pipeline::SourceKind;
 use crate::rules::date::to_epoch_days;
 use crate::rules::reason::Reason;
 use crate::spill::{Cursor, Store};
+use residence_core::row::keys::ACCEPTED;
+use residence_core::row::validate::{Ctx, Facts};
 
 /// Who held each phone when, from the telecom files' current rows
 /// (superseded ones do not count).

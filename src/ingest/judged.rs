@@ -4,12 +4,12 @@
 
 use chrono::NaiveDate;
 
-use super::validate::Facts;
 use crate::rules::date::{from_epoch_days, to_epoch_days};
 use crate::rules::division::Division;
 use crate::rules::id::PersonId;
 use crate::rules::reason::Reason;
 use crate::spill::{Cursor, put_bytes};
+use residence_core::row::validate::Facts;
 
 const PERSON: u8 = 1;
 const CITY: u8 = 2;

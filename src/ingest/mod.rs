@@ -14,6 +14,7 @@ pub mod file;
 pub mod gazetteer;
 pub mod identity;
 pub mod judged;
+pub mod name;
 pub mod sample;
 pub mod supersede;
 
@@ -249,11 +250,11 @@ pub(crate) fn input_files(pipeline: &Pipeline, data_dir: &Path) -> Result<Inputs
             inputs.warnings.push(format!(
                 "source {}: folder {} is absent{}",
                 source.kind,
-                dir.display(),
+                name::escape_path(&dir),
                 if source.required {
                     ""
                 } else {
-                    "; the source is optional and skipped"
+                    "; the source is optional: skipped, and left out of the row drift check"
                 }
             ));
             continue;
@@ -262,15 +263,16 @@ pub(crate) fn input_files(pipeline: &Pipeline, data_dir: &Path) -> Result<Inputs
             inputs.warnings.push(format!(
                 "source {}: {} is not a regular file; skipped",
                 source.kind,
-                path.display()
+                name::escape_path(&path)
             ));
         }
         for path in listing.files {
+            // Bytes escaped: two names that are not UTF-8 stay two names.
             let rel = path
                 .strip_prefix(data_dir)
                 .unwrap_or(&path)
                 .components()
-                .map(|c| c.as_os_str().to_string_lossy())
+                .map(|c| name::escape_path(Path::new(c.as_os_str())))
                 .collect::<Vec<_>>()
                 .join("/");
             inputs.files.push(FileInput {

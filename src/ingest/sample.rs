@@ -14,11 +14,11 @@ use chrono::NaiveDate;
 use rayon::prelude::*;
 
 use super::file::FileInput;
-use super::header::map_header;
-use super::reader::RecordReader;
 use crate::pipeline::{Pipeline, SourceKind};
 use crate::rules::id::parse_id_number;
 use crate::rules::text::trim;
+use residence_core::reader::RecordReader;
+use residence_core::reader::header::map_header;
 
 /// Windows over the whole night.
 const WINDOWS: u64 = 1024;

@@ -17,8 +17,8 @@ use hashbrown::HashTable;
 use rayon::prelude::*;
 
 use super::error::IngestError;
-use super::keys::{position_tag, split_tag};
 use crate::spill::{Cursor, Store, StoreWriter};
+use residence_core::row::keys::{position_tag, split_tag};
 
 /// The position byte of an entry whose file and line follow in full (the
 /// first of every chunk, a new file, or a line 255 or more further on);

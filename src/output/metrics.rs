@@ -20,17 +20,24 @@ pub struct RunMetrics {
     pub rows: Vec<(String, &'static str, u64)>,
     /// (city, status, basis, persons).
     pub persons: Vec<(String, String, String, u64)>,
-    /// Gate checks that failed: (check, subject).
-    pub gate_failures: Vec<(String, String)>,
+    /// Every gate check of the night: (check, subject, failed). The subject
+    /// is a source, or a city's code for `eligible_drift`.
+    pub gate_checks: Vec<(String, String, bool)>,
+    /// Per source, days from its latest evidence to the as-of date.
+    pub staleness_days: Vec<(String, i64)>,
+    /// When the published run ended (its manifest's time), the last success
+    /// to report when there is no earlier metrics file to carry it over from.
+    pub published_success: Option<f64>,
 }
 
 const LAST_SUCCESS: &str = "residence_last_success_timestamp_seconds";
 
-/// The last success recorded in an earlier metrics file, to carry over.
+/// The last success recorded in an earlier metrics file, to carry over
+/// (0, written when none was known, is none).
 pub fn last_success(previous: &str) -> Option<f64> {
     previous.lines().find_map(|line| {
         let value = line.strip_prefix(LAST_SUCCESS)?.strip_prefix(' ')?;
-        value.trim().parse().ok()
+        value.trim().parse().ok().filter(|t: &f64| *t > 0.0)
     })
 }
 
@@ -58,13 +65,13 @@ pub fn render(m: &RunMetrics, last_success: Option<f64>) -> String {
         "Unix time the last run ended, whatever its outcome.",
         &one(m.ended),
     );
-    if let Some(t) = last_success {
-        gauge(
-            LAST_SUCCESS,
-            "Unix time the last successful run ended.",
-            &one(t),
-        );
-    }
+    // 0 when no run is known to have succeeded: the "no success for 26
+    // hours" alert then fires on a first night that fails, too.
+    gauge(
+        LAST_SUCCESS,
+        "Unix time the last successful run ended (0: none known).",
+        &one(last_success.unwrap_or(0.0)),
+    );
     gauge(
         "residence_run_duration_seconds",
         "Wall time of the last run.",
@@ -110,24 +117,42 @@ pub fn render(m: &RunMetrics, last_success: Option<f64>) -> String {
         "Decisions of the last run by city, status and basis.",
         &persons,
     );
-    let failures: Vec<(String, f64)> = m
-        .gate_failures
+    let checks: Vec<(String, f64)> = m
+        .gate_checks
         .iter()
-        .map(|(check, subject)| {
+        .map(|(check, subject, failed)| {
             (
                 format!(
-                    "{{check=\"{}\",subject=\"{}\"}}",
+                    "{{check=\"{}\",source=\"{}\"}}",
                     label(check),
                     label(subject)
                 ),
-                1.0,
+                if *failed { 1.0 } else { 0.0 },
             )
         })
         .collect();
     gauge(
-        "residence_gate_failure",
-        "Quality-gate checks the last run failed (1 each).",
-        &failures,
+        "residence_gate_check",
+        "Quality-gate checks of the last run: 1 failed, 0 passed (source: a source, or a city for eligible_drift).",
+        &checks,
+    );
+    let stale: Vec<(String, f64)> = m
+        .staleness_days
+        .iter()
+        .map(|(source, days)| (format!("{{source=\"{}\"}}", label(source)), *days as f64))
+        .collect();
+    gauge(
+        "residence_source_staleness_days",
+        "Days from a source's latest evidence to the as-of date of the last run.",
+        &stale,
+    );
+    gauge(
+        "residence_build_info",
+        "The residence build that wrote these metrics (always 1).",
+        &[(
+            format!("{{version=\"{}\"}}", env!("CARGO_PKG_VERSION")),
+            1.0,
+        )],
     );
     out
 }
@@ -142,6 +167,7 @@ pub fn write(path: &Path, m: &RunMetrics) -> std::io::Result<()> {
         std::fs::read_to_string(path)
             .ok()
             .and_then(|t| last_success(&t))
+            .or(m.published_success)
     };
     let text = render(m, last);
     let dir = match path.parent() {
@@ -179,11 +205,12 @@ mod tests {
             succeeded,
             rows: vec![("lease".into(), "accepted", 10)],
             persons: vec![("350500".into(), "eligible".into(), "evidence".into(), 7)],
-            gate_failures: if succeeded {
-                vec![]
-            } else {
-                vec![("rejects".into(), "lease".into())]
-            },
+            gate_checks: vec![
+                ("rejects".into(), "lease".into(), !succeeded),
+                ("completeness".into(), "lease".into(), false),
+            ],
+            staleness_days: vec![("lease".into(), 12)],
+            published_success: None,
         }
     }
 
@@ -210,11 +237,33 @@ mod tests {
         assert_eq!(last_success(&text), Some(100.0));
         assert!(text.contains("residence_last_run_timestamp_seconds 200\n"));
         assert!(text.contains("residence_last_exit_code 3\n"));
-        assert!(text.contains("residence_gate_failure{check=\"rejects\",subject=\"lease\"} 1\n"));
+        assert!(text.contains("residence_gate_check{check=\"rejects\",source=\"lease\"} 1\n"));
+        assert!(text.contains("residence_gate_check{check=\"completeness\",source=\"lease\"} 0\n"));
+        assert!(text.contains("residence_source_staleness_days{source=\"lease\"} 12\n"));
+        assert!(text.contains("residence_build_info{version=\""));
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o644);
         // Only the metrics file is left: the temp file was renamed.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_first_failing_night_takes_the_last_success_from_the_published_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("residence.prom");
+        let mut m = sample(false, 200.0);
+        write(&path, &m).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains("residence_last_success_timestamp_seconds 0\n"),
+            "{text}"
+        );
+        assert_eq!(last_success(&text), None, "0 is no success to carry over");
+        std::fs::remove_file(&path).unwrap();
+        m.published_success = Some(150.0);
+        write(&path, &m).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(last_success(&text), Some(150.0));
     }
 }

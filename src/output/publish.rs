@@ -33,7 +33,8 @@ pub fn lock(out: &Path) -> Result<OutLock, OutputError> {
 }
 
 /// Removes what a killed or failed run left behind: incomplete run folders
-/// (`OUT/runs/.incomplete-*`), spill folders (`OUT/.spill-*`) and half-made
+/// (`OUT/runs/.incomplete-*`), runs half-deleted by `--keep-runs`
+/// (`OUT/runs/.deleting-*`), spill folders (`OUT/.spill-*`) and half-made
 /// `latest` links. Only call it holding the lock: then no other run is
 /// using them. Returns what it removed.
 pub fn remove_leftovers(out: &Path) -> Vec<PathBuf> {
@@ -60,12 +61,15 @@ pub fn remove_leftovers(out: &Path) -> Vec<PathBuf> {
         }
     };
     sweep(out, &[".spill-", ".latest."]);
-    sweep(&out.join("runs"), &[INCOMPLETE]);
+    sweep(&out.join("runs"), &[INCOMPLETE, DELETING]);
     removed
 }
 
 /// Prefix of a run folder being written.
 const INCOMPLETE: &str = ".incomplete-";
+
+/// Prefix of a run folder being deleted (`--keep-runs`).
+const DELETING: &str = ".deleting-";
 
 /// The spill folder of run `run_id` (created only if the run spills to disk).
 pub fn spill_dir(out: &Path, run_id: &str) -> PathBuf {
@@ -127,6 +131,44 @@ pub fn publish(out: &Path, run_id: &str) -> Result<(), OutputError> {
     sync_dir(out)
 }
 
+/// Records the publication in the manifest of the run `latest` points at
+/// when a killed run published but did not get to record it (its manifest
+/// still says `published: false`). Only call it holding the lock. Returns
+/// the run id it corrected.
+pub fn confirm_latest(out: &Path) -> Option<String> {
+    let id = latest_run_id(out)?;
+    let path = out.join("runs").join(&id).join("manifest.json");
+    let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).ok()?).ok()?;
+    if m.get("published")? != &serde_json::Value::Bool(false) {
+        return None;
+    }
+    m["published"] = true.into();
+    m["status"] = "succeeded".into();
+    m["publication"] =
+        "latest points here (the run was stopped before recording it; the next run did)".into();
+    let json = serde_json::to_vec_pretty(&m).ok()?;
+    replace_file(&path, &json).ok()?;
+    Some(id)
+}
+
+/// Replaces `path` by `bytes` atomically (a temp file renamed over it),
+/// owner-only and durable.
+pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+    use std::io::Write;
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    let mut file = super::create_private(&tmp)?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(OutputError::io(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(OutputError::io(path))?;
+    match path.parent() {
+        Some(dir) => sync_dir(dir),
+        None => Ok(()),
+    }
+}
+
 /// The run `OUT/latest` points at, if any.
 pub fn latest_run_id(out: &Path) -> Option<String> {
     let target = std::fs::read_link(out.join("latest")).ok()?;
@@ -159,7 +201,13 @@ pub fn retain(out: &Path, keep: usize) -> Result<Vec<String>, OutputError> {
         if latest.as_deref() == Some(id.as_str()) {
             continue;
         }
-        let dir = out.join("runs").join(id);
+        // Out of `runs/*/` first, in one rename; the next run sweeps what a
+        // kill leaves of it.
+        let runs = out.join("runs");
+        let dir = runs.join(format!("{DELETING}{id}"));
+        std::fs::rename(runs.join(id), &dir).map_err(OutputError::io(&dir))?;
+        sync_dir(&runs)?;
+        crate::interrupt::step("prune");
         std::fs::remove_dir_all(&dir).map_err(OutputError::io(&dir))?;
         removed.push(id.clone());
     }
@@ -202,6 +250,7 @@ mod tests {
         std::fs::write(incomplete.join("evidence.parquet"), b"half").unwrap();
         std::fs::create_dir(spill_dir(out, "r1")).unwrap();
         std::fs::write(out.join(".latest.r1.tmp"), b"").unwrap();
+        std::fs::create_dir_all(out.join("runs/.deleting-r9")).unwrap();
         create_incomplete(out, "r0").unwrap();
         complete(out, "r0").unwrap();
         assert_eq!(complete_runs(out), ["r0"]);
@@ -212,6 +261,7 @@ mod tests {
             [
                 out.join(".latest.r1.tmp"),
                 out.join(".spill-r1"),
+                out.join("runs/.deleting-r9"),
                 out.join("runs/.incomplete-r1"),
             ]
         );
@@ -228,7 +278,35 @@ mod tests {
         }
         publish(out, "r2").unwrap();
         assert_eq!(retain(out, 2).unwrap(), ["r1", "r3"]);
+        assert!(!out.join("runs/.deleting-r1").exists());
         assert_eq!(complete_runs(out), ["r2", "r4", "r5"]);
         assert!(retain(out, 5).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_publication_left_unrecorded_is_recorded_by_the_next_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        for id in ["r1", "r2"] {
+            create_incomplete(out, id).unwrap();
+            std::fs::write(
+                out.join("runs")
+                    .join(format!(".incomplete-{id}/manifest.json")),
+                br#"{"status":"not_published","published":false,"publication":"x"}"#,
+            )
+            .unwrap();
+            complete(out, id).unwrap();
+        }
+        assert_eq!(confirm_latest(out), None, "nothing published");
+        publish(out, "r2").unwrap();
+        assert_eq!(confirm_latest(out).as_deref(), Some("r2"));
+        assert_eq!(confirm_latest(out), None, "already recorded");
+        let read = |id: &str| -> serde_json::Value {
+            let p = out.join("runs").join(id).join("manifest.json");
+            serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+        };
+        assert_eq!(read("r2")["published"], true);
+        assert_eq!(read("r2")["status"], "succeeded");
+        assert_eq!(read("r1")["published"], false);
     }
 }

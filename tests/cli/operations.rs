@@ -85,7 +85,8 @@ fn an_empty_feed_root_fails_completeness() {
     assert_eq!(m["sources"]["pledge"]["present"], false);
     assert!(
         o.stderr.contains("source hukou: folder")
-            && o.stderr.contains("the source is optional and skipped"),
+            && o.stderr
+                .contains("the source is optional: skipped, and left out of the row drift check"),
         "{}",
         o.show()
     );
@@ -307,7 +308,7 @@ fn metrics_file_after_success_and_failure() {
     assert!(text.contains("residence_last_exit_code 3\n"), "{text}");
     assert_eq!(success(&text), first_success);
     assert!(
-        text.contains("residence_gate_failure{check=\"rejects\",subject=\"social_insurance\"} 1"),
+        text.contains("residence_gate_check{check=\"rejects\",source=\"social_insurance\"} 1"),
         "{text}"
     );
     // And so does a run that fails before judging anything (exit 2).
@@ -343,6 +344,9 @@ fn json_logs_one_object_per_line() {
             "{ts}"
         );
         v["ts"] = "[TS]".into();
+        if v.get("duration_s").is_some() {
+            v["duration_s"] = "[S]".into();
+        }
         lines.push(redact_run_ids(&v.to_string()));
     }
     insta::assert_snapshot!("json_log_lines_quiet", lines.join("\n"));

@@ -596,8 +596,8 @@ pub(crate) fn run_fixture(name: &str, out: &Path, all_people: bool) -> PathBuf {
 }
 
 /// Console text as a snapshot sees it: the temporary folder as `[TMP]`,
-/// each line's leading UTC timestamp as `[TS]` (checked to be one) and run
-/// ids as `[RUN]`.
+/// each line's leading UTC timestamp as `[TS]` (checked to be one), run
+/// ids as `[RUN]` and the final line's `duration_s=…` as `duration_s=[S]`.
 pub(crate) fn console(text: &str, tmp: &Path) -> String {
     let text = text.replace(&tmp.display().to_string(), "[TMP]");
     let mut lines = Vec::new();
@@ -608,6 +608,15 @@ pub(crate) fn console(text: &str, tmp: &Path) -> String {
                 format!("[TS] {rest}")
             }
             _ => line.to_owned(),
+        };
+        let line = match line.split_once(" duration_s=") {
+            Some((head, tail)) => {
+                let rest = tail.split_once(' ').map_or("", |(_, r)| r);
+                format!("{head} duration_s=[S] {rest}")
+                    .trim_end()
+                    .to_owned()
+            }
+            None => line,
         };
         lines.push(redact_run_ids(&line));
     }

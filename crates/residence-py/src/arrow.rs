@@ -158,10 +158,7 @@ impl BatchBuilder {
         );
         let len = std::mem::take(&mut self.len);
         Batch {
-            fields: schema
-                .iter()
-                .map(|&(name, kind, nullable)| Field::new(name.into(), kind.dtype(), nullable))
-                .collect(),
+            fields: fields(schema),
             columns: columns.into_iter().map(Builder::finish).collect(),
             len,
         }
@@ -279,6 +276,46 @@ impl Batch {
     fn column_names(&self) -> Vec<String> {
         self.fields.iter().map(|f| f.name.to_string()).collect()
     }
+}
+
+/// A schema the module's batches have, offered to Python through the
+/// PyCapsule protocol: `pyarrow.schema(schema)` imports it, so a caller
+/// derives its own declarations (Spark's DDL) from it.
+#[pyclass(module = "residence_py", frozen)]
+pub struct ArrowSchema {
+    fields: Vec<Field>,
+}
+
+impl ArrowSchema {
+    /// The schema of batches built against `schema`.
+    pub fn of(schema: Schema) -> Self {
+        ArrowSchema {
+            fields: fields(schema),
+        }
+    }
+}
+
+#[pymethods]
+impl ArrowSchema {
+    /// The Arrow PyCapsule protocol for a schema: a struct of the columns.
+    fn __arrow_c_schema__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyCapsule>> {
+        let dtype = ArrowDataType::Struct(self.fields.clone());
+        let schema = ffi::export_field_to_c(&Field::new("".into(), dtype, false));
+        PyCapsule::new_with_value(py, schema, c"arrow_schema")
+    }
+
+    /// The column names, in order.
+    #[getter]
+    fn names(&self) -> Vec<String> {
+        self.fields.iter().map(|f| f.name.to_string()).collect()
+    }
+}
+
+fn fields(schema: &[(&'static str, Kind, bool)]) -> Vec<Field> {
+    schema
+        .iter()
+        .map(|&(name, kind, nullable)| Field::new(name.into(), kind.dtype(), nullable))
+        .collect()
 }
 
 /// A batch received from Python, as polars-arrow arrays by column name.

@@ -7,9 +7,11 @@
 //! - [`stages`]: supersession, the phone owner on the day, timelines: one
 //!   stateful object each, fed key runs that Spark sorted.
 //! - [`judged`]: the judged-row batch every stage passes on.
+//! - [`gate`]: the quality gate of SPEC §8 over the night's figures.
 //! - [`arrow`]: the PyCapsule bridge (polars-arrow's `ffi`).
 
 pub mod arrow;
+pub mod gate;
 pub mod judged;
 pub mod night;
 pub mod stages;
@@ -20,6 +22,8 @@ use pyo3::prelude::*;
 #[pymodule]
 fn residence_py(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<arrow::Batch>()?;
+    m.add_class::<arrow::ArrowSchema>()?;
+    m.add_function(wrap_pyfunction!(gate::gate, m)?)?;
     m.add_class::<night::Night>()?;
     m.add_class::<stages::Superseder>()?;
     m.add_class::<stages::Identifier>()?;
@@ -36,6 +40,8 @@ fn residence_py(m: &Bound<'_, PyModule>) -> PyResult<()> {
     for (name, o) in outcomes {
         m.add(name, o as i8)?;
     }
+    m.add("JUDGED_SCHEMA", arrow::ArrowSchema::of(judged::JUDGED))?;
+    m.add("PERSON_SCHEMA", arrow::ArrowSchema::of(stages::PERSON))?;
     m.add(
         "JUDGED_COLUMNS",
         judged::JUDGED.iter().map(|c| c.0).collect::<Vec<_>>(),

@@ -225,6 +225,14 @@ impl Night {
         d.set_item("max_row_drop", p.max_row_drop)?;
         d.set_item("max_eligible_drop", p.max_eligible_drop)?;
         d.set_item("max_staleness_days", p.max_staleness_days)?;
+        // The pipeline's identity, as the manifest shows it.
+        d.set_item("name", &self.pipeline.name)?;
+        d.set_item("path", self.pipeline.path.to_string_lossy())?;
+        d.set_item("sha256", &self.pipeline.sha256)?;
+        d.set_item(
+            "data_dir",
+            self.pipeline.data_dir.as_ref().map(|d| d.to_string_lossy()),
+        )?;
         Ok(d)
     }
 
@@ -238,23 +246,35 @@ impl Night {
                 let d = PyDict::new(py);
                 d.set_item("file_no", i)?;
                 d.set_item("source", f.source.name())?;
-                d.set_item("path", &f.path)?;
+                d.set_item("path", f.path.to_string_lossy())?;
                 d.set_item("input_file", &f.input_file)?;
                 Ok(d)
             })
             .collect()
     }
 
-    /// The declared sources: source, folder, present, required.
+    /// The declared sources: source, folder, present, required, and the
+    /// gate's limits for it (its own, else the pipeline's): max_reject_rate,
+    /// max_row_drop.
     fn sources<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        let params = &self.pipeline.params;
         self.present
             .iter()
             .map(|(kind, folder, present, required)| {
+                let config = self.source_config(*kind);
                 let d = PyDict::new(py);
                 d.set_item("source", kind.name())?;
                 d.set_item("folder", folder)?;
                 d.set_item("present", *present)?;
                 d.set_item("required", *required)?;
+                d.set_item(
+                    "max_reject_rate",
+                    config.max_reject_rate.unwrap_or(params.max_reject_rate),
+                )?;
+                d.set_item(
+                    "max_row_drop",
+                    config.max_row_drop.unwrap_or(params.max_row_drop),
+                )?;
                 Ok(d)
             })
             .collect()

@@ -125,31 +125,31 @@ struct RawPipeline {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, default)]
 struct RawParams {
-    min_months: u32,
-    max_gap_days: u32,
-    recency_days: u32,
-    pledge_valid_days: u32,
-    jurisdictions: Vec<Spanned<String>>,
+    min_months: Spanned<i64>,
+    max_gap_days: Spanned<i64>,
+    recency_days: Spanned<i64>,
+    pledge_valid_days: Spanned<i64>,
+    jurisdictions: Spanned<Vec<Spanned<String>>>,
     max_reject_rate: Spanned<f64>,
     max_row_drop: Spanned<f64>,
     max_eligible_drop: Spanned<f64>,
-    max_staleness_days: u32,
+    max_staleness_days: Spanned<i64>,
 }
 
 impl Default for RawParams {
     // The spec's defaults (SPEC §6).
     fn default() -> Self {
         RawParams {
-            min_months: 6,
-            max_gap_days: 31,
-            recency_days: 62,
-            pledge_valid_days: 365,
-            jurisdictions: vec![Spanned::new(0..0, "350500".to_owned())],
+            min_months: Spanned::new(0..0, 6),
+            max_gap_days: Spanned::new(0..0, 31),
+            recency_days: Spanned::new(0..0, 62),
+            pledge_valid_days: Spanned::new(0..0, 365),
+            jurisdictions: Spanned::new(0..0, vec![Spanned::new(0..0, "350500".to_owned())]),
             max_reject_rate: Spanned::new(0..0, 0.05),
             // SPEC §8.
             max_row_drop: Spanned::new(0..0, 0.5),
             max_eligible_drop: Spanned::new(0..0, 0.2),
-            max_staleness_days: 45,
+            max_staleness_days: Spanned::new(0..0, 45),
         }
     }
 }
@@ -180,9 +180,39 @@ impl Pipeline {
     }
 
     fn parse_text(path: &Path, text: &str, sha256: String) -> Result<Pipeline, PipelineError> {
-        let raw: RawPipeline = toml::from_str(text).map_err(|e| PipelineError::Parse {
-            path: path.to_owned(),
-            message: e.to_string().trim_end().to_owned(),
+        // One line: the position, the key, then the parser's message
+        // without its snippet and in words (`expected a whole number in 1..120`).
+        let raw: RawPipeline = toml::from_str(text).map_err(|e| {
+            let start = e.span().map_or(0, |s| s.start);
+            let (line, column) = line_col(text, start);
+            let key = text[..start.min(text.len())]
+                .rsplit('\n')
+                .next()
+                .and_then(|l| l.split_once('='))
+                .map(|(k, _)| k.trim())
+                .filter(|k| !k.is_empty());
+            let range = RANGES
+                .iter()
+                .find(|(k, _)| Some(*k) == key)
+                .map(|(_, r)| *r);
+            let message = e
+                .message()
+                .trim()
+                .replace('\n', " ")
+                .replace(
+                    "expected i64",
+                    &format!("expected a whole number in {}", range.unwrap_or("range")),
+                )
+                .replace("expected f64", "expected a number in [0, 1]");
+            PipelineError::Invalid {
+                path: path.to_owned(),
+                line,
+                column,
+                message: match key {
+                    Some(k) => format!("{k}: {message}"),
+                    None => message,
+                },
+            }
         })?;
         let invalid = |span: std::ops::Range<usize>, message: String| {
             let (line, column) = line_col(text, span.start);
@@ -196,7 +226,14 @@ impl Pipeline {
         let base = path.parent().unwrap_or(Path::new(""));
 
         let mut jurisdictions = Vec::new();
-        for j in &raw.parameters.jurisdictions {
+        if raw.parameters.jurisdictions.get_ref().is_empty() {
+            return Err(invalid(
+                raw.parameters.jurisdictions.span(),
+                "jurisdictions is empty: expected a non-empty list of 6-digit city codes"
+                    .to_owned(),
+            ));
+        }
+        for j in raw.parameters.jurisdictions.get_ref() {
             match parse_division(j.get_ref()) {
                 Some(d) if d.city() == d => jurisdictions.push(d),
                 _ => {
@@ -221,18 +258,27 @@ impl Pipeline {
                 ))
             }
         };
+        // SPEC §2's ranges (RANGES says them in words).
+        let ranged = |key: &str, v: &Spanned<i64>, lo: u32, hi: u32| {
+            let n = *v.get_ref();
+            u32::try_from(n)
+                .ok()
+                .filter(|n| (lo..=hi).contains(n))
+                .ok_or_else(|| invalid(v.span(), format!("{key} {n} is outside {lo}..{hi}")))
+        };
+        let p = &raw.parameters;
         let rate = |r: &Spanned<f64>| share("max_reject_rate", r);
         let drop = |r: &Spanned<f64>| share("max_row_drop", r);
         let params = Params {
-            min_months: raw.parameters.min_months,
-            max_gap_days: raw.parameters.max_gap_days,
-            recency_days: raw.parameters.recency_days,
-            pledge_valid_days: raw.parameters.pledge_valid_days,
+            min_months: ranged("min_months", &p.min_months, 1, 120)?,
+            max_gap_days: ranged("max_gap_days", &p.max_gap_days, 0, 3660)?,
+            recency_days: ranged("recency_days", &p.recency_days, 0, 3660)?,
+            pledge_valid_days: ranged("pledge_valid_days", &p.pledge_valid_days, 1, 3660)?,
             jurisdictions,
             max_reject_rate: rate(&raw.parameters.max_reject_rate)?,
             max_row_drop: drop(&raw.parameters.max_row_drop)?,
             max_eligible_drop: share("max_eligible_drop", &raw.parameters.max_eligible_drop)?,
-            max_staleness_days: raw.parameters.max_staleness_days,
+            max_staleness_days: ranged("max_staleness_days", &p.max_staleness_days, 1, 3660)?,
         };
 
         let mut sources = Vec::new();
@@ -318,6 +364,15 @@ impl Pipeline {
         source.max_row_drop.unwrap_or(self.params.max_row_drop)
     }
 }
+
+/// The whole-number parameters and their ranges (SPEC §2), for messages.
+const RANGES: [(&str, &str); 5] = [
+    ("min_months", "1..120"),
+    ("max_gap_days", "0..3660"),
+    ("recency_days", "0..3660"),
+    ("pledge_valid_days", "1..3660"),
+    ("max_staleness_days", "1..3660"),
+];
 
 /// 1-based line and column (in characters) of a byte offset.
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
@@ -443,7 +498,48 @@ max_row_drop = 0.9
     fn unknown_key_is_a_parse_error_with_position() {
         let err = parse("gazetteer = \"g\"\nmin_month = 3\n[sources.lease]\n").unwrap_err();
         let msg = err.to_string();
-        assert!(msg.contains("line 2"), "{msg}");
+        assert!(msg.starts_with("pipelines/p.toml:2:1: "), "{msg}");
         assert!(msg.contains("min_month"), "{msg}");
+        assert!(!msg.contains('\n'), "one line: {msg}");
+    }
+
+    #[test]
+    fn parameters_outside_their_range_name_the_key_and_the_range() {
+        for (line, want) in [
+            ("min_months = 0", ":3:14: min_months 0 is outside 1..120"),
+            (
+                "min_months = 4294967295",
+                "min_months 4294967295 is outside 1..120",
+            ),
+            (
+                "max_staleness_days = 4294967295",
+                "max_staleness_days 4294967295 is outside 1..3660",
+            ),
+            ("max_gap_days = -1", "max_gap_days -1 is outside 0..3660"),
+            (
+                "pledge_valid_days = 0",
+                "pledge_valid_days 0 is outside 1..3660",
+            ),
+            (
+                "recency_days = 3661",
+                "recency_days 3661 is outside 0..3660",
+            ),
+            ("jurisdictions = []", ":3:17: jurisdictions is empty"),
+        ] {
+            let text = format!("gazetteer = \"g\"\n[parameters]\n{line}\n[sources.lease]\n");
+            let err = parse(&text).unwrap_err().to_string();
+            assert!(err.contains(want), "{line}: {err}");
+        }
+        let err = parse("gazetteer = \"g\"\n[parameters]\nmin_months = \"six\"\n[sources.lease]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(
+                ":3:14: min_months: invalid type: string \"six\", expected a whole number in 1..120"
+            ),
+            "{err}"
+        );
+        let ok = "gazetteer = \"g\"\n[parameters]\nmin_months = 120\nmax_gap_days = 0\n[sources.lease]\n";
+        assert_eq!(parse(ok).unwrap().params.min_months, 120);
     }
 }

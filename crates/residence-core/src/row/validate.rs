@@ -361,6 +361,15 @@ fn shopping(f: &Fields<'_>, ctx: &Ctx<'_>) -> Check<Outcome> {
     let division = ctx.place(division, f.text(ADDRESS), f.places)?;
     match (buyer, phone) {
         (Some(person), _) => Ok(ctx.evidence(person, division, day, Some(day))),
+        // Step 6 applies only up to the as-of: a later delivery skips it and
+        // is filtered `after_as_of` in step 7, its person unknown.
+        (None, Some(_)) if day > ctx.as_of => Ok(Facts {
+            person: None,
+            city: Some(division.city()),
+            start: Some(day),
+            end: Some(day),
+        }
+        .filtered(Reason::AfterAsOf)),
         (None, Some(phone)) => Ok(Outcome::AwaitIdentity(AwaitIdentity {
             phone,
             day,
@@ -666,6 +675,21 @@ mod tests {
             &["O1", "", "138 0013 8000", "", "350503", "2026-05-01 10:00"],
         );
         assert!(matches!(out, Ok(Outcome::AwaitIdentity(_))), "{out:?}");
+        // A phone-only delivery after the as-of never reaches step 6.
+        let (out, _) = run(
+            SourceKind::Shopping,
+            &["O2", "", "138 0013 8000", "", "350503", "2026-11-28"],
+        );
+        let Ok(Outcome::Filtered(f)) = out else {
+            panic!("{out:?}")
+        };
+        assert_eq!(f.reason, Reason::AfterAsOf);
+        assert_eq!(f.facts.person, None);
+        assert_eq!(f.facts.city, Some(Division::new_unchecked(350500)));
+        assert_eq!(
+            (f.facts.start, f.facts.end),
+            (Some(day("2026-11-28")), Some(day("2026-11-28")))
+        );
         let (out, _) = run(
             SourceKind::Shopping,
             &["O1", ID, "", "", "350503", "2026-05-01"],
