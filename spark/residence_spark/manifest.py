@@ -3,8 +3,7 @@ writes them (src/output/manifest.rs, src/run.rs, residence-core's
 rules/gate.rs). The figures come from Spark (per-file counts by reason,
 decisions per city); this module only assembles them.
 
-The gate below restates rules/gate.rs: spark/NEEDS.md asks the module for
-`gate(figures)` so the rule lives in one place.
+The gate itself is the core's (the module's `gate`).
 """
 
 import hashlib
@@ -18,14 +17,6 @@ DEFAULTS = {
     "max_eligible_drop": 0.2,
     "max_staleness_days": 45,
 }
-
-
-def rust_float(x):
-    """f64 as Rust's `{}` prints it (1 not 1.0)."""
-    x = float(x)
-    if x.is_integer():
-        return str(int(x))
-    return repr(x)
 
 
 def sha256_file(path):
@@ -154,56 +145,34 @@ def inputs(plan, files, per_file, latest_per_file):
     return entries, sources
 
 
-def _dropped(now, before, max_drop):
-    return now < (1.0 - max_drop) * before
-
-
 def gate(sources, cities, max_eligible_drop, allow_drift):
-    """rules/gate.rs::judge: (failures, accepted drift), each a list of
-    {check, subject, message}."""
-    findings = []
-    for name, s in sources.items():
-        if s["required"] and not s["present"]:
-            findings.append(("completeness", name, "required source has no folder"))
-        elif s["required"] and s["rows"] == 0:
-            findings.append(("completeness", name, "required source has no rows"))
-        rej = sum(s["rejected"].values())
-        rate = reject_rate(s)
-        if rate > s["max_reject_rate"]:
-            findings.append(
-                (
-                    "rejects",
-                    name,
-                    f"{rej} of {s['rows']} rows rejected ({rate:.4f}), above max_reject_rate {rust_float(s['max_reject_rate'])}",
-                )
-            )
-        before = s["previous_rows"]
-        if before is not None and _dropped(s["rows"], before, s["max_row_drop"]):
-            findings.append(
-                (
-                    "row_drift",
-                    name,
-                    f"{s['rows']} rows against {before} in the published run, below {(1.0 - s['max_row_drop']) * 100.0:.0f}% of them (max_row_drop {rust_float(s['max_row_drop'])})",
-                )
-            )
-    for city, c in cities.items():
-        before = c["previous_eligible"]
-        if before is not None and _dropped(c["eligible"], before, max_eligible_drop):
-            findings.append(
-                (
-                    "eligible_drift",
-                    city,
-                    f"{c['eligible']} eligible persons against {before} in the published run, below {(1.0 - max_eligible_drop) * 100.0:.0f}% of them (max_eligible_drop {rust_float(max_eligible_drop)})",
-                )
-            )
-    failures, accepted = [], []
-    for check, subject, message in findings:
-        e = {"check": check, "subject": subject, "message": message}
-        if allow_drift and check in ("row_drift", "eligible_drift"):
-            accepted.append(e)
-        else:
-            failures.append(e)
-    return failures, accepted
+    """The quality gate (SPEC §8) as the core decides it (residence-core's
+    rules::gate::judge, through the module's `gate`): (failures, accepted
+    drift), each a list of {check, subject, message}."""
+    import residence_py as rp
+
+    verdict = rp.gate(
+        [
+            {
+                "name": name,
+                "required": s["required"],
+                "present": s["present"],
+                "rows": s["rows"],
+                "rejected": sum(s["rejected"].values()),
+                "max_reject_rate": s["max_reject_rate"],
+                "max_row_drop": s["max_row_drop"],
+                "previous_rows": s["previous_rows"],
+            }
+            for name, s in sources.items()
+        ],
+        [
+            {"city": city, "eligible": c["eligible"], "previous_eligible": c["previous_eligible"]}
+            for city, c in cities.items()
+        ],
+        max_eligible_drop,
+        allow_drift,
+    )
+    return [dict(f) for f in verdict["failures"]], [dict(f) for f in verdict["accepted"]]
 
 
 def write(path, manifest):
