@@ -137,10 +137,14 @@ def run(args, started):
     data = os.path.abspath(args.data) if args.data else None
     if data is not None and not os.path.isdir(data):
         raise Stop(2, f"the data folder {args.data} does not exist")
-    for name, ours in (("JUDGED_COLUMNS", schemas.JUDGED), ("PERSON_COLUMNS", schemas.PERSON)):
-        theirs = list(getattr(rp, name, ours.names))
-        if theirs != ours.names:
-            raise Stop(1, f"residence_py.{name} is {theirs}; spark/residence_spark/schemas.py expects {ours.names}")
+    # The batches crossing to and from the module must have the columns and
+    # types Spark is told (spark/residence_spark/schemas.py).
+    import pyarrow as pa
+
+    for name, ours in (("JUDGED_SCHEMA", schemas.JUDGED), ("PERSON_SCHEMA", schemas.PERSON)):
+        theirs = [(f.name, str(f.type)) for f in pa.schema(getattr(rp, name))]
+        if theirs != [(f.name, str(f.type)) for f in ours]:
+            raise Stop(1, f"residence_py.{name} is {theirs}; spark/residence_spark/schemas.py expects {ours}")
     try:
         night = rp.Night(pipeline, args.as_of, data)
     except ValueError as e:
