@@ -31,9 +31,15 @@ from residence_spark import manifest as mf  # noqa: E402
 from residence_spark import outputs, runfolder, schemas, tasks  # noqa: E402
 
 
+RUN_ID = None
+
+
 def log(level, msg):
+    """One log line on stderr: UTC time, level, message, and (once the run
+    has one) its run_id as a field, as residence run's text log writes it."""
     ts = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    print(f"{ts} {level:>5} residence-spark: {msg}", file=sys.stderr, flush=True)
+    field = f" run_id={RUN_ID}" if RUN_ID else ""
+    print(f"{ts} {level:>5} residence-spark: {msg}{field}", file=sys.stderr, flush=True)
 
 
 class Stop(Exception):
@@ -173,6 +179,8 @@ def run(args, started):
         warnings.append(f"the published run cannot serve as a baseline ({why}); drift is not checked")
         previous = None
     run_id = runfolder.new_run_id()
+    global RUN_ID
+    RUN_ID = run_id
     log("INFO", f"run {run_id} started, as-of {args.as_of}, master {args.master}")
 
     timings = {}

@@ -112,8 +112,9 @@ sed -i '1s/tenant_id_number/tenant/' "$f"
 night rust bad --data "$tmp/bad" --as-of 2026-11-27
 night spark bad --data "$tmp/bad" --as-of 2026-11-27
 same_exit bad
-msg_rust="$(grep -o 'run failed, nothing published: .*' "$tmp/bad-rust.log" | head -1)"
-msg_spark="$(grep -o 'run failed, nothing published: .*' "$tmp/bad-spark.log" | head -1)"
+# The message, without the log line's run_id field (each run has its own id).
+msg_rust="$(grep -o 'run failed, nothing published: .*' "$tmp/bad-rust.log" | head -1 | sed 's/ run_id=[^ ]*$//')"
+msg_spark="$(grep -o 'run failed, nothing published: .*' "$tmp/bad-spark.log" | head -1 | sed 's/ run_id=[^ ]*$//')"
 if [ -n "$msg_rust" ] && [ "$msg_rust" = "$msg_spark" ]; then ok "header error: the same message ($msg_spark)"; else
     fail "header error: messages differ:"
     echo "        residence run: $msg_rust"
