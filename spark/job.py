@@ -420,7 +420,7 @@ def night_on_spark(spark, args, plan, files, conf, out, run_id, previous, warnin
     log("INFO", f"superseded, identified and decided; figures collected ({timings['reshuffles+figures']} ms)")
 
     # -- outputs -----------------------------------------------------------
-    frames = output_frames(spark, final, person_rows, files, previous, warnings)
+    frames = output_frames(spark, final, person_rows, files, previous, warnings, conf["as_of"])
     incomplete = runfolder.create_incomplete(out, run_id)
     try:
         t = time.time()
@@ -438,7 +438,7 @@ def night_on_spark(spark, args, plan, files, conf, out, run_id, previous, warnin
             rows_out[spec.file] = write_output(spark, conf, spec, frames.get(spec.file), incomplete, meta, noted)
             log("INFO", f"wrote {spec.file}: {rows_out[spec.file]} rows ({ms(t1)} ms)")
         rows_out[outputs.PERSON_INDEX] = outputs.write_person_index(
-            os.path.join(incomplete, outputs.PERSON_INDEX), list(indexed.values())
+            os.path.join(incomplete, outputs.PERSON_INDEX), list(indexed.values()), run_id
         )
         timings["outputs"] = ms(t)
         cpu["outputs"] = cpu_seconds()
@@ -592,7 +592,7 @@ def version():
     return dist_version("residence_py")
 
 
-def output_frames(spark, final, person_rows, files, previous, warnings):
+def output_frames(spark, final, person_rows, files, previous, warnings, as_of_day):
     """Each output's rows as a DataFrame with its columns (table-driven: an
     output not here is written with no rows)."""
     from pyspark.sql import functions as F
@@ -611,7 +611,15 @@ def output_frames(spark, final, person_rows, files, previous, warnings):
         .withColumnRenamed("end", "spell_end")
         .withColumnRenamed("months", "months_of_evidence"),
         "spells.parquet": person_rows.filter(F.col("table") == 1),
+        "declarations.parquet": person_rows.filter(F.col("table") == 2)
+        .drop("source")
+        .join(F.broadcast(file_df), "file_no")
+        .withColumn("line", F.col("line").cast("bigint"))
+        .withColumnRenamed("start", "declared_since")
+        .withColumnRenamed("end", "signed_date"),
     }
+    as_of = F.lit(as_of_day).cast("date")
+    frames["eligibility.parquet"] = frames["eligibility.parquet"].withColumn("as_of", as_of)
     elig = frames["eligibility.parquet"]
     if previous is not None:
         try:
@@ -626,7 +634,7 @@ def output_frames(spark, final, person_rows, files, previous, warnings):
             frames["changes.parquet"] = j.filter(changed).withColumn(
                 "previous_as_of",
                 F.when(F.col("previous_status").isNotNull(), F.lit(previous.as_of)).cast("date"),
-            )
+            ).withColumn("as_of", as_of)
         except Exception as e:  # unreadable: no changes, as residence run does
             warnings.append(f"the published run's decisions cannot be read ({e}); changes.parquet is empty")
     return frames

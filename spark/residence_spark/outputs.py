@@ -47,6 +47,7 @@ ELIGIBILITY = Output(
         [
             ("person_id", STR),
             ("city", STR),
+            ("county", STR),
             ("status", STR),
             ("basis", STR),
             ("spell_start", DATE),
@@ -59,10 +60,11 @@ ELIGIBILITY = Output(
             ("eligible_since", DATE),
             ("eligible_on", DATE),
             ("pledge_since", DATE),
+            ("as_of", DATE),
         ],
         {
             "person_id", "city", "status", "basis", "months_of_evidence",
-            "covered_days", "strong_days", "evidence_count", "sources",
+            "covered_days", "strong_days", "evidence_count", "sources", "as_of",
         },
     ),
     ("city", "person_id"),
@@ -159,14 +161,33 @@ CHANGES = Output(
             ("previous_basis", STR),
             ("status", STR),
             ("basis", STR),
+            ("as_of", DATE),
         ],
-        {"person_id", "city"},
+        {"person_id", "city", "as_of"},
     ),
     ("city", "person_id"),
 )
 
+DECLARATIONS = Output(
+    "declarations.parquet",
+    _cols(
+        [
+            ("source", STR),
+            ("person_id", STR),
+            ("city", STR),
+            ("declared_since", DATE),
+            ("signed_date", DATE),
+            ("counts", pa.bool_()),
+            ("input_file", STR),
+            ("line", I64),
+        ],
+        {"source", "person_id", "city", "counts", "input_file", "line"},
+    ),
+    ("city", "person_id", "source", "input_file", "line"),
+)
+
 # In the order `residence run` lists them in the manifest's `outputs`.
-ALL = (ELIGIBILITY, SPELLS, EVIDENCE, REJECTS, FILTERED, CHANGES)
+ALL = (ELIGIBILITY, SPELLS, EVIDENCE, REJECTS, FILTERED, CHANGES, DECLARATIONS)
 
 
 def arrow_schema(spec, meta=None):
@@ -244,11 +265,12 @@ def stitch(spec, parts, path, meta, index=None, index_file=0):
 PERSON_INDEX = "persons.idx"
 
 
-def write_person_index(path, noted):
+def write_person_index(path, noted, run_id):
     """persons.idx (src/output/person_index.rs): the 8-byte magic
-    `RESIDX1\n`, the entry count (u64 LE), then sorted distinct entries of
-    13 bytes: person (its first 17 digits, u64 LE), file (0 filtered.parquet,
-    1 rejects.parquet), row group (u32 LE). Returns the entries written."""
+    `RESIDX2\n`, the entry count (u64 LE), the run id (UTF-8, zero-padded
+    to 64 bytes), then sorted distinct entries of 13 bytes: person (its
+    first 17 digits, u64 LE), file (0 filtered.parquet, 1 rejects.parquet),
+    row group (u32 LE). Returns the entries written."""
     import struct
 
     import pyarrow.compute as pc
@@ -265,8 +287,9 @@ def write_person_index(path, noted):
     entries = sorted(entries)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as f:
-        f.write(b"RESIDX1\n")
+        f.write(b"RESIDX2\n")
         f.write(struct.pack("<Q", len(entries)))
+        f.write(run_id.encode()[:64].ljust(64, b"\0"))
         f.write(b"".join(struct.pack("<QBI", *e) for e in entries))
         f.flush()
         os.fsync(f.fileno())

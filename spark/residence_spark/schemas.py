@@ -57,6 +57,10 @@ PERSON = pa.schema(
         ("eligible_since", DATE),
         ("eligible_on", DATE),
         ("pledge_since", DATE),
+        ("source", STR),
+        ("counts", pa.bool_()),
+        ("file_no", pa.int32()),
+        ("line", pa.int32()),
     ]
 )
 
