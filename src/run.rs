@@ -343,7 +343,7 @@ fn run_in(
     for (step, ms) in &ingested.timings_ms {
         timings.insert(format!("ingest.{step}"), *ms);
     }
-    warnings.extend(ingested.warnings.iter().cloned());
+    let listing_warnings = ingested.warnings.clone();
 
     // Only now, with every header known good, does the run get a folder.
     let mut incomplete = IncompleteDir::new(publish::create_incomplete(out, run_id)?);
@@ -405,7 +405,11 @@ fn run_in(
             PublishMode::Auto => previous.as_ref().is_none_or(|p| plan.as_of >= p.as_of),
         };
     let (status, publication) = publication(plan, &verdict, publish_now, previous.as_ref());
-    let mut noted: Vec<Warning> = warnings.into_iter().map(Warning::run).collect();
+    // The listing's warnings come first, as the listing came first.
+    let mut noted: Vec<Warning> = listing_warnings
+        .into_iter()
+        .chain(warnings.into_iter().map(Warning::run))
+        .collect();
     for f in &files {
         noted.extend(
             f.warnings

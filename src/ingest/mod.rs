@@ -40,6 +40,7 @@ use crate::rules::division::Division;
 use crate::rules::id::PersonId;
 use crate::rules::reason::Reason;
 use crate::spill::{Budget, SpillDir, Store};
+use crate::warning::Warning;
 use file::{Counts, FileInput, FileSummary, read_file};
 use judged::FilteredRow;
 use supersede::Superseded;
@@ -126,8 +127,9 @@ pub struct Ingested<'a> {
     pub files: Vec<FileReport>,
     /// Declared sources whose folder is absent.
     pub absent: Vec<SourceKind>,
-    /// Run-level warnings (absent source folders, entries that are not files).
-    pub warnings: Vec<String>,
+    /// Warnings of the listing: absent source folders (about a source) and
+    /// entries that are not files (about that file).
+    pub warnings: Vec<Warning>,
     /// Milliseconds per step: read, supersede, identity.
     pub timings_ms: Vec<(&'static str, u64)>,
 }
@@ -239,7 +241,7 @@ pub(crate) struct Inputs {
     /// Declared sources whose folder is absent.
     pub absent: Vec<SourceKind>,
     /// One per absent source folder and per skipped entry.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
 }
 
 /// Every file the pipeline reads, sources in name order and files in path
@@ -259,7 +261,7 @@ pub(crate) fn input_files(pipeline: &Pipeline, data_dir: &Path) -> Result<Inputs
         })?;
         let Some(listing) = listed else {
             inputs.absent.push(source.kind);
-            inputs.warnings.push(format!(
+            inputs.warnings.push(Warning::run(format!(
                 "source {}: folder {} is absent{}",
                 source.kind,
                 residence_core::name::escape_path(&dir),
@@ -268,14 +270,14 @@ pub(crate) fn input_files(pipeline: &Pipeline, data_dir: &Path) -> Result<Inputs
                 } else {
                     "; the source is optional: skipped, and left out of the row drift check"
                 }
-            ));
+            )));
             continue;
         };
         for path in listing.skipped {
-            inputs.warnings.push(format!(
-                "source {}: {} is not a regular file; skipped",
-                source.kind,
-                residence_core::name::escape_path(&path)
+            inputs.warnings.push(Warning::file(
+                source.kind.name(),
+                &residence_core::name::input_file(data_dir, &path),
+                "not a regular file; skipped",
             ));
         }
         for path in listing.files {
